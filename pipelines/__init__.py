@@ -1,0 +1,1 @@
+"""Item pipelines and feed exporters: what happens to items after the spider."""

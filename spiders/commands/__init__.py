@@ -1,0 +1,1 @@
+"""Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``scrapy cassette``, ``scrapy schema``."""

@@ -1,0 +1,1 @@
+"""Site-independent normalisation of what pages show: dates, authors, text."""

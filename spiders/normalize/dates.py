@@ -1,0 +1,181 @@
+"""Dates as news pages show them, normalised to RFC 3339 instants and calendar dates.
+
+Two precisions are kept apart, because a page that gives only a day has not given an instant:
+
+- an *instant* is returned as an RFC 3339 string in UTC with ``Z`` (``2025-09-17T06:41:12Z``);
+- a *calendar date* is returned as ``datetime.date`` (serialised ``YYYY-MM-DD``), never as
+  midnight UTC.
+
+Card dates ("Feb 05, Thu", "Dec 17, 2024", "feb 05, jue", "5 hours ago") are read in the page's
+language with Babel's CLDR month and weekday names; a date without a year takes the year of the
+*reference time* (when the page was served: the response's Date header, never the machine's
+clock), checked against the weekday shown. Relative phrases go through dateparser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_day_names, get_month_names
+
+UTC = dt.timezone.utc
+_YEAR = re.compile(r"^\d{4}$")
+_DAY = re.compile(r"^\d{1,2}$")
+_TOKEN = re.compile(r"[^\W\d_]+\.?|\d+", re.UNICODE)
+_RELATIVE_HINT = re.compile(r"\d+\s*\D+|\D+\s*\d+")
+
+
+def to_rfc3339_utc(moment: dt.datetime) -> str:
+    """An aware datetime as RFC 3339 in UTC with ``Z``; microseconds kept only when non-zero."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no time zone; an instant needs one")
+    moment = moment.astimezone(UTC)
+    text = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def from_epoch_millis(value: int | float | str | None) -> str | None:
+    """Epoch milliseconds (as embedded page state carries them) as an RFC 3339 UTC instant."""
+    if value is None or value == "":
+        return None
+    try:
+        millis = float(value)
+    except (TypeError, ValueError):
+        return None
+    return to_rfc3339_utc(dt.datetime.fromtimestamp(millis / 1000, tz=UTC))
+
+
+def parse_instant(text: str | None) -> str | None:
+    """An ISO 8601 / RFC 3339 date-time *with an offset* as an RFC 3339 UTC instant.
+
+    A date-time without an offset is not an instant (its zone is unknown): ``None``.
+    """
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return to_rfc3339_utc(moment) if moment.tzinfo else None
+
+
+def parse_http_date(text: str | bytes | None) -> dt.datetime | None:
+    """An HTTP ``Date`` header as an aware UTC datetime, or None."""
+    if not text:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_date(instant: str | None, tz: dt.tzinfo) -> dt.date | None:
+    """The calendar date, in zone ``tz``, of an RFC 3339 instant."""
+    if not instant:
+        return None
+    return dt.datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz).date()
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents or a trailing dot: 'Mié.' -> 'mie'."""
+    word = unicodedata.normalize("NFKD", word.lower().rstrip("."))
+    return "".join(c for c in word if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=64)
+def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Folded month and weekday names (abbreviated and wide, both contexts) for a language."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse("en")
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    for locale_ in {locale, Locale.parse("en")}:
+        for width in ("abbreviated", "wide"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale_).items():
+                    months.setdefault(_fold(name), number)
+                for number, name in get_day_names(width, context, locale_).items():
+                    days.setdefault(_fold(name), number)
+    # CLDR says "sept" where sites often write "sep": accept the 3-letter prefix too.
+    for name, number in list(months.items()):
+        months.setdefault(name[:3], number)
+    return months, days
+
+
+def parse_card_date(text: str | None, language: str, reference: dt.datetime,
+                    tz: dt.tzinfo = UTC) -> dt.date | None:
+    """The calendar date a news card shows, in the site's zone ``tz``.
+
+    ``reference`` is when the page was served (aware). Accepted shapes, in any language Babel
+    knows: "Feb 05, Thu" (no year: the reference year, or the neighbouring year whose weekday
+    matches), "Dec 17, 2024", "17 dic 2024", and relative phrases ("5 hours ago",
+    "hace 5 horas"). Anything else gives None.
+    """
+    if not text or not text.strip():
+        return None
+    local_ref = reference.astimezone(tz)
+    months, days = _names(language)
+    tokens = _TOKEN.findall(text)
+    month = weekday = year = day = None
+    for token in tokens:
+        folded = _fold(token)
+        if _YEAR.match(token):
+            year = int(token)
+        elif _DAY.match(token) and day is None:
+            day = int(token)
+        elif folded in months and month is None:
+            month = months[folded]
+        elif folded in days:
+            weekday = days[folded]
+    if month is None or day is None:
+        return parse_relative(text, language, local_ref)
+    if year is not None:
+        return _safe_date(year, month, day)
+    candidates = [_safe_date(y, month, day) for y in (local_ref.year, local_ref.year - 1, local_ref.year + 1)]
+    candidates = [c for c in candidates if c is not None]
+    if weekday is None:
+        return candidates[0] if candidates else None
+    return next((c for c in candidates if c.weekday() == weekday), None)
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_relative(text: str, language: str, local_reference: dt.datetime) -> dt.date | None:
+    """The calendar date of a relative phrase ("5 hours ago") seen at ``local_reference``."""
+    if not _RELATIVE_HINT.search(text):
+        return None
+    import dateparser  # imported on first use: slow to import, rarely needed
+
+    naive_ref = local_reference.replace(tzinfo=None)
+    parsed = dateparser.parse(
+        text, languages=[language.split("-")[0].lower()],
+        settings={"RELATIVE_BASE": naive_ref, "PREFER_DATES_FROM": "past",
+                  "RETURN_AS_TIMEZONE_AWARE": False},
+    )
+    if parsed is None or parsed > naive_ref + dt.timedelta(days=1):
+        return None
+    return parsed.date()
+
+
+def date_from_url(url: str, pattern: re.Pattern[str]) -> dt.date | None:
+    """The calendar date that ``pattern``'s ``yyyymmdd`` group finds in a URL, or None."""
+    match = pattern.search(url)
+    if not match:
+        return None
+    digits = match.group("yyyymmdd")
+    return _safe_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))

@@ -1,0 +1,101 @@
+"""Plain text from HTML: whitespace and entity normalisation, and article bodies as blocks.
+
+A body is one block per paragraph, heading, list item, quote or preformatted block, blocks
+separated by one blank line. Scripts, styles and any element the caller excludes (a symbol
+widget, a disclaimer, cards) contribute nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+from lxml import etree
+
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+BLOCK_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "dt", "dd",
+    "div", "section", "article", "ul", "ol", "dl", "table", "tr", "td", "th", "figure", "header",
+    "footer", "aside", "main", "hr", "caption",
+})
+SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button",
+                          "form", "select", "input", "img", "video", "audio", "picture", "canvas"})
+BLOCK_SEPARATOR = "\n\n"
+
+
+def clean_text(text: str | None) -> str:
+    """Text with entities decoded, NFC-normalised, invisible characters dropped, and every run
+    of whitespace (non-breaking and typographic spaces included) made one space, stripped."""
+    if not text:
+        return ""
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_or_none(text: str | None) -> str | None:
+    """``clean_text``, or None when nothing is left."""
+    return clean_text(text) or None
+
+
+def html_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] | None = None) -> list[str]:
+    """The text blocks under ``root`` in document order, cleaned; empty blocks dropped.
+
+    ``skip(element)`` is asked once per element; True drops the element and its children (its
+    tail text, which belongs to the parent, stays).
+    """
+    blocks: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = clean_text("".join(buffer))
+        if text:
+            blocks.append(text)
+        buffer.clear()
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag
+        if not isinstance(tag, str):  # comments and processing instructions
+            return
+        if tag in SKIPPED_TAGS or (skip is not None and skip(element)):
+            return
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            flush()
+        if tag == "br":
+            buffer.append(" ")
+        if element.text:
+            buffer.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if is_block:
+            flush()
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def join_blocks(blocks: list[str]) -> str:
+    """Blocks as one text, separated by a blank line."""
+    return BLOCK_SEPARATOR.join(blocks)
+
+
+def strip_label(text: str | None, labels: frozenset[str]) -> str | None:
+    """Text with a leading label removed ("Author  X" -> "X"), compared without case.
+
+    Returns None when nothing is left after the label.
+    """
+    text = clean_text(text)
+    lowered = text.lower()
+    for label in labels:
+        if lowered.startswith(label.lower()):
+            text = text[len(label):].lstrip(" :：-–—")
+            break
+    return text or None

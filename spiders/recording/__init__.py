@@ -1,0 +1,1 @@
+"""Recorded traffic: the VCR cassette download handler, HAR import and secret scrubbing."""

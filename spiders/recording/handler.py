@@ -1,0 +1,194 @@
+"""A Scrapy download handler that replays and records VCR cassettes.
+
+The cassette is loaded, matched and written by vcrpy itself, so the YAML format (version 1, as
+pytest-recording writes it), the request matchers and the record modes are vcrpy's. Only the
+translation between Scrapy and vcrpy requests/responses lives here.
+
+Settings:
+
+- ``VCR_CASSETTE``: path of the cassette file. Empty: the handler steps aside and every
+  request goes to Scrapy's own HTTP/1.1 handler.
+- ``VCR_RECORD_MODE``: ``none`` (replay only; the default when a cassette is given),
+  ``once``, ``new_episodes`` or ``all``: vcrpy's record modes.
+- ``VCR_MATCH_ON``: vcrpy matcher names (default: method, scheme, host, port, path, query).
+
+A request the cassette cannot answer in ``none`` mode fails alone, with vcrpy's
+``CannotOverwriteExistingCassetteException`` naming the URL and the cassette; the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from vcr import VCR
+from vcr.cassette import Cassette
+from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.record_mode import RecordMode
+from vcr.request import Request as VcrRequest
+
+from spiders.recording.scrub import Scrubber
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+_DROPPED_ON_REPLAY = (b"Transfer-Encoding",)
+
+
+def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_MATCH_ON,
+                  scrubber: Scrubber | None = None) -> Cassette:
+    """Open a cassette through vcrpy's own configuration, loader and matchers.
+
+    ``record_mode`` is one of vcrpy's record modes; an unknown one raises ``ValueError``
+    naming the valid ones. A missing cassette file in ``none`` mode raises
+    ``FileNotFoundError``: replaying nothing is never what the caller wants.
+    """
+    modes = {m.value for m in RecordMode}
+    if record_mode not in modes:
+        raise ValueError(
+            f"VCR_RECORD_MODE={record_mode!r} is not a record mode; use one of {sorted(modes)}"
+        )
+    if record_mode == "none" and not Path(path).is_file():
+        raise FileNotFoundError(
+            f"VCR_CASSETTE={str(path)!r}: no such cassette; record it first "
+            "(VCR_RECORD_MODE=once) or import a HAR with `scrapy import-har`"
+        )
+    hooks: dict[str, Any] = {}
+    if scrubber is not None:
+        hooks = {"before_record_request": scrubber.request, "before_record_response": scrubber.response}
+    config = VCR().get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
+    kwargs = {key: config[key] for key in (
+        "serializer", "persister", "match_on", "record_mode", "before_record_request",
+        "before_record_response",
+    )}
+    return Cassette.load(path=str(path), **kwargs)
+
+
+def to_vcr_request(request: Request) -> VcrRequest:
+    """The vcrpy request for a Scrapy request (header values decoded as latin-1)."""
+    headers = {
+        key.decode("latin-1"): b", ".join(values).decode("latin-1")
+        for key, values in request.headers.items()
+    }
+    return VcrRequest(request.method, request.url, request.body or None, headers)
+
+
+def _decoded_body(body: bytes, encoding: str) -> bytes | None:
+    """The body decompressed with ``encoding``, or None when it is not compressed that way."""
+    try:
+        if encoding == "gzip":
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            return zlib.decompress(body)
+    except (OSError, zlib.error, EOFError):
+        return None
+    return None
+
+
+def to_scrapy_response(recorded: dict[str, Any], request: Request) -> Response:
+    """Build the Scrapy response for a recorded vcrpy response dict.
+
+    Bodies recorded already decompressed keep a stale ``Content-Encoding`` (vcrpy issues 719,
+    942); the header is dropped when the body does not decode with it, so Scrapy's
+    HttpCompressionMiddleware does not fail on it.
+    """
+    body = recorded["body"]["string"] or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = Headers()
+    for name, values in recorded["headers"].items():
+        for value in values if isinstance(values, list) else [values]:
+            headers.appendlist(name.encode("latin-1"), str(value).encode("latin-1"))
+    for name in _DROPPED_ON_REPLAY:
+        headers.pop(name, None)
+    encoding = headers.get(b"Content-Encoding", b"").decode("latin-1").strip().lower()
+    if encoding and _decoded_body(body, encoding) is None:
+        headers.pop(b"Content-Encoding")
+    status = int(recorded["status"]["code"])
+    respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+    return respcls(url=request.url, status=status, headers=headers, body=body, request=request,
+                   protocol="HTTP/1.1")
+
+
+def to_vcr_response(response: Response) -> dict[str, Any]:
+    """The vcrpy response dict for a downloaded Scrapy response, body stored decoded.
+
+    A gzip or deflate body is decompressed and its ``Content-Encoding`` dropped, so that the
+    cassette holds readable text that diffs cleanly when re-recorded.
+    """
+    body = response.body
+    headers: dict[str, list[str]] = {}
+    for name, values in response.headers.items():
+        headers[name.decode("latin-1")] = [v.decode("latin-1") for v in values]
+    encoding = response.headers.get(b"Content-Encoding", b"").decode("latin-1").strip().lower()
+    decoded = _decoded_body(body, encoding) if encoding else None
+    if decoded is not None:
+        body = decoded
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-encoding", "content-length")}
+        headers["Content-Length"] = [str(len(body))]
+    return {
+        "status": {"code": response.status, "message": ""},
+        "headers": headers,
+        "body": {"string": body},
+    }
+
+
+class VCRDownloadHandler:
+    """Replays requests from a VCR cassette, and records new ones where the mode allows."""
+
+    lazy = False
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self._http = HTTP11DownloadHandler.from_crawler(crawler)
+        self.cassette: Cassette | None = None
+        path = settings.get("VCR_CASSETTE") or ""
+        if not path:
+            logger.debug("VCR_CASSETTE is empty: downloading from the network")
+            return
+        mode = settings.get("VCR_RECORD_MODE") or "none"
+        match_on = settings.getlist("VCR_MATCH_ON") or DEFAULT_MATCH_ON
+        self.cassette = open_cassette(path, mode, match_on, Scrubber.from_settings(settings))
+        self.stats = crawler.stats
+        logger.info("Replaying %(cassette)s (VCR_RECORD_MODE=%(mode)s, %(count)d interactions)",
+                    {"cassette": path, "mode": mode, "count": len(self.cassette)})
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> VCRDownloadHandler:
+        """Build the handler from the crawler's settings."""
+        return cls(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        """Answer from the cassette; record from the network when the mode allows it."""
+        if self.cassette is None:
+            return await self._http.download_request(request)
+        vcr_request = to_vcr_request(request)
+        if self.cassette.can_play_response_for(vcr_request):
+            self.stats.inc_value("vcr/replayed")
+            return to_scrapy_response(self.cassette.play_response(vcr_request), request)
+        if self.cassette.write_protected:
+            self.stats.inc_value("vcr/missing")
+            raise CannotOverwriteExistingCassetteException(cassette=self.cassette,
+                                                           failed_request=vcr_request)
+        response = await self._http.download_request(request)
+        self.cassette.append(vcr_request, to_vcr_response(response))
+        self.stats.inc_value("vcr/recorded")
+        return response
+
+    async def close(self) -> None:
+        """Write what was recorded, then close the HTTP handler."""
+        if self.cassette is not None:
+            self.cassette._save()  # vcrpy's own save: writes only when something was recorded
+        await self._http.close()
+
