@@ -113,6 +113,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow every article the listing links, then its next page."""
+        self.crawler.stats.inc_value(f"{STATS}/pages/listing")
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href)
             if self.article_url.search(url) and url not in self._requested:

@@ -34,4 +34,14 @@ VCR_RECORD_MODE = ""
 
 ITEM_PIPELINES = {
     "pipelines.dedup.DeduplicationPipeline": 100,
+    "pipelines.validation.SchemaValidationPipeline": 300,
 }
+# The registered schema every item is validated against: subject[@version], newest by default.
+SCHEMA = "article"
+QUARANTINE_URI = ""  # default: beside the first local feed, <feed>.quarantine.jsonl
+QUARANTINE_MAX_SHARE = 0.1
+
+EXTENSIONS = {
+    "pipelines.stats_report.StatsReport": 500,
+}
+STATS_REPORT_URI = ""

@@ -68,6 +68,10 @@ class Article:
     """When the page was fetched, RFC 3339 UTC: the response's ``Date`` header (the recording's
     time for a replayed page), else the crawler's clock."""
 
+    record_schema: str | None = None
+    """Provenance: the ``subject@version`` the record was validated against; set by the
+    validation pipeline, never by a spider."""
+
     def to_dict(self) -> dict:
         """A JSON-ready dict in schema field order (dates as ISO strings)."""
         return {
@@ -87,4 +91,5 @@ class Article:
             "tickers": list(self.tickers),
             "related": [story.to_dict() for story in self.related],
             "crawled_at": self.crawled_at,
+            "record_schema": self.record_schema,
         }

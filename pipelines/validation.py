@@ -1,0 +1,196 @@
+"""Schema validation in the crawl: valid items go on as records, invalid ones to quarantine.
+
+Settings:
+
+- ``SCHEMA``: ``subject[@version]`` every item is validated against (default ``article``, the
+  newest version). Items are projected onto that version's top-level properties, so a spider
+  that emits a newer version still feeds a dataset pinned to an older one.
+- ``QUARANTINE_URI``: JSON Lines file for invalid items (default: beside the first local feed,
+  ``<feed>.quarantine.jsonl``; else ``quarantine/<spider>.jsonl``). ``%(name)s`` is the spider.
+- ``QUARANTINE_MAX_SHARE``: the share of invalid items (0..1) above which the crawl finishes
+  with close reason ``failed_invalid_share`` and ``scrapy crawl`` exits 1 (default 0.1).
+
+A valid item leaves this pipeline as a plain dict in schema field order, with
+``record_schema`` set to ``subject@version`` where the version has that field; the exporters
+write it as is. An invalid item never reaches a feed: it is written to the quarantine file (the
+item as extracted, every error with its JSON path, message and keyword, subject@version, URL,
+spider, time) and dropped; stats count it per field and keyword under ``broadsheet/invalid/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import orjson
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+
+from schemas.registry import SchemaError, default_registry
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy crawl` exit 1
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def json_path(parts: list[Any]) -> str:
+    """``["related", 0, "url"]`` -> ``$.related[0].url``."""
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def as_record(item: Any) -> dict[str, Any]:
+    """The item as a JSON-ready dict, without a deep copy when the item can say it itself."""
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if to_dict is not None else ItemAdapter(item).asdict()
+
+
+def default_quarantine_uri(feeds: dict[str, Any], spider_name: str) -> Path:
+    """Beside the first local feed (``out/x.jsonl`` -> ``out/x.quarantine.jsonl``)."""
+    for uri in feeds:
+        parsed = urlparse(str(uri))
+        if parsed.scheme not in ("", "file"):
+            continue
+        try:
+            path = Path((parsed.path if parsed.scheme == "file" else str(uri)) % {"name": spider_name})
+        except (KeyError, ValueError, TypeError):  # other URI parameters: no stable name
+            continue
+        return path.with_name(path.name.split(".")[0] + ".quarantine.jsonl")
+    return Path("quarantine") / f"{spider_name}.jsonl"
+
+
+class Quarantine:
+    """The quarantine file: lines written as they come to a temporary file, renamed at close."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in close()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one quarantined item; flushed, so a crash loses none."""
+        self._file.write(orjson.dumps(entry, default=str) + b"\n")
+        self._file.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        """Publish the file under its final name (empty when nothing was invalid)."""
+        self._file.close()
+        os.replace(self.tmp, self.path)
+
+
+class SchemaValidationPipeline:
+    """Validates every item against the pinned schema; quarantines the invalid ones."""
+
+    def __init__(self, crawler: Crawler, schema_ref: str, max_share: float):
+        registry = default_registry()
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.version = registry.get(schema_ref)
+        self.validator = registry.validator(self.version.ref)
+        self.properties = tuple(self.version.schema.get("properties", {}))
+        self.stamp = self.version.ref if "record_schema" in self.properties else None
+        self.max_share = max_share
+        self.quarantine: Quarantine | None = None
+        self.seen = 0
+        self.invalid = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SchemaValidationPipeline:
+        """Reads ``SCHEMA`` and ``QUARANTINE_MAX_SHARE``; a bad value names the setting."""
+        settings = crawler.settings
+        ref = settings.get("SCHEMA") or ""
+        if not ref:
+            raise NotConfigured("SCHEMA is empty: items are not validated")
+        try:
+            max_share = float(settings.get("QUARANTINE_MAX_SHARE", 0.1))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"QUARANTINE_MAX_SHARE={settings.get('QUARANTINE_MAX_SHARE')!r} is not a number "
+                             "between 0 and 1") from exc
+        try:
+            pipeline = cls(crawler, ref, max_share)
+        except SchemaError as exc:
+            raise ValueError(f"SCHEMA={ref!r}: {exc}") from exc
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Open the quarantine file and record which schema this crawl validates against."""
+        settings = self.crawler.settings
+        uri = settings.get("QUARANTINE_URI")
+        path = Path(uri % {"name": spider.name}) if uri else default_quarantine_uri(
+            settings.getdict("FEEDS"), spider.name)
+        self.quarantine = Quarantine(path)
+        self.stats.set_value("broadsheet/schema", self.version.ref)
+        logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
+                    {"schema": self.version.ref, "path": path})
+
+    def process_item(self, item: Any) -> dict[str, Any]:
+        """The item as a record if valid; otherwise quarantined and dropped."""
+        record = as_record(item)
+        if len(record) != len(self.properties) or self.stamp:
+            record = {key: record.get(key) for key in self.properties}
+        if self.stamp:
+            record["record_schema"] = self.stamp
+        self.seen += 1
+        if self.validator.is_valid(record):
+            self.stats.inc_value("broadsheet/valid")
+            return record
+        self._quarantine(record)
+        raise DropItem(f"invalid against {self.version.ref}, quarantined in {self.quarantine.path}: "
+                       f"{record.get('url')}")
+
+    def _quarantine(self, record: dict[str, Any]) -> None:
+        self.invalid += 1
+        errors = []
+        for error in self.validator.iter_errors(record):
+            path = json_path(list(error.instance_path))
+            keyword = str(error.schema_path[-1]) if error.schema_path else ""
+            errors.append({"path": path, "message": error.message, "keyword": keyword})
+            self.stats.inc_value(f"broadsheet/invalid/{_INDEX.sub('[]', path[2:]) or '$'}/{keyword}")
+        self.stats.inc_value("broadsheet/quarantined")
+        self.quarantine.write({
+            "schema": self.version.ref,
+            "url": record.get("url"),
+            "spider": self.crawler.spider.name,
+            "time": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "errors": errors,
+            "item": record,
+        })
+        logger.warning("Quarantined %(url)s: %(errors)s",
+                       {"url": record.get("url"), "errors": "; ".join(f"{e['path']}: {e['message']}" for e in errors)})
+
+    def share_exceeded(self) -> bool:
+        """Whether the invalid share is above ``QUARANTINE_MAX_SHARE``."""
+        return self.seen > 0 and self.invalid / self.seen > self.max_share
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Before the crawl finishes, fail it if too many items were invalid."""
+        if self.share_exceeded():
+            logger.error("%(invalid)d of %(seen)d items invalid against %(schema)s, above "
+                         "QUARANTINE_MAX_SHARE=%(max)s: the crawl fails",
+                         {"invalid": self.invalid, "seen": self.seen, "schema": self.version.ref,
+                          "max": self.max_share})
+            raise CloseSpider(FAILED_INVALID_SHARE)
+
+    def spider_closed(self, spider: Spider) -> None:
+        """Publish the quarantine file."""
+        if self.quarantine is not None:
+            self.quarantine.close()

@@ -1,0 +1,266 @@
+"""The schema registry: versioned JSON Schema files under ``schemas/<subject>/<version>.json``.
+
+The files are the source of truth. Loading checks each one against the Draft 2020-12 metaschema,
+against the keyword subset the registry allows (so that the compatibility checker understands
+every schema it is given), and its ``$id``/``x-subject``/``x-version`` against its place on disk.
+Every ``$ref`` must resolve inside the registry; nothing is ever fetched from the network.
+Validators are built once per subject@version and cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from referencing import Registry as RefRegistry
+from referencing import Resource
+from referencing.exceptions import Unresolvable
+
+SCHEMAS_DIR = Path(__file__).resolve().parent
+METASCHEMA = "https://json-schema.org/draft/2020-12/schema"
+LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
+          "FULL_TRANSITIVE")
+DEFAULT_LEVEL = "BACKWARD_TRANSITIVE"
+ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default", "examples",
+                         "deprecated", "readOnly", "writeOnly"})
+ASSERTIONS = frozenset({"type", "properties", "required", "additionalProperties", "items", "enum",
+                        "const", "format", "minLength", "maxLength", "pattern", "minimum", "maximum",
+                        "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "uniqueItems",
+                        "anyOf", "$ref", "$defs"})
+ALLOWED_KEYWORDS = ANNOTATIONS | ASSERTIONS
+
+
+class SchemaError(ValueError):
+    """A schema file or reference the registry cannot accept; the message names the file."""
+
+
+def parse_ref(text: str) -> tuple[str, int | None]:
+    """``"article@2"`` -> ``("article", 2)``; ``"article"`` -> ``("article", None)`` (newest)."""
+    subject, _, version = text.partition("@")
+    if version and not version.isdigit():
+        raise SchemaError(f"{text!r}: the version after @ must be a whole number (article@2)")
+    return subject, int(version) if version else None
+
+
+def _walk(schema: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema (dict) with its location, depth first."""
+    if isinstance(schema, dict):
+        yield path, schema
+        for key, value in schema.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                for name, sub in value.items():
+                    yield from _walk(sub, f"{path}.{key}.{name}")
+            elif key in ("items", "additionalProperties"):
+                yield from _walk(value, f"{path}.{key}")
+            elif key == "anyOf" and isinstance(value, list):
+                for index, sub in enumerate(value):
+                    yield from _walk(sub, f"{path}.anyOf[{index}]")
+
+
+def check_schema(schema: Any, source: str) -> None:
+    """Raise ``SchemaError`` unless ``schema`` is valid 2020-12 in the allowed keyword subset."""
+    if not isinstance(schema, dict):
+        raise SchemaError(f"{source}: a schema must be a JSON object")
+    if schema.get("$schema", METASCHEMA) != METASCHEMA:
+        raise SchemaError(f"{source}: $schema must be {METASCHEMA} (Draft 2020-12)")
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise SchemaError(f"{source}: not a valid Draft 2020-12 schema at {where}: {exc.message}") from exc
+    for path, sub in _walk(schema):
+        unknown = {k for k in sub if k not in ALLOWED_KEYWORDS and not k.startswith("x-")}
+        if unknown:
+            raise SchemaError(f"{source}: {path} uses {sorted(unknown)}, outside the registry's keyword "
+                              f"subset; allowed: {sorted(ALLOWED_KEYWORDS)} and x-* annotations")
+
+
+@dataclass
+class SchemaVersion:
+    """One registered version of a subject."""
+
+    subject: str
+    version: int
+    path: Path
+    schema: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """The schema's ``$id``."""
+        return self.schema["$id"]
+
+    @property
+    def ref(self) -> str:
+        """``subject@version``."""
+        return f"{self.subject}@{self.version}"
+
+
+@dataclass
+class Subject:
+    """A subject: its versions in order and its compatibility level."""
+
+    name: str
+    compatibility: str
+    versions: dict[int, SchemaVersion] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> SchemaVersion:
+        """The newest version."""
+        return self.versions[max(self.versions)]
+
+
+class Registry:
+    """All subjects under a folder, checked on load; validators cached per subject@version."""
+
+    def __init__(self, root: Path = SCHEMAS_DIR):
+        self.root = Path(root)
+        self.subjects: dict[str, Subject] = {}
+        self._validators: dict[str, Any] = {}
+        self._load()
+
+    # --- loading --------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        for subject_file in sorted(self.root.glob("*/subject.json")):
+            folder = subject_file.parent
+            meta = self._read(subject_file)
+            level = str(meta.get("compatibility", DEFAULT_LEVEL)).upper()
+            if level not in LEVELS:
+                raise SchemaError(f"{subject_file}: compatibility {level!r} is not one of {list(LEVELS)}")
+            subject = Subject(folder.name, level)
+            for path in sorted(folder.glob("*.json")):
+                if path.name == "subject.json":
+                    continue
+                if not path.stem.isdigit():
+                    raise SchemaError(f"{path}: version files are named <number>.json")
+                subject.versions[int(path.stem)] = self._load_version(subject.name, int(path.stem), path)
+            if not subject.versions:
+                raise SchemaError(f"{folder}: subject {folder.name!r} has no <version>.json file")
+            self.subjects[subject.name] = subject
+        if not self.subjects:
+            raise SchemaError(f"{self.root}: no subject (a folder with subject.json) found")
+        self._check_refs()
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SchemaError(f"{path}: cannot read ({exc.strerror})") from exc
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"{path}: not JSON: {exc}") from exc
+
+    def _load_version(self, subject: str, version: int, path: Path) -> SchemaVersion:
+        schema = self._read(path)
+        check_schema(schema, str(path))
+        if schema.get("x-subject") != subject or schema.get("x-version") != version:
+            raise SchemaError(f"{path}: states x-subject={schema.get('x-subject')!r} "
+                              f"x-version={schema.get('x-version')!r}; its place says {subject!r} {version}")
+        if not isinstance(schema.get("$id"), str) or not schema["$id"]:
+            raise SchemaError(f"{path}: every registered schema needs an $id")
+        return SchemaVersion(subject, version, path, schema)
+
+    @cached_property
+    def _ref_registry(self) -> RefRegistry:
+        resources = [(v.id, Resource.from_contents(v.schema)) for s in self.subjects.values()
+                     for v in s.versions.values()]
+        return RefRegistry().with_resources(resources)  # no retrieve: unknown URIs are unresolvable
+
+    def _check_refs(self) -> None:
+        """Every $ref of every file resolves inside the registry."""
+        for version in self.all_versions():
+            resolver = self._ref_registry.resolver(base_uri=version.id)
+            for path, sub in _walk(version.schema):
+                ref = sub.get("$ref")
+                if ref is None:
+                    continue
+                try:
+                    resolver.lookup(ref)
+                except Unresolvable as exc:
+                    raise SchemaError(f"{version.path}: {path}.$ref {ref!r} does not resolve inside the "
+                                      f"registry (remote references are never fetched)") from exc
+
+    # --- queries --------------------------------------------------------------------------
+
+    def all_versions(self) -> Iterator[SchemaVersion]:
+        """Every version of every subject, by subject then version."""
+        for subject in self.subjects.values():
+            for number in sorted(subject.versions):
+                yield subject.versions[number]
+
+    def get(self, ref: str) -> SchemaVersion:
+        """``subject[@version]`` (newest when no version); an unknown one lists what exists."""
+        name, number = parse_ref(ref)
+        subject = self.subjects.get(name)
+        if subject is None:
+            raise SchemaError(f"unknown subject {name!r}; registered: {sorted(self.subjects)}")
+        if number is None:
+            return subject.latest
+        if number not in subject.versions:
+            raise SchemaError(f"{name} has no version {number}; registered: "
+                              f"{[f'{name}@{n}' for n in sorted(subject.versions)]}")
+        return subject.versions[number]
+
+    def resolver(self, version: SchemaVersion):
+        """A ``$ref`` resolver for the compatibility checker, relative to ``version``'s ``$id``
+        and limited to the registry."""
+        resolver = self._ref_registry.resolver(base_uri=version.id)
+
+        def resolve(ref: str, _context: dict[str, Any]) -> dict[str, Any]:
+            return resolver.lookup(ref).contents
+
+        return resolve
+
+    def check_chain(self, subject_name: str) -> list[tuple[str, str, list]]:
+        """(older, newer, breaking differences) for every pair the subject's level checks."""
+        from schemas.compat import breaking, diff, pairs_to_check
+
+        subject = self.subjects[subject_name]
+        chain = [subject.versions[n] for n in sorted(subject.versions)]
+        results = []
+        for i, j in pairs_to_check(len(chain), subject.compatibility):
+            old, new = chain[i], chain[j]
+            found = diff(old.schema, new.schema, self.resolver(old), self.resolver(new))
+            results.append((old.ref, new.ref, breaking(found, subject.compatibility)))
+        return results
+
+    def validator(self, ref: str) -> Any:
+        """The jsonschema-rs validator (formats asserted, offline) for ``subject[@version]``."""
+        version = self.get(ref)
+        cached = self._validators.get(version.ref)
+        if cached is None:
+            resources = [(v.id, v.schema) for v in self.all_versions()]
+            cached = jsonschema_rs.Draft202012Validator(
+                version.schema, validate_formats=True, offline=True,
+                registry=jsonschema_rs.Registry(resources))
+            self._validators[version.ref] = cached
+        return cached
+
+    def explaining_validator(self, ref: str) -> jsonschema.Draft202012Validator:
+        """A python-jsonschema validator (formats asserted), for its detailed messages."""
+        version = self.get(ref)
+        key = version.ref + "#py"
+        cached = self._validators.get(key)
+        if cached is None:
+            cached = jsonschema.Draft202012Validator(
+                version.schema, registry=self._ref_registry,
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+            self._validators[key] = cached
+        return cached
+
+
+_DEFAULT: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The project's registry (``schemas/``), loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Registry()
+    return _DEFAULT

@@ -1,0 +1,69 @@
+"""The mitrade spider crawled for real over the committed cassette, offline."""
+
+from __future__ import annotations
+
+import pytest
+
+LISTING_ARTICLES = {
+    "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206",
+    "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205",
+    "https://www.mitrade.com/au/insights/news/live-news/article-3-1571402-20260205",
+    "https://www.mitrade.com/au/insights/news/analysis/article-2-1342207-20251225",
+    "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917",
+    "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217",
+}
+REMOVED = "https://www.mitrade.com/au/insights/news/live-news/article-8-1570001-20260204"
+GONE = "https://www.mitrade.com/au/insights/news/live-news/article-3-1569950-20260204"
+ALIBABA_AU = "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"
+ALIBABA_EN = "https://www.mitrade.com/en/articulo/news/live-news/article-8-1129088-20250917"
+
+
+def test_listing_crawl_yields_each_live_article_once(crawl):
+    result = crawl("mitrade")
+    assert result.returncode == 0, result.log[-2000:]
+    urls = [item["url"] for item in result.items]
+    assert sorted(urls) == sorted(LISTING_ARTICLES)
+    assert len(urls) == len(set(urls))
+    assert result.stats["broadsheet/pages/skipped/removed"] == 1
+    assert result.stats["broadsheet/pages/skipped/http_404"] == 1
+    assert f"Skipped {REMOVED}: removed" in result.log
+    assert f"Skipped {GONE}: http_404" in result.log
+    assert result.finish_reason == "finished"
+
+
+def test_listing_follows_redirect_and_next_page(crawl):
+    result = crawl("mitrade")
+    assert result.stats["broadsheet/pages/listing"] == 2  # /au/ listing after the 301, then page 2
+    assert result.stats["downloader/response_status_count/301"] == 1
+
+
+def test_request_missing_from_cassette_fails_alone(crawl):
+    missing = "https://www.mitrade.com/au/insights/news/live-news/article-1-9999999-20260206"
+    result = crawl("mitrade", urls=[missing, ALIBABA_AU])
+    assert result.returncode == 0
+    assert [item["url"] for item in result.items] == [ALIBABA_AU]
+    assert result.stats["broadsheet/pages/failed/CannotOverwriteExistingCassetteException"] == 1
+    assert result.stats["vcr/missing"] == 1
+    failure = next(line for line in result.log.splitlines() if line.startswith("20") and "Failed " + missing in line)
+    assert "cassette.yaml" in failure or "cassette.yaml" in result.log
+    assert result.finish_reason == "finished"
+
+
+@pytest.mark.parametrize("order", [(ALIBABA_AU, ALIBABA_EN), (ALIBABA_EN, ALIBABA_AU)])
+def test_two_english_locales_are_one_record(crawl, order):
+    result = crawl("mitrade", urls=list(order))
+    assert [item["url"] for item in result.items] == [ALIBABA_AU]
+    assert result.stats["broadsheet/pages/skipped/duplicate_locale"] == 1
+
+
+def test_translation_is_its_own_record(crawl):
+    es = "https://www.mitrade.com/es/insights/news/live-news/article-1-1572010-20260206"
+    au = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
+    result = crawl("mitrade", urls=[au, es])
+    assert sorted(item["language"] for item in result.items) == ["en-AU", "es"]
+
+
+def test_missing_cassette_is_a_clear_error(crawl, tmp_path):
+    result = crawl("mitrade", cassette=tmp_path / "nope.yaml", urls=[ALIBABA_AU])
+    assert "nope.yaml" in result.log and "no such cassette" in result.log
+    assert result.items == []

@@ -1,0 +1,37 @@
+"""Author names from bylines and structured data."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spiders.normalize.authors import normalize_authors, split_byline
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Tradingkey", ["Tradingkey"]),
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("JANE DOE, JOHN ROE", ["Jane Doe", "John Roe"]),
+    ("Jane Doe (Reuters) jane@example.com", ["Jane Doe"]),
+    ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
+    ("S&P Global", ["S&P Global"]),
+    ("", []),
+])
+def test_bylines(raw, expected):
+    assert split_byline(raw) == expected
+
+
+def test_structured_shapes():
+    assert normalize_authors({"@type": "Person", "name": "Jane Doe"}) == ["Jane Doe"]
+    assert normalize_authors([{"name": "A B"}, "C D", {"name": "A B"}]) == ["A B", "C D"]
+    assert normalize_authors(None) == []
+
+
+name = st.from_regex(r"[A-Z][a-z]{2,8} [A-Z][a-z]{2,10}", fullmatch=True)
+
+
+@given(st.lists(name, min_size=1, max_size=4, unique=True))
+def test_joined_names_split_back(names):
+    byline = "By " + ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    assert split_byline(byline) == names
