@@ -222,8 +222,10 @@ class _Differ:
                 self.add(where, "property.removed.closed_model", False, name not in old_required,
                          "new schema rejects it in old data")
             else:
-                self.add(where, "property.removed.open_model", True, name not in old_required,
-                         "kept as an additional property")
+                unconstrained = old_props[name] in ({}, True)
+                self.add(where, "property.removed.open_model", True,
+                         unconstrained and name not in old_required,
+                         "new data may carry it with any value; the old schema constrained it")
         for name in (new_required - old_required) & old_props.keys():
             self.add(f"{path}.{name}", "required.added", False, True, "optional -> required")
         for name in (old_required - new_required) & new_props.keys():

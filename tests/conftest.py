@@ -65,3 +65,26 @@ def crawl(tmp_path: Path):
         return run_crawl(tmp_path, spider, *args, **kwargs)
 
     return _crawl
+
+
+def mutated_cassette(tmp_path: Path, url: str, replacements: dict[str, str],
+                     source: Path = MITRADE_CASSETTE) -> Path:
+    """A copy of ``source`` whose recorded body for ``url`` has ``replacements`` applied: a page
+    "after a redesign", still replayed through the real downloader."""
+    import yaml
+
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    hits = 0
+    for interaction in data["interactions"]:
+        if interaction["request"]["uri"] == url:
+            body = interaction["response"]["body"]["string"]
+            for old, new in replacements.items():
+                assert old in body, f"{old!r} not in the recorded {url}"
+                body = body.replace(old, new)
+            interaction["response"]["body"]["string"] = body
+            interaction["response"]["headers"]["content-length"] = [str(len(body.encode()))]
+            hits += 1
+    assert hits, f"{url} is not in {source}"
+    path = tmp_path / "mutated.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

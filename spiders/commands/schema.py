@@ -62,6 +62,11 @@ class Command(ScrapyCommand):
         except SchemaError as exc:
             raise UsageError(f"{PREFIX}: {exc}", print_help=False) from exc
 
+    def registry(self) -> Registry:
+        """The registry in ``SCHEMA_REGISTRY_DIR`` (default: the project's ``schemas/``)."""
+        folder = self.settings.get("SCHEMA_REGISTRY_DIR") if self.settings else None
+        return Registry(Path(folder)) if folder else default_registry()
+
     @staticmethod
     def _arity(rest: list[str], count: int, usage: str) -> None:
         if len(rest) != count:
@@ -70,7 +75,7 @@ class Command(ScrapyCommand):
     def list(self, rest: list[str], opts: argparse.Namespace) -> int:
         """One line per subject: versions and compatibility level."""
         self._arity(rest, 0, "list")
-        for subject in default_registry().subjects.values():
+        for subject in self.registry().subjects.values():
             versions = ", ".join(str(v) for v in sorted(subject.versions))
             print(f"{subject.name}\tversions {versions}\tlatest {subject.latest.ref}\t{subject.compatibility}")
         return 0
@@ -78,7 +83,7 @@ class Command(ScrapyCommand):
     def show(self, rest: list[str], opts: argparse.Namespace) -> int:
         """The schema file of SUBJECT[@VERSION], as registered."""
         self._arity(rest, 1, "show SUBJECT[@VERSION]")
-        print(json.dumps(default_registry().get(rest[0]).schema, indent=2, ensure_ascii=False))
+        print(json.dumps(self.registry().get(rest[0]).schema, indent=2, ensure_ascii=False))
         return 0
 
     def compat(self, rest: list[str], opts: argparse.Namespace) -> int:
@@ -88,7 +93,7 @@ class Command(ScrapyCommand):
         if level.removesuffix("_TRANSITIVE") not in ("BACKWARD", "FORWARD", "FULL", "NONE"):
             raise UsageError(f"--level {opts.level!r}: use backward, forward or full")
         old, new = (self._load_file(Path(p)) for p in rest)
-        registry = default_registry()
+        registry = self.registry()
         found = diff(old, new, self._resolver(registry, old), self._resolver(registry, new))
         broken = breaking(found, level)
         for difference in found:
@@ -129,13 +134,14 @@ class Command(ScrapyCommand):
     def check(self, rest: list[str], opts: argparse.Namespace) -> int:
         """Load (and so check) every file, then every subject's chain at its level."""
         self._arity(rest, 0, "check")
-        registry = default_registry()
+        registry = self.registry()
         failures = 0
         for name, subject in registry.subjects.items():
             for old, new, broken in registry.check_chain(name):
                 for difference in broken:
                     failures += 1
-                    print(f"{PREFIX}: {new} breaks {subject.compatibility} against {old}: {difference}")
+                    print(f"{PREFIX}: {registry.get(new).path}: {new} breaks {subject.compatibility} "
+                          f"against {old}: {difference.path}: rule {difference.rule} ({difference.detail})")
         count = sum(len(s.versions) for s in registry.subjects.values())
         print(f"{PREFIX}: {count} schema files in {len(registry.subjects)} subjects; "
               f"{'all chains compatible' if not failures else f'{failures} breaking differences'}")
@@ -144,7 +150,7 @@ class Command(ScrapyCommand):
     def validate(self, rest: list[str], opts: argparse.Namespace) -> int:
         """Validate a JSON Lines file; errors grouped by path and keyword with counts."""
         self._arity(rest, 2, "validate SUBJECT[@VERSION] FILE.jsonl")
-        registry = default_registry()
+        registry = self.registry()
         version = registry.get(rest[0])
         validator = registry.validator(version.ref)
         path = Path(rest[1])

@@ -1,0 +1,70 @@
+"""Schema validation inside real crawls: records stamped, invalid items quarantined, gate enforced."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT, mutated_cassette
+
+ALIBABA = "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"
+BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
+HEADLINE = "Alibaba’s Market Cap Returns to HK$3 Trillion — Will Jack Ma Lead Alibaba to Greatness Again?"
+
+
+def test_valid_records_carry_their_schema(crawl):
+    result = crawl("mitrade", urls=[ALIBABA])
+    assert result.returncode == 0
+    assert result.items[0]["record_schema"] == "article@2"
+    assert result.stats["broadsheet/schema"] == "article@2"
+    assert result.stats["broadsheet/valid"] == 1
+    quarantine = result.out.with_name("out.quarantine.jsonl")
+    assert quarantine.exists() and quarantine.read_text() == ""
+
+
+def test_pinning_version_1_projects_records_onto_it(crawl):
+    result = crawl("mitrade", "-s", "SCHEMA=article@1", urls=[ALIBABA])
+    assert result.returncode == 0
+    v1 = json.loads((ROOT / "schemas" / "article" / "1.json").read_text(encoding="utf-8"))
+    assert list(result.items[0]) == list(v1["properties"])
+
+
+def test_redesigned_page_is_quarantined_not_lost(crawl, tmp_path):
+    cassette = mutated_cassette(tmp_path, ALIBABA, {HEADLINE: ""})
+    quarantine = tmp_path / "q" / "bad.jsonl"
+    result = crawl("mitrade", "-s", f"QUARANTINE_URI={quarantine}", urls=[ALIBABA, BTC], cassette=cassette)
+    assert [item["url"] for item in result.items] == [BTC]
+    entries = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["url"] == ALIBABA and entry["schema"] == "article@2" and entry["spider"] == "mitrade"
+    assert entry["errors"] == [{"path": "$.headline", "message": "null is not of type \"string\"",
+                                "keyword": "type"}]
+    assert entry["item"]["body"].startswith("TradingKey - As of September 17")
+    assert result.stats["broadsheet/quarantined"] == 1
+    assert result.stats["broadsheet/invalid/headline/type"] == 1
+    # 1 of 2 invalid is above the default QUARANTINE_MAX_SHARE of 0.1: the crawl fails.
+    assert result.finish_reason == "failed_invalid_share"
+    assert result.returncode == 1
+    assert "QUARANTINE_MAX_SHARE=0.1" in result.log
+
+
+def test_share_below_the_gate_finishes(crawl, tmp_path):
+    cassette = mutated_cassette(tmp_path, ALIBABA, {HEADLINE: ""})
+    result = crawl("mitrade", "-s", "QUARANTINE_MAX_SHARE=0.5", urls=[ALIBABA, BTC], cassette=cassette)
+    assert result.finish_reason == "finished" and result.returncode == 0
+    assert result.stats["broadsheet/quarantined"] == 1
+
+
+def test_without_structured_dates_the_url_day_is_kept_as_a_date(crawl, tmp_path):
+    # No publishTime in the page state, no JSON-LD date: no instant, and the URL's calendar day.
+    cassette = mutated_cassette(tmp_path, ALIBABA, {'"publishTime":1758091272000,': "",
+                                                    '"datePublished": "2025-09-17T14:41:12+08:00", ': ""})
+    result = crawl("mitrade", "-s", "QUARANTINE_MAX_SHARE=1", urls=[ALIBABA], cassette=cassette)
+    assert result.items and result.items[0]["date_published"] is None
+    assert result.items[0]["publication_date"] == "2025-09-17"  # the URL's day, in site time
+
+
+def test_unknown_schema_setting_is_named(crawl):
+    result = crawl("mitrade", "-s", "SCHEMA=article@7", urls=[ALIBABA])
+    assert result.returncode != 0
+    assert "SCHEMA='article@7': article has no version 7; registered: ['article@1', 'article@2']" in result.log
