@@ -7,6 +7,7 @@
 - ``scrapy schema check``: every file valid, every subject's chain obeys its level (exit 1 if not)
 - ``scrapy schema validate SUBJECT[@VERSION] FILE.jsonl``: errors grouped by path with counts,
   exit 1 if any record is invalid
+- ``scrapy schema docs``: regenerate the data dictionary, docs/data-dictionary.md
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Command(ScrapyCommand):
 
     def syntax(self) -> str:
         """Command syntax."""
-        return "list | show SUBJECT[@V] | compat OLD NEW --level L | check | validate SUBJECT[@V] FILE"
+        return "list | show SUBJECT[@V] | compat OLD NEW --level L | check | validate SUBJECT[@V] FILE | docs"
 
     def short_desc(self) -> str:
         """One-line description."""
@@ -54,7 +55,7 @@ class Command(ScrapyCommand):
             raise UsageError("expected a sub-command: list, show, compat, check, validate")
         action, rest = args[0], args[1:]
         handlers = {"list": self.list, "show": self.show, "compat": self.compat, "check": self.check,
-                    "validate": self.validate}
+                    "validate": self.validate, "docs": self.docs}
         if action not in handlers:
             raise UsageError(f"unknown sub-command {action!r}; use one of {sorted(handlers)}")
         try:
@@ -146,6 +147,16 @@ class Command(ScrapyCommand):
         print(f"{PREFIX}: {count} schema files in {len(registry.subjects)} subjects; "
               f"{'all chains compatible' if not failures else f'{failures} breaking differences'}")
         return 1 if failures else 0
+
+    def docs(self, rest: list[str], opts: argparse.Namespace) -> int:
+        """Write the data dictionary generated from the registry."""
+        from schemas.docs import DICTIONARY, render
+
+        self._arity(rest, 0, "docs")
+        DICTIONARY.parent.mkdir(parents=True, exist_ok=True)
+        DICTIONARY.write_text(render(self.registry()), encoding="utf-8")
+        print(f"{PREFIX}: wrote {DICTIONARY}")
+        return 0
 
     def validate(self, rest: list[str], opts: argparse.Namespace) -> int:
         """Validate a JSON Lines file; errors grouped by path and keyword with counts."""
