@@ -44,6 +44,7 @@ from spiders.normalize.dates import (
 )
 from spiders.normalize.text import clean_or_none, clean_text, html_blocks, join_blocks
 from spiders.structured import first_image, json_ld_article, meta
+from spiders.xpath import first, nodes, text
 
 STATS = "broadsheet"
 
@@ -177,32 +178,31 @@ class NewsSpider(scrapy.Spider):
 
     def extract_article(self, response: Response) -> Article:
         """Build the item: page state, then JSON-LD, then meta tags, then selectors."""
+        root = response.selector.root
         state = self.page_state(response)
-        ld = json_ld_article(response.selector, response.url)
+        ld = json_ld_article(root, response.url)
         url_match = self.article_url.search(response.url)
         date_published = (state.get("date_published") or parse_instant(ld.get("datePublished"))
-                          or parse_instant(meta(response, "article:published_time")))
+                          or parse_instant(meta(root, "article:published_time")))
         return Article(
             url=response.url,
-            canonical_url=response.urljoin(
-                response.xpath('//link[@rel="canonical"]/@href').get() or response.url),
+            canonical_url=response.urljoin(first(root, '/html/head/link[@rel="canonical"]/@href') or response.url),
             site=self.site,
             article_id=str(state.get("article_id") or (url_match.group("id") if url_match else "")),
-            language=response.xpath("/html/@lang").get() or meta(response, "og:locale"),
+            language=first(root, "/html/@lang") or meta(root, "og:locale"),
             headline=clean_or_none(state.get("headline") or ld.get("headline")
-                                   or clean_text(" ".join(response.xpath(self.headline_xpath + "//text()").getall()))
-                                   or meta(response, "og:title")),
-            authors=state.get("authors") or normalize_authors(ld.get("author"))
-                    or normalize_authors(meta(response, "author", "article:author")),
+                                   or clean_text(text(root, self.headline_xpath)) or meta(root, "og:title")),
+            authors=(state.get("authors") or normalize_authors(ld.get("author"))
+                     or normalize_authors(meta(root, "author", "article:author"))),
             date_published=date_published,
             publication_date=(local_date(date_published, self.site_tz)
                               or date_from_url(response.url, self.article_url)),
-            date_modified=state.get("date_modified") or parse_instant(ld.get("dateModified"))
-                          or parse_instant(meta(response, "article:modified_time")),
+            date_modified=(state.get("date_modified") or parse_instant(ld.get("dateModified"))
+                           or parse_instant(meta(root, "article:modified_time"))),
             description=clean_or_none(state.get("description") or ld.get("description")
-                                      or meta(response, "description", "og:description")),
+                                      or meta(root, "description", "og:description")),
             image=self._absolute(response, state.get("image") or first_image(ld.get("image"))
-                                 or meta(response, "og:image")),
+                                 or meta(root, "og:image")),
             body=self.extract_body(response),
             tickers=self.extract_tickers(response, state),
             related=self.extract_related(response),
@@ -220,11 +220,11 @@ class NewsSpider(scrapy.Spider):
 
     def extract_body(self, response: Response) -> str | None:
         """The body text as blocks, without the elements ``body_exclude_xpath`` selects."""
-        roots = response.xpath(self.body_xpath)
+        roots = nodes(response.selector.root, self.body_xpath)
         if not roots:
             return None
-        root: etree._Element = roots[0].root
-        excluded = set(root.xpath(self.body_exclude_xpath)) if self.body_exclude_xpath else set()
+        root: etree._Element = roots[0]
+        excluded = set(nodes(root, self.body_exclude_xpath)) if self.body_exclude_xpath else set()
         return join_blocks(html_blocks(root, excluded.__contains__ if excluded else None)) or None
 
     def extract_tickers(self, response: Response, state: dict[str, Any]) -> list[str]:
@@ -236,23 +236,23 @@ class NewsSpider(scrapy.Spider):
         layout = self.related_cards
         if layout is None:
             return []
+        root = response.selector.root
         reference = self.reference_time(response)
-        language = response.xpath("/html/@lang").get() or "en"
+        language = first(root, "/html/@lang") or "en"
         stories = []
-        for card in response.xpath(layout.cards):
-            href = card.xpath(layout.link).get()
+        for card in nodes(root, layout.cards):
+            href = first(card, layout.link)
             if not href:
                 continue
-            author = clean_text(" ".join(card.xpath(layout.author + "//text()").getall()).replace(
-                layout.author_separator, "\x00"))
-            if "\x00" in author:
-                author = author.split("\x00", 1)[1]
-            date_text = clean_or_none(" ".join(card.xpath(layout.date + "//text()").getall()))
+            author = text(card, layout.author)
+            if layout.author_separator in author:
+                author = author.split(layout.author_separator, 1)[1]
+            date_text = clean_or_none(text(card, layout.date))
             stories.append(RelatedStory(
                 url=response.urljoin(href),
-                headline=clean_text(" ".join(card.xpath(layout.headline + "//text()").getall())),
-                summary=clean_or_none(" ".join(card.xpath(layout.summary + "//text()").getall())),
-                author=clean_or_none(author.replace("\x00", " ")),
+                headline=clean_text(text(card, layout.headline)),
+                summary=clean_or_none(text(card, layout.summary)),
+                author=clean_or_none(author),
                 date_published=parse_card_date(date_text, language, reference, self.site_tz),
                 date_text=date_text,
             ))

@@ -18,6 +18,7 @@ from spiders.base import CardLayout, NewsSpider
 from spiders.normalize.authors import normalize_authors
 from spiders.normalize.dates import from_epoch_millis
 from spiders.structured import dig, next_data
+from spiders.xpath import nodes
 
 CASSETTE = Path(__file__).resolve().parent.parent / "fixtures" / "mitrade" / "cassette.yaml"
 
@@ -58,13 +59,13 @@ class MitradeSpider(NewsSpider):
         reason = super().not_article_reason(response)
         if reason:
             return reason
-        if response.xpath(f'//{_cls("div", "NewsDetail_empty")}'):
+        if nodes(response.selector.root, f'//{_cls("div", "NewsDetail_empty")}'):
             return "removed"
         return None
 
     def page_state(self, response: Response) -> dict[str, Any]:
         """Fields from ``props.pageProps.newsDetail`` of ``__NEXT_DATA__``."""
-        detail = dig(next_data(response.selector, response.url), "props", "pageProps", "newsDetail")
+        detail = dig(next_data(response.selector.root, response.url), "props", "pageProps", "newsDetail")
         if not isinstance(detail, dict):
             return {}
         return {
@@ -79,5 +80,5 @@ class MitradeSpider(NewsSpider):
 
     def extract_tickers(self, response: Response, state: dict[str, Any]) -> list[str]:
         """Symbols of the in-body widgets in page order, else the page state's tags."""
-        symbols = response.xpath(f'{self.body_xpath}//div[@data-symbol]/@data-symbol').getall()
+        symbols = nodes(response.selector.root, f"{self.body_xpath}//div[@data-symbol]/@data-symbol")
         return list(dict.fromkeys(s.strip() for s in symbols if s.strip())) or super().extract_tickers(response, state)

@@ -9,7 +9,9 @@ import json
 import logging
 from typing import Any
 
-from parsel import Selector
+from lxml import etree
+
+from spiders.xpath import first, nodes
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +29,10 @@ def _loads(text: str | None, what: str, url: str) -> Any:
         return None
 
 
-def json_ld_objects(selector: Selector, url: str = "") -> list[dict[str, Any]]:
+def json_ld_objects(root: etree._Element, url: str = "") -> list[dict[str, Any]]:
     """Every JSON-LD object of the page, ``@graph`` members and top-level lists flattened."""
     objects: list[dict[str, Any]] = []
-    for text in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for text in nodes(root, '//script[@type="application/ld+json"]/text()'):
         data = _loads(text, "JSON-LD", url)
         stack = data if isinstance(data, list) else [data]
         for entry in stack:
@@ -42,9 +44,9 @@ def json_ld_objects(selector: Selector, url: str = "") -> list[dict[str, Any]]:
     return objects
 
 
-def json_ld_article(selector: Selector, url: str = "") -> dict[str, Any]:
+def json_ld_article(root: etree._Element, url: str = "") -> dict[str, Any]:
     """The page's first JSON-LD article object (NewsArticle and kin), or an empty dict."""
-    for entry in json_ld_objects(selector, url):
+    for entry in json_ld_objects(root, url):
         types = entry.get("@type")
         types = set(types) if isinstance(types, list) else {types}
         if types & ARTICLE_TYPES:
@@ -52,9 +54,9 @@ def json_ld_article(selector: Selector, url: str = "") -> dict[str, Any]:
     return {}
 
 
-def next_data(selector: Selector, url: str = "") -> dict[str, Any]:
+def next_data(root: etree._Element, url: str = "") -> dict[str, Any]:
     """The Next.js page state (``<script id="__NEXT_DATA__">``), or an empty dict."""
-    data = _loads(selector.xpath('//script[@id="__NEXT_DATA__"]/text()').get(), "__NEXT_DATA__", url)
+    data = _loads(first(root, '//script[@id="__NEXT_DATA__"]/text()'), "__NEXT_DATA__", url)
     return data if isinstance(data, dict) else {}
 
 
@@ -70,13 +72,24 @@ def dig(data: Any, *path: str | int) -> Any:
     return data
 
 
-def meta(selector: Selector, *names: str) -> str | None:
+def meta(root: etree._Element, *names: str) -> str | None:
     """The first non-empty ``<meta>`` content among ``name``/``property`` values ``names``."""
+    contents = dict(_meta_pairs(root))
     for name in names:
-        value = selector.xpath(f'//meta[@name="{name}" or @property="{name}"]/@content').get()
+        value = contents.get(name)
         if value and value.strip():
             return value.strip()
     return None
+
+
+def _meta_pairs(root: etree._Element) -> list[tuple[str, str]]:
+    """(name or property, content) of every ``<meta>`` of the head, first one per name winning."""
+    pairs = []
+    for element in nodes(root, "/html/head/meta[@content]"):
+        key = element.get("name") or element.get("property")
+        if key:
+            pairs.append((key, element.get("content")))
+    return list(reversed(pairs))
 
 
 def first_image(value: Any) -> str | None:

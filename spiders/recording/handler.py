@@ -30,6 +30,7 @@ from scrapy.responsetypes import responsetypes
 from vcr import VCR
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.matchers import requests_match
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
@@ -44,6 +45,37 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 _DROPPED_ON_REPLAY = (b"Transfer-Encoding",)
+
+
+class IndexedCassette(Cassette):
+    """vcrpy's Cassette with candidate look-up by (host, path) instead of a scan of every
+    interaction, which made replaying n requests O(n²).
+
+    Used only when ``host`` and ``path`` are both among the matchers, so that every request
+    vcrpy would match has the same key; vcrpy's own ``requests_match`` still decides on each
+    candidate, in recorded order.
+    """
+
+    def _key(self, request: VcrRequest) -> tuple[str, str]:
+        return request.host, request.path or "/"
+
+    def _index(self) -> dict[tuple[str, str], list[int]]:
+        index = getattr(self, "_by_key", None)
+        if index is None or getattr(self, "_indexed", -1) != len(self.data):
+            index = {}
+            for position, (stored, _) in enumerate(self.data):
+                index.setdefault(self._key(stored), []).append(position)
+            self._by_key, self._indexed = index, len(self.data)
+        return index
+
+    def _responses(self, request: VcrRequest):
+        request = self._before_record_request(request)
+        if not request:
+            return
+        for position in self._index().get(self._key(request), ()):
+            stored, response = self.data[position]
+            if requests_match(request, stored, self._match_on):
+                yield position, response
 
 
 def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_MATCH_ON,
@@ -72,7 +104,8 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
         "serializer", "persister", "match_on", "record_mode", "before_record_request",
         "before_record_response",
     )}
-    return Cassette.load(path=str(path), **kwargs)
+    indexable = {"host", "path"} <= set(match_on)
+    return (IndexedCassette if indexable else Cassette).load(path=str(path), **kwargs)
 
 
 def to_vcr_request(request: Request) -> VcrRequest:
