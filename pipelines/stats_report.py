@@ -36,7 +36,7 @@ class StatsReport:
         """Enabled by a non-empty ``STATS_REPORT_URI``."""
         uri = crawler.settings.get("STATS_REPORT_URI")
         if not uri:
-            raise NotConfigured("STATS_REPORT_URI is empty")
+            raise NotConfigured  # off by default: Scrapy logs only NotConfigured with a reason
         ext = cls(crawler, uri)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

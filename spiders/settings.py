@@ -35,6 +35,7 @@ VCR_RECORD_MODE = ""
 ITEM_PIPELINES = {
     "pipelines.dedup.DeduplicationPipeline": 100,
     "pipelines.validation.SchemaValidationPipeline": 300,
+    "pipelines.dataset.DatasetPipeline": 800,
 }
 # The registered schema every item is validated against: subject[@version], newest by default.
 SCHEMA = "article"
@@ -45,3 +46,18 @@ EXTENSIONS = {
     "pipelines.stats_report.StatsReport": 500,
 }
 STATS_REPORT_URI = ""
+
+# Datasets: typed Parquet and fast JSON Lines, written atomically (temporary name, then rename).
+FEED_EXPORTERS = {
+    "jsonl": "pipelines.jsonl_export.OrjsonLinesItemExporter",
+    "jsonlines": "pipelines.jsonl_export.OrjsonLinesItemExporter",
+    "parquet": "pipelines.parquet_export.ParquetItemExporter",
+}
+FEED_STORAGES = {
+    "": "pipelines.atomic_storage.AtomicFileFeedStorage",
+    "file": "pipelines.atomic_storage.AtomicFileFeedStorage",
+}
+PARQUET_ROW_GROUP_SIZE = 10_000
+PARQUET_COMPRESSION = "zstd"
+DATASET_URI = ""  # a folder: write a Hive-partitioned Parquet dataset there (pipelines/dataset.py)
+DATASET_ROWS_PER_FILE = 1_000_000
