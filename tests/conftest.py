@@ -33,13 +33,17 @@ class CrawlResult:
 
 
 def run_crawl(tmp_path: Path, spider: str, *args: str, urls: list[str] | None = None,
-              cassette: Path | None = MITRADE_CASSETTE, output: str = "out.jsonl",
+              cassette: Path | None = MITRADE_CASSETTE, output: str | None = "out.jsonl",
               timeout: float = 300) -> CrawlResult:
-    """Run ``python -m scrapy crawl`` from the repository root, as a user would."""
-    out = tmp_path / output
+    """Run ``python -m scrapy crawl`` from the repository root, as a user would; ``output`` is
+    the JSONL feed under ``tmp_path`` (None: no feed of ours)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    out = tmp_path / (output or "out.jsonl")
     report = tmp_path / "stats.json"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out),
-           "-s", f"STATS_REPORT_URI={report}", "-s", "LOG_LEVEL=INFO"]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STATS_REPORT_URI={report}",
+           "-s", "LOG_LEVEL=INFO"]
+    if output:
+        cmd += ["-O", str(out)]
     if urls:
         cmd += ["-a", "urls=" + ",".join(urls)]
     if cassette is not None:
