@@ -1,45 +1,85 @@
-"""Regression tests on recorded pages: one test per case and field, discovered from fixtures/.
+"""Regression tests on recorded pages, discovered from ``fixtures/<spider>/<case>/``.
 
-Each case is crawled once (a real ``scrapy crawl`` over its cassette, offline); every field its
-expected record names must be equal. Add a case with ``scrapy fixture add``.
+``test_case_crawl`` runs one real ``scrapy crawl`` per case on the cassette that
+pytest-recording's ``vcr`` fixture opens (``fixtures/<spider>/<case>/cassette.yaml``), with its
+record mode: ``--record-mode=none`` (CI) replays offline, ``once``/``new_episodes``/``rewrite``
+re-record from the live site. ``test_field`` then checks every field of the expected record,
+one test per case and field, with a readable failure (page, field, expected, got, a diff for
+long text). A missing or stale cassette fails; nothing here skips.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from conftest import FIXTURES, run_crawl
+from conftest import FIXTURES, CrawlResult, run_crawl
 from fixture_cases import Case, discover, explain, field_paths, value_at
 
 CASES = discover(FIXTURES)
-PARAMS = [
-    pytest.param(case, path, value, id=f"{case.id}:{path}")
-    for case in CASES
-    for path, value in (field_paths(case.expected) if not case.expected.get("removed") else [("removed", True)])
-]
+RESULTS: dict[str, CrawlResult] = {}
 
 
-@pytest.fixture(scope="session")
-def crawled(tmp_path_factory):
-    """Crawl each case once per session; results by case id."""
-    results = {}
+def case_field_params() -> list:
+    params = []
+    for case in CASES:
+        paths = [("removed", True)] if case.expected.get("removed") else field_paths(case.expected)
+        params += [pytest.param(case, path, value, id=f"{case.id}:{path}") for path, value in paths]
+    return params
 
-    def get(case: Case):
-        if case.id not in results:
-            folder = tmp_path_factory.mktemp(case.name)
-            results[case.id] = run_crawl(folder, case.spider, urls=case.meta["urls"], cassette=case.cassette)
-        return results[case.id]
 
-    return get
+@pytest.fixture
+def vcr_cassette_dir() -> str:
+    """Cassettes live with the fixtures: ``fixtures/<spider>/<case>/cassette.yaml``."""
+    return str(FIXTURES)
+
+
+@pytest.fixture
+def default_cassette_name(request) -> str:
+    """The case's own share of its spider's recordings."""
+    case: Case = request.node.callspec.params["case"]
+    return f"{case.spider}/{case.name}/cassette"
+
+
+def crawl_case(case: Case, folder: Path, cassette: Path, record_mode: str = "none") -> CrawlResult:
+    """Crawl the case's URLs over ``cassette``; remembered for the field tests."""
+    result = run_crawl(folder, case.spider, "-s", f"VCR_RECORD_MODE={record_mode}", urls=case.meta["urls"],
+                       cassette=cassette)
+    RESULTS[case.id] = result
+    return result
 
 
 def test_cases_are_discovered():
     assert len(CASES) >= 9, [case.id for case in CASES]
+    for case in CASES:
+        assert {"urls", "reference_time", "schema"} <= set(case.meta), case.id
 
 
-@pytest.mark.parametrize(("case", "path", "expected"), PARAMS)
-def test_field(crawled, case: Case, path: str, expected):
-    result = crawled(case)
+@pytest.mark.vcr
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_case_crawl(vcr, case: Case, tmp_path):
+    """The case's pages replay (or record) completely, at the recording's reference time."""
+    cassette = Path(vcr._path)
+    mode = getattr(vcr.record_mode, "value", vcr.record_mode)
+    if mode == "none":
+        assert cassette.exists(), f"{case.id}: no cassette at {cassette}; record it with `scrapy fixture add`"
+    result = crawl_case(case, tmp_path, cassette, mode)
+    assert result.returncode == 0, result.log[-3000:]
+    failed = {k: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
+    assert not failed, f"{case.id}: requests the cassette cannot answer (stale?): {failed}\n{result.log[-2000:]}"
+    dates = [line for line in cassette.read_text(encoding="utf-8").splitlines() if line.strip().lower() == "date:"]
+    assert dates, f"{case.id}: the cassette keeps no Date header, so no reference time"
+    if case.expected.get("removed"):
+        assert not result.items
+    else:
+        assert result.items and result.items[0]["crawled_at"] == case.meta["reference_time"]
+
+
+@pytest.mark.parametrize(("case", "path", "expected"), case_field_params())
+def test_field(case: Case, path: str, expected, tmp_path):
+    result = RESULTS.get(case.id) or crawl_case(case, tmp_path, case.cassette)
     assert result.returncode == 0, result.log[-3000:]
     record = result.by_url().get(case.meta["urls"][0])
     if path == "removed":
@@ -48,3 +88,8 @@ def test_field(crawled, case: Case, path: str, expected):
     assert record is not None, f"{case.id}: no record for {case.meta['urls'][0]}\n{result.log[-2000:]}"
     got = value_at(record, path)
     assert got == expected, explain(case, path, expected, got)
+
+
+def test_expected_records_are_valid_json_objects():
+    for case in CASES:
+        assert json.loads((case.folder / "expected.json").read_text(encoding="utf-8"))["url"] == case.meta["urls"][0]

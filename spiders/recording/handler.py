@@ -31,6 +31,7 @@ from vcr import VCR
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.matchers import requests_match
+from vcr.persisters.filesystem import FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
@@ -45,6 +46,19 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 _DROPPED_ON_REPLAY = (b"Transfer-Encoding",)
+
+
+class StablePersister(FilesystemPersister):
+    """vcrpy's file persister, saving interactions sorted by URL and method (stable for equal
+    keys), so that a re-recorded cassette diffs cleanly against the committed one."""
+
+    @staticmethod
+    def save_cassette(cassette_path, cassette_dict, serializer):
+        """Sort, then save as vcrpy does."""
+        pairs = sorted(zip(cassette_dict["requests"], cassette_dict["responses"], strict=True),
+                       key=lambda pair: (pair[0].uri, pair[0].method))
+        ordered = {**cassette_dict, "requests": [r for r, _ in pairs], "responses": [r for _, r in pairs]}
+        FilesystemPersister.save_cassette(cassette_path, ordered, serializer)
 
 
 class IndexedCassette(Cassette):
@@ -99,7 +113,9 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     hooks: dict[str, Any] = {}
     if scrubber is not None:
         hooks = {"before_record_request": scrubber.request, "before_record_response": scrubber.response}
-    config = VCR().get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
+    vcr = VCR()
+    vcr.register_persister(StablePersister)
+    config = vcr.get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
     kwargs = {key: config[key] for key in (
         "serializer", "persister", "match_on", "record_mode", "before_record_request",
         "before_record_response",
