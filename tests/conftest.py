@@ -2,63 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from spiders.recording.crawl import CrawlResult
+from spiders.recording.crawl import run_crawl as _run_crawl
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
 
 
-@dataclass
-class CrawlResult:
-    """What a crawl left behind: its items, its stats report, its exit code and its log."""
-
-    items: list[dict]
-    stats: dict
-    finish_reason: str
-    returncode: int
-    log: str
-    out: Path
-
-    def by_url(self) -> dict[str, dict]:
-        """Items keyed by URL."""
-        return {item["url"]: item for item in self.items}
-
-
-def run_crawl(tmp_path: Path, spider: str, *args: str, urls: list[str] | None = None,
-              cassette: Path | None = MITRADE_CASSETTE, output: str | None = "out.jsonl",
-              timeout: float = 300) -> CrawlResult:
-    """Run ``python -m scrapy crawl`` from the repository root, as a user would; ``output`` is
-    the JSONL feed under ``tmp_path`` (None: no feed of ours)."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    out = tmp_path / (output or "out.jsonl")
-    report = tmp_path / "stats.json"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STATS_REPORT_URI={report}",
-           "-s", "LOG_LEVEL=INFO"]
-    if output:
-        cmd += ["-O", str(out)]
-    if urls:
-        cmd += ["-a", "urls=" + ",".join(urls)]
-    if cassette is not None:
-        cmd += ["-s", f"VCR_CASSETTE={cassette}"]
-    cmd += list(args)
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
-    items = []
-    if out.exists() and out.suffix == ".jsonl":
-        items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
-    stats, reason = {}, ""
-    if report.exists():
-        data = json.loads(report.read_text(encoding="utf-8"))
-        stats, reason = data["stats"], data["finish_reason"]
-    return CrawlResult(items, stats, reason, proc.returncode, proc.stderr, out)
+def run_crawl(tmp_path: Path, spider: str, *args: str, cassette: Path | None = MITRADE_CASSETTE,
+              **kwargs) -> CrawlResult:
+    """``spiders.recording.crawl.run_crawl`` with the Mitrade cassette as the default."""
+    return _run_crawl(tmp_path, spider, *args, cassette=cassette, **kwargs)
 
 
 @pytest.fixture

@@ -67,3 +67,11 @@ def test_missing_cassette_is_a_clear_error(crawl, tmp_path):
     result = crawl("mitrade", cassette=tmp_path / "nope.yaml", urls=[ALIBABA_AU])
     assert "nope.yaml" in result.log and "no such cassette" in result.log
     assert result.items == []
+
+
+def test_every_shared_truth_page_is_a_fixture_case():
+    from spiders.recording.cases import discover
+
+    names = {case.name for case in discover(spider="mitrade")}
+    assert names >= {"alibaba", "alibaba_en", "btc65k", "btc65k_es", "btc70k", "eth3900", "ethforecast",
+                     "markets2026", "removed"}

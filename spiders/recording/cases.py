@@ -1,8 +1,9 @@
 """Fixture cases: discovered from ``fixtures/<spider>/<case>/`` and compared field by field.
 
-A case folder holds ``meta.json`` (``urls``, ``reference_time``, ``schema``) and
-``expected.json`` (the expected record, or ``{"url": ..., "removed": true}`` for a page that
-must not reach the dataset). The spider's cassette is ``fixtures/<spider>/cassette.yaml``.
+A case folder holds ``meta.json`` (``urls``, ``reference_time``, ``schema``), ``expected.json``
+(the expected record, or ``{"url": ..., "removed": true}`` for a page that must not reach the
+dataset) and ``cassette.yaml``, its share of the spider's recordings (when absent, the spider's
+``fixtures/<spider>/cassette.yaml``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class Case:
         return own if own.exists() else self.folder.parent / "cassette.yaml"
 
 
-def discover(fixtures: Path) -> list[Case]:
-    """Every case folder under ``fixtures``, sorted."""
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def discover(fixtures: Path = FIXTURES, spider: str = "*") -> list[Case]:
+    """Every case folder under ``fixtures`` (of one spider, or all), sorted."""
     cases = []
-    for meta_path in sorted(fixtures.glob("*/*/meta.json")):
+    for meta_path in sorted(fixtures.glob(f"{spider}/*/meta.json")):
         folder = meta_path.parent
         cases.append(Case(
             spider=folder.parent.name,
@@ -91,3 +95,14 @@ def explain(case: Case, path: str, expected: Any, got: Any) -> str:
         diff = difflib.unified_diff(expected.splitlines(), got.splitlines(), "expected", "got", lineterm="")
         return head + "\n".join(diff)
     return head + f"  expected: {expected!r}\n  got:      {got!r}"
+
+
+def project(got: Any, expected: Any) -> Any:
+    """``got`` cut to the shape of ``expected``: the keys it names, element by element for lists
+    of objects of equal length; what the field tests compare."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {key: project(got.get(key), value) for key, value in expected.items()}
+    if (isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got)
+            and all(isinstance(e, dict) for e in expected)):
+        return [project(g, e) for g, e in zip(got, expected, strict=True)]
+    return got
