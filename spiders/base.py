@@ -4,6 +4,8 @@ A site spider is configuration plus the few things only its site needs:
 
 - ``listing_urls``, ``article_url`` (a regex with named groups ``id`` and, when the URL carries
   the day, ``yyyymmdd``), ``next_page_xpath``, ``site_tz``;
+- ``headline_xpath`` and ``authors_xpath``: where the page shows them, the last resort after
+  structured data;
 - ``body_xpath`` and ``body_exclude_xpath`` (widgets, disclaimers, cards inside the body);
 - ``related_cards``: where the related-story cards are and where each part of a card is;
 - optionally ``page_state(response)`` for fields that embedded page state carries, and
@@ -80,6 +82,7 @@ class NewsSpider(scrapy.Spider):
     body_xpath: ClassVar[str] = "//article"
     body_exclude_xpath: ClassVar[str | None] = None
     headline_xpath: ClassVar[str] = "//h1"
+    authors_xpath: ClassVar[str | None] = None
     related_cards: ClassVar[CardLayout | None] = None
 
     @classmethod
@@ -193,7 +196,9 @@ class NewsSpider(scrapy.Spider):
             headline=clean_or_none(state.get("headline") or ld.get("headline")
                                    or clean_text(text(root, self.headline_xpath)) or meta(root, "og:title")),
             authors=(state.get("authors") or normalize_authors(ld.get("author"))
-                     or normalize_authors(meta(root, "author", "article:author"))),
+                     or normalize_authors(meta(root, "author", "article:author"))
+                     or (normalize_authors(nodes(root, self.authors_xpath + "//text()"))
+                         if self.authors_xpath else [])),
             date_published=date_published,
             publication_date=(local_date(date_published, self.site_tz)
                               or date_from_url(response.url, self.article_url)),

@@ -42,6 +42,7 @@ class MitradeSpider(NewsSpider):
     next_page_xpath = f'//a[@rel="next"]/@href | //{_cls("a", "Pager_next")}/@href'
     site_tz = dt.timezone(dt.timedelta(hours=8))
     headline_xpath = f'//article//{_cls("h1", "NewsDetail_title")}'
+    authors_xpath = f'//article//{_cls("span", "NewsDetail_sourceName")}'
     body_xpath = f'//article//{_cls("div", "NewsDetail_content")}'
     body_exclude_xpath = f'.//{_cls("div", "SymbolList_list")}'
     related_cards = CardLayout(
@@ -52,7 +53,13 @@ class MitradeSpider(NewsSpider):
         author=f'.//{_cls("span", "NewsCard_author")}',
         date=f'.//{_cls("span", "NewsCard_time")}',
     )
-    custom_settings = {"VCR_CASSETTE": str(CASSETTE)}
+    custom_settings = {
+        "VCR_CASSETTE": str(CASSETTE),
+        "FIELD_COVERAGE_MIN": {
+            "headline": 1.0, "body": 1.0, "authors": 0.95, "date_published": 0.95, "tickers": 0.5,
+            "related": 0.8, "related.url": 1.0, "related.headline": 1.0, "related.date_published": 0.95,
+        },
+    }
 
     def not_article_reason(self, response: Response) -> str | None:
         """A removal notice ("does not exist or has been removed") has no ``newsDetail``."""

@@ -43,8 +43,14 @@ QUARANTINE_URI = ""  # default: beside the first local feed, <feed>.quarantine.j
 QUARANTINE_MAX_SHARE = 0.1
 
 EXTENSIONS = {
-    "pipelines.stats_report.StatsReport": 500,
+    "pipelines.field_coverage.FieldCoverage": 500,
+    # Last: spider_closed handlers run in this order, and the report must see every stat.
+    "pipelines.stats_report.StatsReport": 900,
 }
+# Field coverage (pipelines/field_coverage.py): per-field minimum shares; spiders add their own.
+FIELD_COVERAGE_ENABLED = True
+FIELD_COVERAGE_URI = ""  # default: beside the first local feed, <feed>.coverage.json
+FIELD_COVERAGE_MIN = {"headline": 1.0, "body": 1.0}
 STATS_REPORT_URI = ""
 
 # Datasets: typed Parquet and fast JSON Lines, written atomically (temporary name, then rename).
