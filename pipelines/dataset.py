@@ -82,7 +82,7 @@ class DatasetPipeline:
         self.rows_per_file = settings.getint("DATASET_ROWS_PER_FILE", 1_000_000)
         self.row_group_size = settings.getint("PARQUET_ROW_GROUP_SIZE", 10_000)
         self.compression = settings.get("PARQUET_COMPRESSION", "zstd")
-        self.started = dt.datetime.now(dt.timezone.utc)
+        self.started = dt.datetime.now(dt.UTC)
         self.crawl_id = f"{self.started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         self.open: dict[tuple[str, str], _PartFile] = {}
         self.counts: dict[tuple[str, str], int] = {}
@@ -140,7 +140,7 @@ class DatasetPipeline:
             "spider": spider.name,
             "finish_reason": reason,
             "start_time": self.started.isoformat(),
-            "end_time": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "end_time": dt.datetime.now(dt.UTC).isoformat(),
             **versions(),
             "rows": sum(f["rows"] for f in self.published),
             "files": self.published,

@@ -170,7 +170,7 @@ class SchemaValidationPipeline:
             "schema": self.version.ref,
             "url": record.get("url"),
             "spider": self.crawler.spider.name,
-            "time": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "time": dt.datetime.now(dt.UTC).isoformat(),
             "errors": errors,
             "item": record,
         })

@@ -78,7 +78,7 @@ class NewsSpider(scrapy.Spider):
     listing_urls: ClassVar[list[str]] = []
     article_url: ClassVar[re.Pattern[str]]
     next_page_xpath: ClassVar[str] = '//a[@rel="next"]/@href'
-    site_tz: ClassVar[dt.tzinfo] = dt.timezone.utc
+    site_tz: ClassVar[dt.tzinfo] = dt.UTC
     body_xpath: ClassVar[str] = "//article"
     body_exclude_xpath: ClassVar[str | None] = None
     headline_xpath: ClassVar[str] = "//h1"
@@ -221,7 +221,7 @@ class NewsSpider(scrapy.Spider):
     def reference_time(self, response: Response) -> dt.datetime:
         """When the page was served: its ``Date`` header (the recording's time on replay);
         the crawler's clock only when the header is missing."""
-        return parse_http_date(response.headers.get(b"Date")) or dt.datetime.now(dt.timezone.utc)
+        return parse_http_date(response.headers.get(b"Date")) or dt.datetime.now(dt.UTC)
 
     def extract_body(self, response: Response) -> str | None:
         """The body text as blocks, without the elements ``body_exclude_xpath`` selects."""

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, run_crawl
+
 from pipelines.parquet_export import ParquetBatchWriter
 from schemas.arrow import arrow_schema
 from schemas.registry import default_registry

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import mutated_cassette
+
 from pipelines.field_coverage import filled
 
 ALIBABA = "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"

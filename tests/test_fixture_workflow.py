@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import MITRADE_CASSETTE, ROOT
 
 URL = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, CrawlResult, run_crawl
+
 from spiders.recording.cases import Case, discover, explain, field_paths, value_at
 
 CASES = discover(FIXTURES)

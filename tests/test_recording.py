@@ -10,7 +10,6 @@ import threading
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 PAGE = b"<html><body><p>recorded page</p></body></html>"
@@ -71,3 +70,21 @@ def test_recording_scrubs_secrets_and_replays(server, tmp_path):
     # Replay offline: the live request (with its token) still matches the scrubbed recording.
     replayed = fetch(url, cassette, "none")
     assert replayed.returncode == 0 and "recorded page" in replayed.stdout, replayed.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "fixtures").rglob("cassette.yaml")),
+                         ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
+def test_committed_cassettes_are_fit_for_a_repository(path):
+    """Readable text (no escapes, no binary or compressed HTML), sorted, dated, no secrets."""
+    text = path.read_text(encoding="utf-8")
+    assert "\\u20" not in text and "\\xE9" not in text, "non-ASCII text is escaped"
+    data = yaml.safe_load(text)
+    uris = [(i["request"]["uri"], i["request"]["method"]) for i in data["interactions"]]
+    assert uris == sorted(uris), "interactions are not in stable (sorted) order"
+    for interaction in data["interactions"]:
+        headers = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
+        assert "date" in headers, f"{interaction['request']['uri']}: no Date header (the reference time)"
+        assert "content-encoding" not in headers and "set-cookie" not in headers
+        assert isinstance(interaction["response"]["body"]["string"], str), "a text body is stored as bytes"
+        request_headers = {k.lower() for k in interaction["request"]["headers"]}
+        assert not request_headers & {"cookie", "authorization"}

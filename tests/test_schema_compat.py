@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from schemas.compat import breaking, diff, pairs_to_check
 
 CASES = sorted((Path(__file__).parent / "compat_cases").glob("*.json"))

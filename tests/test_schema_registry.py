@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from schemas.registry import Registry, SchemaError, default_registry, parse_ref
 
 SCHEMAS = ROOT / "schemas"

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from spiders.commands import ProjectTool
 from spiders.recording.har import HarError, import_har
 from spiders.recording.scrub import Scrubber
 
 
-class Command(ScrapyCommand):
+class Command(ProjectTool, ScrapyCommand):
     """Cassette tools; ``import`` adds a HAR 1.2 file's interactions to a cassette."""
-
-    requires_project = True
-    requires_crawler_process = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         """Command syntax."""

@@ -19,12 +19,13 @@ import re
 import tempfile
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from spiders.commands import ProjectTool
 from spiders.recording.cases import FIXTURES, Case, discover, project
 from spiders.recording.crawl import CrawlResult, run_crawl
 from spiders.recording.handler import open_cassette
@@ -75,12 +76,8 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-class Command(ScrapyCommand):
+class Command(ProjectTool, ScrapyCommand):
     """Regression fixtures from the command line."""
-
-    requires_project = True
-    requires_crawler_process = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         """Command syntax."""

@@ -16,24 +16,21 @@ import argparse
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from pipelines.validation import json_path
 from schemas.compat import breaking, diff
 from schemas.registry import Registry, SchemaError, check_schema, default_registry
-from pipelines.validation import json_path
+from spiders.commands import ProjectTool
 
 PREFIX = "schema"
 
 
-class Command(ScrapyCommand):
+class Command(ProjectTool, ScrapyCommand):
     """The schema registry from the command line."""
-
-    requires_project = True
-    requires_crawler_process = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         """Command syntax."""

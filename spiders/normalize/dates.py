@@ -23,7 +23,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names, get_month_names
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _YEAR = re.compile(r"^\d{4}$")
 _DAY = re.compile(r"^\d{1,2}$")
 _TOKEN = re.compile(r"[^\W\d_]+\.?|\d+", re.UNICODE)

@@ -35,6 +35,7 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
+from spiders.recording import serializer
 from spiders.recording.scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
         hooks = {"before_record_request": scrubber.request, "before_record_response": scrubber.response}
     vcr = VCR()
     vcr.register_persister(StablePersister)
+    vcr.register_serializer("yaml", serializer)
     config = vcr.get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
     kwargs = {key: config[key] for key in (
         "serializer", "persister", "match_on", "record_mode", "before_record_request",

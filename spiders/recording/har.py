@@ -16,9 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request as VcrRequest
-from vcr.serializers import yamlserializer
 
 from spiders.recording.handler import _decoded_body, open_cassette
 from spiders.recording.scrub import Scrubber
@@ -116,11 +114,3 @@ def import_har(har_path: str | Path, cassette_path: str | Path, scrubber: Scrubb
         cassette._save(force=True)
     return len(pairs)
 
-
-def write_cassette(path: str | Path, pairs: list[tuple[VcrRequest, dict[str, Any]]]) -> None:
-    """Write the interactions as a new cassette with vcrpy's persister (YAML, version 1)."""
-    FilesystemPersister.save_cassette(
-        str(path),
-        {"requests": [r for r, _ in pairs], "responses": [r for _, r in pairs]},
-        serializer=yamlserializer,
-    )
