@@ -145,7 +145,7 @@ class SchemaValidationPipeline:
     def process_item(self, item: Any) -> dict[str, Any]:
         """The item as a record if valid; otherwise quarantined and dropped."""
         record = as_record(item)
-        if len(record) != len(self.properties) or self.stamp:
+        if tuple(record) != self.properties:  # another version's fields: project onto this one's
             record = {key: record.get(key) for key in self.properties}
         if self.stamp:
             record["record_schema"] = self.stamp

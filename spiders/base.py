@@ -71,7 +71,8 @@ class CardLayout:
 class NewsSpider(scrapy.Spider):
     """Base spider for a news site: listing pages to article pages to ``Article`` items.
 
-    ``-a urls=U1,U2`` crawls exactly those article pages instead of the listing.
+    ``-a urls=U1,U2`` crawls exactly those article pages instead of the listing;
+    ``-a max_pages=N`` stops following "next page" after N listing pages.
     """
 
     site: ClassVar[str]
@@ -94,9 +95,14 @@ class NewsSpider(scrapy.Spider):
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
 
-    def __init__(self, *args: Any, urls: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, urls: str | None = None, max_pages: str | int | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.article_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        try:
+            self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        except ValueError as exc:
+            raise ValueError(f"-a max_pages={max_pages!r}: give a whole number of listing pages") from exc
+        self.listing_pages = 0
         self._requested: set[str] = set()
 
     # --- requests -------------------------------------------------------------------------
@@ -118,12 +124,16 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow every article the listing links, then its next page."""
         self.crawler.stats.inc_value(f"{STATS}/pages/listing")
+        self.listing_pages += 1
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href)
             if self.article_url.search(url) and url not in self._requested:
                 yield self.article_request(url)
         next_page = response.xpath(self.next_page_xpath).get()
-        if next_page:
+        if next_page and self.max_pages is not None and self.listing_pages >= self.max_pages:
+            self.logger.info("Not following %(url)s: -a max_pages=%(max)d reached",
+                             {"url": response.urljoin(next_page), "max": self.max_pages})
+        elif next_page:
             yield response.follow(next_page, callback=self.parse_listing, errback=self.on_error)
 
     # --- outcomes --------------------------------------------------------------------------

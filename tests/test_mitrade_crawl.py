@@ -37,6 +37,13 @@ def test_listing_follows_redirect_and_next_page(crawl):
     assert result.stats["downloader/response_status_count/301"] == 1
 
 
+def test_max_pages_bounds_the_listing(crawl):
+    result = crawl("mitrade", "-a", "max_pages=1")
+    assert result.stats["broadsheet/pages/listing"] == 1
+    assert len(result.items) == 3  # page 1 links 5 articles: 3 live, 1 removed, 1 gone (404)
+    assert "-a max_pages=1 reached" in result.log
+
+
 def test_request_missing_from_cassette_fails_alone(crawl):
     missing = "https://www.mitrade.com/au/insights/news/live-news/article-1-9999999-20260206"
     result = crawl("mitrade", urls=[missing, ALIBABA_AU])
