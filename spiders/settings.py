@@ -11,7 +11,7 @@ NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "spiders.commands"
 
 ROBOTSTXT_OBEY = True
-USER_AGENT = "Broadsheet/0.1 (+https://github.com/broadsheet; news datasets)"
+USER_AGENT = "Broadsheet/0.1 (news article datasets; Scrapy)"
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = True
 FEED_EXPORT_ENCODING = "utf-8"

@@ -82,3 +82,26 @@ def test_every_shared_truth_page_is_a_fixture_case():
     names = {case.name for case in discover(spider="mitrade")}
     assert names >= {"alibaba", "alibaba_en", "btc65k", "btc65k_es", "btc70k", "eth3900", "ethforecast",
                      "markets2026", "removed"}
+
+
+ES = "https://www.mitrade.com/es/insights/news/live-news/article-1-1572010-20260206"
+
+
+def test_card_variants_the_live_site_shows(crawl, tmp_path):
+    """An empty author and relative dates, resolved against the recording's Date header
+    (Fri, 06 Feb 2026 09:12:59 GMT = 17:12 in the site's UTC+8), not the machine's clock."""
+    from conftest import mutated_cassette
+
+    cassette = mutated_cassette(tmp_path, ALIBABA_AU, {
+        "Author&nbsp;&nbsp;Beincrypto": "Author&nbsp;&nbsp;",
+        '>Dec 25, 2025</span>': '>5 hours ago</span>',
+        '>Feb 05, Thu</span>': '>20 hours ago</span>',
+    })
+    cassette = mutated_cassette(tmp_path, ES, {">feb 05, jue<": ">hace 20 horas<"}, source=cassette)
+    result = crawl("mitrade", urls=[ALIBABA_AU, ES], cassette=cassette)
+    assert result.returncode == 0
+    au, es = (result.by_url()[url]["related"] for url in (ALIBABA_AU, ES))
+    assert au[0]["author"] is None and au[0]["url"].endswith("article-3-560218-20241217")
+    assert (au[1]["date_text"], au[1]["date_published"]) == ("5 hours ago", "2026-02-06")
+    assert (au[2]["date_text"], au[2]["date_published"]) == ("20 hours ago", "2026-02-05")
+    assert (es[0]["date_text"], es[0]["date_published"]) == ("hace 20 horas", "2026-02-05")
