@@ -71,17 +71,20 @@ class IndexedCassette(Cassette):
     candidate, in recorded order.
     """
 
-    def _key(self, request: VcrRequest) -> tuple[str, str]:
+    _by_key: dict[tuple[str, str], list[int]] | None = None
+    _indexed: int = -1  # how many interactions the index covers; rebuilt when data grows
+
+    @staticmethod
+    def _key(request: VcrRequest) -> tuple[str, str]:
         return request.host, request.path or "/"
 
     def _index(self) -> dict[tuple[str, str], list[int]]:
-        index = getattr(self, "_by_key", None)
-        if index is None or getattr(self, "_indexed", -1) != len(self.data):
-            index = {}
+        if self._by_key is None or self._indexed != len(self.data):
+            index: dict[tuple[str, str], list[int]] = {}
             for position, (stored, _) in enumerate(self.data):
                 index.setdefault(self._key(stored), []).append(position)
             self._by_key, self._indexed = index, len(self.data)
-        return index
+        return self._by_key
 
     def _responses(self, request: VcrRequest):
         request = self._before_record_request(request)
