@@ -182,7 +182,13 @@ class NewsSpider(scrapy.Spider):
         if reason:
             self.skip(response.url, reason)
             return
-        article = self.extract_article(response)
+        try:
+            article = self.extract_article(response)
+        except Exception as exc:  # noqa: BLE001 - one bad page is a counted failure, not a lost one
+            reason = f"extraction_{type(exc).__name__}"
+            self.crawler.stats.inc_value(f"{STATS}/pages/failed/{reason}")
+            self.logger.exception("Failed %(url)s: %(reason)s", {"url": response.url, "reason": reason})
+            return
         if article.canonical_url != response.url and article.canonical_url in self._requested:
             self.skip(response.url, "duplicate_locale")
             return

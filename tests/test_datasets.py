@@ -17,7 +17,7 @@ from pipelines.parquet_export import ParquetBatchWriter
 from schemas.arrow import arrow_schema
 from schemas.registry import default_registry
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
     rows = table.fetchall()
     columns = table.columns
     assert len(rows) == 12 and "site" in columns and "date" in columns and "crawled_at" in columns
-    by = [dict(zip(columns, row)) for row in rows]
+    by = [dict(zip(columns, row, strict=True)) for row in rows]
     assert sum(1 for r in by if r["record_schema"] == "article@2") == 6
     assert sum(1 for r in by if r["crawled_at"] is None) == 6  # article@1 rows lack the v2 fields
     jsonl = {item["url"]: item for item in first.items}

@@ -105,3 +105,18 @@ def test_card_variants_the_live_site_shows(crawl, tmp_path):
     assert (au[1]["date_text"], au[1]["date_published"]) == ("5 hours ago", "2026-02-06")
     assert (au[2]["date_text"], au[2]["date_published"]) == ("20 hours ago", "2026-02-05")
     assert (es[0]["date_text"], es[0]["date_published"]) == ("hace 20 horas", "2026-02-05")
+
+
+def test_an_extraction_error_is_a_counted_failure(crawl, tmp_path):
+    """A page that breaks the extraction code fails alone, counted and logged with its URL."""
+    from conftest import mutated_cassette
+
+    # An epoch the datetime module cannot represent makes the page state's date raise.
+    cassette = mutated_cassette(tmp_path, ALIBABA_AU, {'"publishTime":1758091272000': '"publishTime":1e30'})
+    eth = "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217"
+    result = crawl("mitrade", urls=[ALIBABA_AU, eth], cassette=cassette)
+    assert result.returncode == 0
+    assert [item["article_id"] for item in result.items] == ["560218"]
+    [failed] = [k for k in result.stats if k.startswith("broadsheet/pages/failed/extraction_")]
+    assert result.stats[failed] == 1
+    assert f"Failed {ALIBABA_AU}: extraction_" in result.log

@@ -20,7 +20,7 @@ from spiders.normalize.dates import (
 )
 
 UTC8 = dt.timezone(dt.timedelta(hours=8))
-SERVED = dt.datetime(2026, 2, 6, 9, 12, 59, tzinfo=dt.timezone.utc)  # the capture's Date header
+SERVED = dt.datetime(2026, 2, 6, 9, 12, 59, tzinfo=dt.UTC)  # the capture's Date header
 
 
 @pytest.mark.parametrize(("text", "language", "expected"), [
@@ -42,17 +42,17 @@ def test_card_dates(text, language, expected):
 
 
 def test_year_comes_from_the_reference_not_the_clock():
-    served_2030 = dt.datetime(2030, 3, 1, tzinfo=dt.timezone.utc)
+    served_2030 = dt.datetime(2030, 3, 1, tzinfo=dt.UTC)
     assert parse_card_date("Feb 05, Tue", "en", served_2030, UTC8) == dt.date(2030, 2, 5)
 
 
 def test_weekday_picks_the_previous_year_across_new_year():
-    served = dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.timezone.utc)  # Jan 2 in UTC+8
+    served = dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.UTC)  # Jan 2 in UTC+8
     assert parse_card_date("Dec 31, Wed", "en", served, UTC8) == dt.date(2025, 12, 31)
 
 
 def test_site_local_new_year_is_the_current_year():
-    served = dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.timezone.utc)  # already 2026 in UTC+8
+    served = dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.UTC)  # already 2026 in UTC+8
     assert parse_card_date("Jan 01, Thu", "en", served, UTC8) == dt.date(2026, 1, 1)
 
 
@@ -78,6 +78,7 @@ def test_url_date_is_a_calendar_date():
     pattern = re.compile(r"article-\d+-\d+-(?P<yyyymmdd>\d{8})")
     assert date_from_url("https://x/article-8-1-20250917", pattern) == dt.date(2025, 9, 17)
     assert date_from_url("https://x/article-8-1-20251399", pattern) is None
+    assert date_from_url("https://x/article-8-1-20250917", re.compile(r"article-(?P<id>\d+)")) is None
 
 
 LANGUAGES = ["en", "es", "pt", "fr", "de", "it", "id"]
@@ -89,7 +90,7 @@ def test_current_year_cards_round_trip(day, language):
     """Any date of the served year, shown as "<month> <dd>, <weekday>" in any language, reads back."""
     month = get_month_names("abbreviated", "format", language)[day.month]
     weekday = get_day_names("abbreviated", "format", language)[day.weekday()]
-    served = dt.datetime(2026, 12, 31, 12, tzinfo=dt.timezone.utc)
+    served = dt.datetime(2026, 12, 31, 12, tzinfo=dt.UTC)
     assert parse_card_date(f"{month} {day.day:02d}, {weekday}", language, served, UTC8) == day
 
 

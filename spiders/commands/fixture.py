@@ -163,8 +163,8 @@ class Command(ProjectTool, ScrapyCommand):
             "reference_time": reference_time(cassette, url),
             "schema": record.get("record_schema") or result.stats.get("broadsheet/schema"),
         })
-        print(f"{PREFIX}: {spider}/{folder.name}: {cassette.name}, expected.json "
-              f"({'removed: ' + record['reason'] if record.get('removed') else str(len(record)) + ' fields'}), meta.json")
+        what = f"removed: {record['reason']}" if record.get("removed") else f"{len(record)} fields"
+        print(f"{PREFIX}: {spider}/{folder.name}: {cassette.name}, expected.json ({what}), meta.json")
         return 0
 
     # --- update ---------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:13s} {r['items_per_s']:10,.0f} items/s ({r['items_per_s'] / base['items_per_s']:4.1f}x)"
               f"  {r['bytes'] / 1e6:8.1f} MB  peak RSS {r['rss_mb']:6.0f} MB")
-    print(f"parquet bytes / jsonl bytes = {results['parquet']['bytes'] / results['jsonl']['bytes']:.2f} (target <= 0.40)")
+    share = results["parquet"]["bytes"] / results["jsonl"]["bytes"]
+    print(f"parquet bytes / jsonl bytes = {share:.2f} (target <= 0.40)")
     small, big = run("parquet", 10_000), run("parquet", args.big)
     print(f"parquet peak RSS: 10k items {small['rss_mb']:.0f} MB, {args.big:,} items {big['rss_mb']:.0f} MB "
           f"(ratio {big['rss_mb'] / small['rss_mb']:.2f}, target <= 1.5)")
