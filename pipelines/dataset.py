@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from pipelines.outputs import write_text_atomically
 from pipelines.parquet_export import ParquetBatchWriter
 from pipelines.provenance import versions
 
@@ -45,15 +46,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 class _PartFile:
@@ -146,6 +138,6 @@ class DatasetPipeline:
             "files": self.published,
         })
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        _write_atomically(self.root / SUCCESS, self.crawl_id + "\n")
+        write_text_atomically(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        write_text_atomically(self.root / SUCCESS, self.crawl_id + "\n")
         self.crawler.stats.set_value("broadsheet/dataset/files", len(self.published))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
-from pipelines.validation import as_record, default_quarantine_uri
+from pipelines.outputs import beside_feed, write_text_atomically
+from pipelines.validation import as_record
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -77,7 +77,7 @@ class FieldCoverage:
 
     def item_scraped(self, item: Any) -> None:
         """Count one exported record's fields."""
-        record = item if type(item) is dict else as_record(item)
+        record = as_record(item)
         self.items += 1
         for name, value in record.items():
             self.present[name] += filled(value)  # a never-filled field is still reported, at 0
@@ -136,18 +136,11 @@ class FieldCoverage:
             "below_minimum": {name: {"share": round(s, 4), "minimum": low}
                               for name, (s, low) in self.below_minimum().items()},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
     def _report_path(self, spider: Spider) -> Path | None:
         settings = self.crawler.settings
         uri = settings.get("FIELD_COVERAGE_URI")
         if uri:
             return Path(uri % {"name": spider.name})
-        feeds = settings.getdict("FEEDS")
-        if not feeds:
-            return None
-        quarantine = default_quarantine_uri(feeds, spider.name)
-        return quarantine.with_name(quarantine.name.replace(".quarantine.jsonl", ".coverage.json"))
+        return beside_feed(settings.getdict("FEEDS"), spider.name, ".coverage.json")

@@ -24,7 +24,7 @@ class OrjsonLinesItemExporter(BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         """Write one record as one line."""
-        record = item if type(item) is dict else as_record(item)
+        record = as_record(item)
         if self.fields_to_export:
             record = {key: record.get(key) for key in self.fields_to_export}
         self.file.write(orjson.dumps(record, default=str, option=self._options))

@@ -98,7 +98,7 @@ class ParquetItemExporter(BaseItemExporter):
 
     def export_item(self, item: Any) -> None:
         """Add one record."""
-        self.writer.write(item if type(item) is dict else as_record(item))
+        self.writer.write(as_record(item))
 
     def finish_exporting(self) -> None:
         """Flush the last row group and write the footer."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from pipelines.outputs import write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -43,10 +44,6 @@ class StatsReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write the report."""
-        path = Path(self.uri % {"name": spider.name})
-        path.parent.mkdir(parents=True, exist_ok=True)
         stats = {k: _jsonable(v) for k, v in sorted(self.crawler.stats.get_stats().items())}
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps({"spider": spider.name, "finish_reason": reason, "stats": stats},
-                                  indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomically(Path(self.uri % {"name": spider.name}), json.dumps(
+            {"spider": spider.name, "finish_reason": reason, "stats": stats}, indent=2, ensure_ascii=False))

@@ -22,16 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import orjson
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
+from pipelines.outputs import beside_feed
 from schemas.registry import SchemaError, default_registry
 
 if TYPE_CHECKING:
@@ -41,35 +40,27 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy crawl` exit 1
-_INDEX = re.compile(r"\[\d+\]")
 
 
-def json_path(parts: list[Any]) -> str:
-    """``["related", 0, "url"]`` -> ``$.related[0].url``."""
+def json_path(parts: list[Any], index: str | None = None) -> str:
+    """``["related", 0, "url"]`` -> ``$.related[0].url``; with ``index="*"``, ``$.related[*].url``
+    (every list position written as ``index``, to group errors across elements)."""
     text = "$"
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            text += f"[{part if index is None else index}]"
+        else:
+            text += f".{part}"
     return text
 
 
 def as_record(item: Any) -> dict[str, Any]:
-    """The item as a JSON-ready dict, without a deep copy when the item can say it itself."""
+    """The item as a JSON-ready dict: a dict as it is, an item that can say it itself without a
+    deep copy (``to_dict``), anything else through ItemAdapter."""
+    if type(item) is dict:
+        return item
     to_dict = getattr(item, "to_dict", None)
     return to_dict() if to_dict is not None else ItemAdapter(item).asdict()
-
-
-def default_quarantine_uri(feeds: dict[str, Any], spider_name: str) -> Path:
-    """Beside the first local feed (``out/x.jsonl`` -> ``out/x.quarantine.jsonl``)."""
-    for uri in feeds:
-        parsed = urlparse(str(uri))
-        if parsed.scheme not in ("", "file"):
-            continue
-        try:
-            path = Path((parsed.path if parsed.scheme == "file" else str(uri)) % {"name": spider_name})
-        except (KeyError, ValueError, TypeError):  # other URI parameters: no stable name
-            continue
-        return path.with_name(path.name.split(".")[0] + ".quarantine.jsonl")
-    return Path("quarantine") / f"{spider_name}.jsonl"
 
 
 class Quarantine:
@@ -135,8 +126,9 @@ class SchemaValidationPipeline:
         """Open the quarantine file and record which schema this crawl validates against."""
         settings = self.crawler.settings
         uri = settings.get("QUARANTINE_URI")
-        path = Path(uri % {"name": spider.name}) if uri else default_quarantine_uri(
-            settings.getdict("FEEDS"), spider.name)
+        path = (Path(uri % {"name": spider.name}) if uri
+                else beside_feed(settings.getdict("FEEDS"), spider.name, ".quarantine.jsonl")
+                or Path("quarantine") / f"{spider.name}.jsonl")
         self.quarantine = Quarantine(path)
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
@@ -161,10 +153,10 @@ class SchemaValidationPipeline:
         self.invalid += 1
         errors = []
         for error in self.validator.iter_errors(record):
-            path = json_path(list(error.instance_path))
+            parts = list(error.instance_path)
             keyword = str(error.schema_path[-1]) if error.schema_path else ""
-            errors.append({"path": path, "message": error.message, "keyword": keyword})
-            self.stats.inc_value(f"broadsheet/invalid/{_INDEX.sub('[]', path[2:]) or '$'}/{keyword}")
+            errors.append({"path": json_path(parts), "message": error.message, "keyword": keyword})
+            self.stats.inc_value(f"broadsheet/invalid/{json_path(parts, index='')[2:] or '$'}/{keyword}")
         self.stats.inc_value("broadsheet/quarantined")
         self.quarantine.write({
             "schema": self.version.ref,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 Resolver = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -265,7 +265,3 @@ def pairs_to_check(count: int, level: str) -> list[tuple[int, int]]:
         return [(i, j) for j in range(1, count) for i in range(j)]
     return [(j - 1, j) for j in range(1, count)]
 
-
-def as_dicts(differences: Iterable[Difference]) -> list[dict[str, Any]]:
-    """Differences as plain dicts (for JSON test cases and reports)."""
-    return [asdict(d) for d in differences]

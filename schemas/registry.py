@@ -21,6 +21,7 @@ import jsonschema_rs
 from referencing import Registry as RefRegistry
 from referencing import Resource
 from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
 METASCHEMA = "https://json-schema.org/draft/2020-12/schema"
@@ -210,10 +211,21 @@ class Registry:
     def resolver(self, version: SchemaVersion):
         """A ``$ref`` resolver for the compatibility checker, relative to ``version``'s ``$id``
         and limited to the registry."""
-        resolver = self._ref_registry.resolver(base_uri=version.id)
+        return self.resolver_for(version.schema)
+
+    def resolver_for(self, schema: dict[str, Any]):
+        """A ``$ref`` resolver for any schema (a registered one or a file being compared): its own
+        pointers and the registry's ``$id``s resolve, nothing else, and nothing is fetched."""
+        base = schema.get("$id") or "urn:broadsheet:unregistered-schema"
+        registry = self._ref_registry.with_resource(base, Resource(schema, DRAFT202012))
+        resolver = registry.resolver(base_uri=base)
 
         def resolve(ref: str, _context: dict[str, Any]) -> dict[str, Any]:
-            return resolver.lookup(ref).contents
+            try:
+                return resolver.lookup(ref).contents
+            except Unresolvable as exc:
+                raise SchemaError(f"$ref {ref!r} does not resolve inside the registry "
+                                  "(remote references are never fetched)") from exc
 
         return resolve
 
@@ -242,8 +254,9 @@ class Registry:
             self._validators[version.ref] = cached
         return cached
 
-    def explaining_validator(self, ref: str) -> jsonschema.Draft202012Validator:
-        """A python-jsonschema validator (formats asserted), for its detailed messages."""
+    def reference_validator(self, ref: str) -> jsonschema.Draft202012Validator:
+        """The python-jsonschema validator (formats asserted, refs from the registry only): the
+        reference implementation the fast validator is measured and checked against."""
         version = self.get(ref)
         key = version.ref + "#py"
         cached = self._validators.get(key)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -143,16 +144,19 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"{STATS}/pages/skipped/{reason}")
         self.logger.info("Skipped %(url)s: %(reason)s", {"url": url, "reason": reason})
 
+    def fail(self, url: str, reason: str, message: str) -> None:
+        """Account for a page that could not be turned into an item: a stat and a log line."""
+        self.crawler.stats.inc_value(f"{STATS}/pages/failed/{reason}")
+        self.logger.error("Failed %(url)s: %(reason)s: %(message)s",
+                          {"url": url, "reason": reason, "message": message})
+
     def on_error(self, failure: Failure) -> None:
         """Account for a failed request: an HTTP error page is skipped, anything else failed."""
         request = failure.request
         if failure.check(HttpError):
             self.skip(request.url, f"http_{failure.value.response.status}")
             return
-        reason = failure.type.__name__
-        self.crawler.stats.inc_value(f"{STATS}/pages/failed/{reason}")
-        self.logger.error("Failed %(url)s: %(reason)s: %(message)s",
-                          {"url": request.url, "reason": reason, "message": failure.getErrorMessage()})
+        self.fail(request.url, failure.type.__name__, failure.getErrorMessage())
 
     def closed(self, reason: str) -> None:
         """Log what became of every page: articles, skips and failures by reason."""
@@ -185,9 +189,7 @@ class NewsSpider(scrapy.Spider):
         try:
             article = self.extract_article(response)
         except Exception as exc:  # noqa: BLE001 - one bad page is a counted failure, not a lost one
-            reason = f"extraction_{type(exc).__name__}"
-            self.crawler.stats.inc_value(f"{STATS}/pages/failed/{reason}")
-            self.logger.exception("Failed %(url)s: %(reason)s", {"url": response.url, "reason": reason})
+            self.fail(response.url, f"extraction_{type(exc).__name__}", traceback.format_exc())
             return
         if article.canonical_url != response.url and article.canonical_url in self._requested:
             self.skip(response.url, "duplicate_locale")
@@ -200,6 +202,8 @@ class NewsSpider(scrapy.Spider):
         root = response.selector.root
         state = self.page_state(response)
         ld = json_ld_article(root, response.url)
+        served = self.reference_time(response)
+        language = first(root, "/html/@lang") or meta(root, "og:locale")
         url_match = self.article_url.search(response.url)
         date_published = (state.get("date_published") or parse_instant(ld.get("datePublished"))
                           or parse_instant(meta(root, "article:published_time")))
@@ -208,7 +212,7 @@ class NewsSpider(scrapy.Spider):
             canonical_url=response.urljoin(first(root, '/html/head/link[@rel="canonical"]/@href') or response.url),
             site=self.site,
             article_id=str(state.get("article_id") or (url_match.group("id") if url_match else "")),
-            language=first(root, "/html/@lang") or meta(root, "og:locale"),
+            language=language,
             headline=clean_or_none(state.get("headline") or ld.get("headline")
                                    or clean_text(text(root, self.headline_xpath)) or meta(root, "og:title")),
             authors=(state.get("authors") or normalize_authors(ld.get("author"))
@@ -226,8 +230,8 @@ class NewsSpider(scrapy.Spider):
                                  or meta(root, "og:image")),
             body=self.extract_body(response),
             tickers=self.extract_tickers(response, state),
-            related=self.extract_related(response),
-            crawled_at=to_rfc3339_utc(self.reference_time(response)),
+            related=self.extract_related(response, served, language or "en"),
+            crawled_at=to_rfc3339_utc(served),
         )
 
     @staticmethod
@@ -252,14 +256,13 @@ class NewsSpider(scrapy.Spider):
         """Instrument symbols; the base takes them from page state only."""
         return list(dict.fromkeys(state.get("tickers") or []))
 
-    def extract_related(self, response: Response) -> list[RelatedStory]:
-        """The related-story cards that ``related_cards`` describes, in page order."""
+    def extract_related(self, response: Response, served: dt.datetime, language: str) -> list[RelatedStory]:
+        """The related-story cards that ``related_cards`` describes, in page order; their dates
+        read in the page's ``language`` against ``served``, when the page was served."""
         layout = self.related_cards
         if layout is None:
             return []
         root = response.selector.root
-        reference = self.reference_time(response)
-        language = first(root, "/html/@lang") or "en"
         stories = []
         for card in nodes(root, layout.cards):
             href = first(card, layout.link)
@@ -274,7 +277,7 @@ class NewsSpider(scrapy.Spider):
                 headline=clean_text(text(card, layout.headline)),
                 summary=clean_or_none(text(card, layout.summary)),
                 author=clean_or_none(author),
-                date_published=parse_card_date(date_text, language, reference, self.site_tz),
+                date_published=parse_card_date(date_text, language, served, self.site_tz),
                 date_text=date_text,
             ))
         return stories

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from spiders.normalize.text import clean_text, html_blocks, join_blocks, strip_label
+from spiders.normalize.text import clean_text, html_blocks, join_blocks
 
 
 def blocks_of(markup: str, skip_xpath: str | None = None) -> list[str]:
@@ -33,11 +33,6 @@ def test_skipped_elements_and_scripts_contribute_nothing_but_tails_stay():
 
 def test_join_blocks_uses_blank_lines():
     assert join_blocks(["a", "b"]) == "a\n\nb"
-
-
-def test_strip_label():
-    assert strip_label("Author  Jane", frozenset({"Author"})) == "Jane"
-    assert strip_label("Author", frozenset({"Author"})) is None
 
 
 printable = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)

@@ -92,7 +92,7 @@ class Command(ProjectTool, ScrapyCommand):
             raise UsageError(f"--level {opts.level!r}: use backward, forward or full")
         old, new = (self._load_file(Path(p)) for p in rest)
         registry = self.registry()
-        found = diff(old, new, self._resolver(registry, old), self._resolver(registry, new))
+        found = diff(old, new, registry.resolver_for(old), registry.resolver_for(new))
         broken = breaking(found, level)
         for difference in found:
             mark = "BREAKS" if difference in broken else "ok    "
@@ -101,22 +101,6 @@ class Command(ProjectTool, ScrapyCommand):
         print(f"{PREFIX}: {rest[1]} is {verdict} with {rest[0]} at {level} "
               f"({len(broken)} breaking of {len(found)} differences)")
         return 1 if broken else 0
-
-    @staticmethod
-    def _resolver(registry: Registry, schema: dict[str, Any]):
-        from schemas.compat import local_resolver
-
-        local = local_resolver(schema)
-
-        def resolve(ref: str, context: dict[str, Any]) -> dict[str, Any]:
-            if ref.startswith("#"):
-                return local(ref, context)
-            for version in registry.all_versions():
-                if version.id == ref:
-                    return version.schema
-            raise SchemaError(f"$ref {ref!r} is neither local nor a registered $id (never fetched)")
-
-        return resolve
 
     @staticmethod
     def _load_file(path: Path) -> dict[str, Any]:
@@ -180,7 +164,7 @@ class Command(ProjectTool, ScrapyCommand):
             errors = list(validator.iter_errors(record))
             invalid += bool(errors)
             for error in errors:
-                key = (json_path([p if isinstance(p, str) else "*" for p in error.instance_path]).replace(".*", "[*]"),
+                key = (json_path(list(error.instance_path), index="*"),
                        str(error.schema_path[-1]) if error.schema_path else "")
                 groups[key] += 1
                 examples.setdefault(key, f"line {number}: {error.message}")

@@ -86,16 +86,3 @@ def join_blocks(blocks: list[str]) -> str:
     """Blocks as one text, separated by a blank line."""
     return BLOCK_SEPARATOR.join(blocks)
 
-
-def strip_label(text: str | None, labels: frozenset[str]) -> str | None:
-    """Text with a leading label removed ("Author  X" -> "X"), compared without case.
-
-    Returns None when nothing is left after the label.
-    """
-    text = clean_text(text)
-    lowered = text.lower()
-    for label in labels:
-        if lowered.startswith(label.lower()):
-            text = text[len(label):].lstrip(" :：-–—")
-            break
-    return text or None

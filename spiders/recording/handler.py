@@ -138,7 +138,7 @@ def to_vcr_request(request: Request) -> VcrRequest:
     return VcrRequest(request.method, request.url, request.body or None, headers)
 
 
-def _decoded_body(body: bytes, encoding: str) -> bytes | None:
+def decoded_body(body: bytes, encoding: str) -> bytes | None:
     """The body decompressed with ``encoding``, or None when it is not compressed that way."""
     try:
         if encoding == "gzip":
@@ -148,6 +148,21 @@ def _decoded_body(body: bytes, encoding: str) -> bytes | None:
     except (OSError, zlib.error, EOFError):
         return None
     return None
+
+
+def stored_body(body: bytes, headers: dict[str, list[str]]) -> tuple[bytes, dict[str, list[str]]]:
+    """The body and headers as a cassette keeps them: decompressed (a body that does not
+    decompress is taken as already decoded), without ``Content-Encoding`` and
+    ``Transfer-Encoding``, with its true ``content-length``; readable text that diffs cleanly."""
+    kept: dict[str, list[str]] = {}
+    for name, values in headers.items():
+        lowered = name.lower()
+        if lowered == "content-encoding":
+            body = decoded_body(body, values[0].strip().lower()) or body
+        elif lowered not in ("content-length", "transfer-encoding"):
+            kept[name] = values
+    kept["content-length"] = [str(len(body))]
+    return body, kept
 
 
 def to_scrapy_response(recorded: dict[str, Any], request: Request) -> Response:
@@ -167,7 +182,7 @@ def to_scrapy_response(recorded: dict[str, Any], request: Request) -> Response:
     for name in _DROPPED_ON_REPLAY:
         headers.pop(name, None)
     encoding = headers.get(b"Content-Encoding", b"").decode("latin-1").strip().lower()
-    if encoding and _decoded_body(body, encoding) is None:
+    if encoding and decoded_body(body, encoding) is None:
         headers.pop(b"Content-Encoding")
     status = int(recorded["status"]["code"])
     respcls = responsetypes.from_args(headers=headers, url=request.url, body=body)
@@ -176,21 +191,10 @@ def to_scrapy_response(recorded: dict[str, Any], request: Request) -> Response:
 
 
 def to_vcr_response(response: Response) -> dict[str, Any]:
-    """The vcrpy response dict for a downloaded Scrapy response, body stored decoded.
-
-    A gzip or deflate body is decompressed and its ``Content-Encoding`` dropped, so that the
-    cassette holds readable text that diffs cleanly when re-recorded.
-    """
-    body = response.body
-    headers: dict[str, list[str]] = {}
-    for name, values in response.headers.items():
-        headers[name.decode("latin-1")] = [v.decode("latin-1") for v in values]
-    encoding = response.headers.get(b"Content-Encoding", b"").decode("latin-1").strip().lower()
-    decoded = _decoded_body(body, encoding) if encoding else None
-    if decoded is not None:
-        body = decoded
-        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-encoding", "content-length")}
-        headers["Content-Length"] = [str(len(body))]
+    """The vcrpy response dict for a downloaded Scrapy response, body stored decoded."""
+    headers = {name.decode("latin-1"): [v.decode("latin-1") for v in values]
+               for name, values in response.headers.items()}
+    body, headers = stored_body(response.body, headers)
     return {
         "status": {"code": response.status, "message": ""},
         "headers": headers,

@@ -18,7 +18,7 @@ from typing import Any
 
 from vcr.request import Request as VcrRequest
 
-from spiders.recording.handler import _decoded_body, open_cassette
+from spiders.recording.handler import open_cassette, stored_body
 from spiders.recording.scrub import Scrubber
 
 
@@ -57,15 +57,7 @@ def _entry_body(entry: dict[str, Any], where: str) -> tuple[bytes, dict[str, lis
             raise HarError(f"{where}: content.text is not valid base64") from exc
     else:
         body = text.encode("utf-8")
-    encoding_keys = [k for k in headers if k.lower() == "content-encoding"]
-    for key in encoding_keys:
-        decoded = _decoded_body(body, headers[key][0].strip().lower())
-        body = decoded if decoded is not None else body  # browsers store most bodies decoded
-        del headers[key]
-    for key in [k for k in headers if k.lower() in ("content-length", "transfer-encoding")]:
-        del headers[key]
-    headers["content-length"] = [str(len(body))]
-    return body, headers
+    return stored_body(body, headers)  # browsers store most bodies decoded already
 
 
 def har_interactions(entries: Iterable[dict[str, Any]], source: str,
