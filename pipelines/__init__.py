@@ -1,1 +1,1 @@
-"""Item pipelines and feed exporters: what happens to items after the spider."""
+"""Item pipelines (``ITEM_PIPELINES``), one per module: what happens to items after the spider."""

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from pipelines.outputs import write_text_atomically
-from pipelines.parquet_export import ParquetBatchWriter
-from pipelines.provenance import versions
+from broadsheet.exporters.parquet import ParquetBatchWriter
+from broadsheet.provenance import versions
+from broadsheet.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy import Spider

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
-from pipelines.outputs import beside_feed
-from schemas.registry import SchemaError, default_registry
+from broadsheet.items import as_record
+from broadsheet.storage.files import beside_feed
+from schemas.registry import SchemaError, default_registry, json_path
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -40,27 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy crawl` exit 1
-
-
-def json_path(parts: list[Any], index: str | None = None) -> str:
-    """``["related", 0, "url"]`` -> ``$.related[0].url``; with ``index="*"``, ``$.related[*].url``
-    (every list position written as ``index``, to group errors across elements)."""
-    text = "$"
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part if index is None else index}]"
-        else:
-            text += f".{part}"
-    return text
-
-
-def as_record(item: Any) -> dict[str, Any]:
-    """The item as a JSON-ready dict: a dict as it is, an item that can say it itself without a
-    deep copy (``to_dict``), anything else through ItemAdapter."""
-    if type(item) is dict:
-        return item
-    to_dict = getattr(item, "to_dict", None)
-    return to_dict() if to_dict is not None else ItemAdapter(item).asdict()
 
 
 class Quarantine:

@@ -64,6 +64,18 @@ def _walk(schema: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
                     yield from _walk(sub, f"{path}.anyOf[{index}]")
 
 
+def json_path(parts: list[Any], index: str | None = None) -> str:
+    """``["related", 0, "url"]`` -> ``$.related[0].url``; with ``index="*"``, ``$.related[*].url``
+    (every list position written as ``index``, to group errors across elements)."""
+    text = "$"
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part if index is None else index}]"
+        else:
+            text += f".{part}"
+    return text
+
+
 def check_schema(schema: Any, source: str) -> None:
     """Raise ``SchemaError`` unless ``schema`` is valid 2020-12 in the allowed keyword subset."""
     if not isinstance(schema, dict):

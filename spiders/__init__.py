@@ -1,1 +1,1 @@
-"""Broadsheet's spiders: one module per site on the ``NewsSpider`` base, and what they share."""
+"""Site spiders, one module per site on ``broadsheet.news.NewsSpider`` (``SPIDER_MODULES``)."""

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 from scrapy.http import Response
 
-from spiders.base import CardLayout, NewsSpider
-from spiders.normalize.authors import normalize_authors
-from spiders.normalize.dates import from_epoch_millis
-from spiders.structured import dig, next_data
-from spiders.xpath import nodes
+from broadsheet import FIXTURES
+from broadsheet.news import CardLayout, NewsSpider
+from broadsheet.news.structured import dig, next_data
+from broadsheet.news.xpath import nodes
+from broadsheet.normalize.authors import normalize_authors
+from broadsheet.normalize.dates import from_epoch_millis
 
-CASSETTE = Path(__file__).resolve().parent.parent / "fixtures" / "mitrade" / "cassette.yaml"
+CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
 
 
 def _cls(tag: str, prefix: str) -> str:

@@ -6,18 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from spiders.recording.crawl import CrawlResult
-from spiders.recording.crawl import run_crawl as _run_crawl
+from broadsheet import FIXTURES, PROJECT_ROOT
+from broadsheet.testing.crawl import CrawlResult, run_crawl
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
+__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "CrawlResult", "crawl", "mutated_cassette", "run_crawl"]
 
-
-def run_crawl(tmp_path: Path, spider: str, *args: str, cassette: Path | None = MITRADE_CASSETTE,
-              **kwargs) -> CrawlResult:
-    """``spiders.recording.crawl.run_crawl`` with the Mitrade cassette as the default."""
-    return _run_crawl(tmp_path, spider, *args, cassette=cassette, **kwargs)
+ROOT = PROJECT_ROOT
+MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, run_crawl
 
-from pipelines.parquet_export import ParquetBatchWriter
+from broadsheet.exporters.parquet import ParquetBatchWriter
 from schemas.arrow import arrow_schema
 from schemas.registry import default_registry
 

@@ -6,7 +6,7 @@ import json
 
 from conftest import mutated_cassette
 
-from pipelines.field_coverage import filled
+from broadsheet.extensions.field_coverage import filled
 
 ALIBABA = "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"

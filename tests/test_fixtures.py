@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, CrawlResult, run_crawl
 
-from spiders.recording.cases import Case, discover, explain, field_paths, value_at
+from broadsheet.testing.cases import Case, discover, explain, field_paths, value_at
 
 CASES = discover(FIXTURES)
 RESULTS: dict[str, CrawlResult] = {}

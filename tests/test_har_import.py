@@ -9,8 +9,8 @@ import json
 import pytest
 from scrapy import Request
 
-from spiders.recording.handler import open_cassette, to_scrapy_response, to_vcr_request
-from spiders.recording.har import HarError, import_har
+from broadsheet.recording.handler import open_cassette, to_scrapy_response, to_vcr_request
+from broadsheet.recording.har import HarError, import_har
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00"
 

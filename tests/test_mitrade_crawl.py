@@ -77,7 +77,7 @@ def test_missing_cassette_is_a_clear_error(crawl, tmp_path):
 
 
 def test_every_shared_truth_page_is_a_fixture_case():
-    from spiders.recording.cases import discover
+    from broadsheet.testing.cases import discover
 
     names = {case.name for case in discover(spider="mitrade")}
     assert names >= {"alibaba", "alibaba_en", "btc65k", "btc65k_es", "btc70k", "eth3900", "ethforecast",

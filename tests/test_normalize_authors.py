@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spiders.normalize.authors import normalize_authors, split_byline
+from broadsheet.normalize.authors import normalize_authors, split_byline
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -10,7 +10,7 @@ from babel.dates import get_day_names, get_month_names
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spiders.normalize.dates import (
+from broadsheet.normalize.dates import (
     date_from_url,
     from_epoch_millis,
     local_date,

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from spiders.normalize.text import clean_text, html_blocks, join_blocks
+from broadsheet.normalize.text import clean_text, html_blocks, join_blocks
 
 
 def blocks_of(markup: str, skip_xpath: str | None = None) -> list[str]:

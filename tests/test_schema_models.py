@@ -71,3 +71,10 @@ def test_model_and_schema_agree(name):
 def test_the_models_describe_the_newest_version():
     newest = default_registry().get("article").schema
     assert set(Article.model_fields) == set(newest["properties"])
+
+
+def test_the_committed_models_are_what_the_schema_generates():
+    from schemas.typed import MODELS, render
+
+    assert MODELS.read_text(encoding="utf-8") == render(default_registry()), (
+        "schemas/models.py is stale: run `scrapy schema models`")

@@ -1,0 +1,127 @@
+"""Crawl benchmark: the mitrade spider against a do-nothing spider on the same replayed pages.
+
+    python benchmarks/bench_crawl.py [--pages 2000] [--rounds 2]
+
+Builds a cassette of N article pages (copies of the capture's articles under rewritten URLs),
+then crawls it with each spider in a child process, alternating, ``--rounds`` times each. Prints
+pages/s of each (median), their ratio, and each one's peak RSS. Only the window from the first
+response to the spider's close is timed, so loading the cassette is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CASSETTE = ROOT / "fixtures" / "mitrade" / "cassette.yaml"
+ARTICLE = re.compile(r"article-(\d+)-(\d+)-(\d{8})$")
+
+
+def build_cassette(pages: int, folder: Path) -> tuple[Path, list[str]]:
+    """A cassette of ``pages`` article copies with unique URLs (canonical links rewritten too)."""
+    import yaml
+
+    data = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))
+    articles = [i for i in data["interactions"]  # live article pages that are their own canonical
+                if ARTICLE.search(i["request"]["uri"]) and i["response"]["status"]["code"] == 200
+                and f'rel="canonical" href="{i["request"]["uri"]}"' in i["response"]["body"]["string"]]
+    interactions, urls = [i for i in data["interactions"] if i["request"]["uri"].endswith("robots.txt")], []
+    for n in range(pages):
+        source = articles[n % len(articles)]
+        old = source["request"]["uri"]
+        kind, _, day = ARTICLE.search(old).groups()
+        new = ARTICLE.sub(f"article-{kind}-{9_000_000 + n}-{day}", old)
+        copy = json.loads(json.dumps(source))
+        copy["request"]["uri"] = new
+        copy["response"]["body"]["string"] = source["response"]["body"]["string"].replace(old, new)
+        interactions.append(copy)
+        urls.append(new)
+    path = folder / "bench.yaml"
+    path.write_text(yaml.dump({"interactions": interactions, "version": 1}, Dumper=yaml.CSafeDumper,
+                              allow_unicode=True, width=1 << 30), encoding="utf-8")
+    return path, urls
+
+
+def child(spider_name: str, cassette: str, urls_file: str) -> None:
+    """Run one crawl in this process and print its timing as JSON."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from spiders.mitrade import MitradeSpider
+
+    class DoNothingSpider(MitradeSpider):
+        """The same requests as the mitrade spider; its callback does nothing."""
+
+        name = "do_nothing"
+
+        def parse_article(self, response):
+            return []
+
+    urls = Path(urls_file).read_text().split()
+    settings = get_project_settings()
+    settings.set("VCR_CASSETTE", cassette, priority="cmdline")
+    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    settings.set("FEEDS", {str(Path(urls_file).with_suffix(f".{spider_name}.jsonl")): {"format": "jsonl"}},
+                 priority="cmdline")
+    marks: dict[str, float] = {}
+    process = CrawlerProcess(settings)
+    cls = MitradeSpider if spider_name == "mitrade" else DoNothingSpider
+    crawler = process.create_crawler(cls)
+
+    def first_response(**_):
+        marks.setdefault("first", time.perf_counter())
+
+    def closed(**_):
+        marks["closed"] = time.perf_counter()
+
+    crawler.signals.connect(first_response, signal=signals.response_received)
+    crawler.signals.connect(closed, signal=signals.spider_closed)
+    process.crawl(crawler, urls=",".join(urls))
+    process.start()
+    pages = crawler.stats.get_value("response_received_count", 0) - 1  # robots.txt
+    elapsed = marks["closed"] - marks["first"]
+    print(json.dumps({"pages": pages, "seconds": elapsed, "items": crawler.stats.get_value("item_scraped_count", 0),
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def main() -> None:
+    """Build the cassette, run the crawls alternately, print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--child", nargs=3, metavar=("SPIDER", "CASSETTE", "URLS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        cassette, urls = build_cassette(args.pages, Path(tmp))
+        urls_file = Path(tmp) / "urls.txt"
+        urls_file.write_text("\n".join(urls))
+        runs: dict[str, list[dict]] = {"do_nothing": [], "mitrade": []}
+        for _ in range(args.rounds):
+            for name in runs:
+                proc = subprocess.run([sys.executable, __file__, "--child", name, str(cassette), str(urls_file)],
+                                      cwd=ROOT, capture_output=True, text=True, check=True)
+                runs[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    rate = {name: statistics.median(r["pages"] / r["seconds"] for r in rs) for name, rs in runs.items()}
+    for name, rs in runs.items():
+        each = ", ".join(f"{r['pages'] / r['seconds']:.1f}" for r in rs)
+        print(f"{name:11s} pages={rs[0]['pages']} items={rs[0]['items']} pages/s={rate[name]:8.1f} "
+              f"(runs: {each}) peak RSS={max(r['rss_mb'] for r in rs):.0f} MB")
+    print(f"ratio mitrade/do_nothing = {rate['mitrade'] / rate['do_nothing']:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""``scrapy cassette import HAR CASSETTE``: turn a browser capture into a VCR cassette."""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from broadsheet.commands import ProjectTool
+
+
+class Command(ProjectTool, ScrapyCommand):
+    """Cassette tools; ``import`` adds a HAR 1.2 file's interactions to a cassette."""
+
+    def syntax(self) -> str:
+        """Command syntax."""
+        return "import HAR CASSETTE [--url URL ...]"
+
+    def short_desc(self) -> str:
+        """One-line description."""
+        return "Import a HAR 1.2 capture (browser 'Save all as HAR') into a VCR cassette"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """``--url`` keeps only the named requests."""
+        super().add_options(parser)
+        parser.add_argument("--url", action="append", default=[], metavar="URL",
+                            help="import only this request URL (repeatable)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Import, and print how many interactions went into which cassette."""
+        if len(args) != 3 or args[0] != "import":
+            raise UsageError("expected: scrapy cassette import HAR CASSETTE")
+        _, har, cassette = args
+        from broadsheet.recording.har import HarError, import_har
+        from broadsheet.recording.scrub import Scrubber
+
+        try:
+            count = import_har(har, cassette, Scrubber.from_settings(self.settings),
+                               set(opts.url) if opts.url else None)
+        except (HarError, OSError) as exc:
+            raise UsageError(str(exc), print_help=False) from exc
+        print(f"{count} interactions from {har} -> {cassette}")

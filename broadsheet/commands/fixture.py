@@ -1,0 +1,62 @@
+"""``scrapy fixture``: add and refresh regression cases under ``fixtures/<spider>/``.
+
+- ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME]``: records each page into its
+  case's cassette (from the live site, or from a browser capture with ``--har``), crawls it with
+  the current spider and writes ``expected.json`` and ``meta.json``. One case per URL.
+- ``scrapy fixture update SPIDER [--case NAME] [--fields a,b] [--write]``: re-runs the spider over
+  each case's cassette and prints the diff against the expected records, for what the tests
+  compare (the keys the expected record names); ``--fields`` takes those fields whole, new
+  ones included. Writes only with ``--write``. Exit 1 when something differs and nothing was
+  written.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from broadsheet.commands import ProjectTool
+
+
+class Command(ProjectTool, ScrapyCommand):
+    """Regression fixtures from the command line."""
+
+    def syntax(self) -> str:
+        """Command syntax."""
+        return "add SPIDER URL... [--har FILE] [--name NAME] | update SPIDER [--case C] [--fields a,b] [--write]"
+
+    def short_desc(self) -> str:
+        """One-line description."""
+        return "Add or refresh regression cases (recorded pages and their expected records)"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """Options of both sub-commands."""
+        super().add_options(parser)
+        parser.add_argument("--har", help="add: import the pages from this HAR capture instead of the network")
+        parser.add_argument("--name", help="add: case name (one URL only; default: from the URL)")
+        parser.add_argument("--case", help="update: only this case")
+        parser.add_argument("--fields", help="update: only these comma-separated top-level fields")
+        parser.add_argument("--write", action="store_true", help="update: write the new expected records")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Dispatch; bad input is a UsageError (exit 2) with the reason."""
+        if len(args) < 2 or args[0] not in ("add", "update"):
+            raise UsageError(f"expected: scrapy fixture {self.syntax()}")
+        action, spider, rest = args[0], args[1], args[2:]
+        if spider not in self._spider_names():
+            raise UsageError(f"unknown spider {spider!r}; spiders: {sorted(self._spider_names())}", print_help=False)
+        from broadsheet.recording.har import HarError
+        from broadsheet.testing.authoring import CaseAuthor
+
+        author = CaseAuthor(self.settings)
+        try:
+            self.exitcode = author.add(spider, rest, opts) if action == "add" else author.update(spider, opts)
+        except HarError as exc:
+            raise UsageError(f"fixture: {exc}", print_help=False) from exc
+
+    def _spider_names(self) -> list[str]:
+        from scrapy.spiderloader import get_spider_loader
+
+        return get_spider_loader(self.settings).list()

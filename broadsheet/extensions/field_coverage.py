@@ -1,0 +1,146 @@
+"""Field coverage: the share of scraped items with each field present and non-empty.
+
+Counted over the records the crawl exports (``item_scraped``). A field of a list of objects
+(``related.url``) is counted over all the list's elements. Reported in the stats
+(``broadsheet/coverage/<field>``, a share between 0 and 1) and, with ``FIELD_COVERAGE_URI``, as a
+JSON report (default: beside the first local feed, ``<feed>.coverage.json``).
+
+``FIELD_COVERAGE_MIN`` maps fields to minimum shares (``{"authors": 0.95, "related.date_published":
+0.9}``); a spider sets its own in ``custom_settings``. Below a minimum, the crawl finishes with
+close reason ``failed_field_coverage`` and ``scrapy crawl`` exits 1. A crawl that exported no item
+has no coverage to judge: it is reported, not failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from broadsheet.items import as_record
+from broadsheet.storage.files import beside_feed, write_text_atomically
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+FAILED_FIELD_COVERAGE = "failed_field_coverage"
+
+
+def filled(value: Any) -> bool:
+    """Present and non-empty: not None, not an empty or blank string, not an empty list."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, dict)):
+        return bool(value)
+    return True
+
+
+class FieldCoverage:
+    """Counts field coverage and enforces ``FIELD_COVERAGE_MIN``."""
+
+    def __init__(self, crawler: Crawler, minimums: dict[str, float]):
+        self.crawler = crawler
+        self.minimums = minimums
+        self.items = 0
+        self.present: Counter[str] = Counter()
+        self.totals: Counter[str] = Counter()  # nested fields: number of elements seen
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
+        """Reads ``FIELD_COVERAGE_ENABLED`` and ``FIELD_COVERAGE_MIN``; a bad value names the setting."""
+        settings = crawler.settings
+        if not settings.getbool("FIELD_COVERAGE_ENABLED", True):
+            raise NotConfigured("FIELD_COVERAGE_ENABLED is off")
+        raw = settings.getdict("FIELD_COVERAGE_MIN")
+        try:
+            minimums = {str(k): float(v) for k, v in raw.items()}
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"FIELD_COVERAGE_MIN={raw!r}: give field -> share between 0 and 1") from exc
+        bad = {k: v for k, v in minimums.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"FIELD_COVERAGE_MIN: shares must be between 0 and 1, not {bad}")
+        extension = cls(crawler, minimums)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def item_scraped(self, item: Any) -> None:
+        """Count one exported record's fields."""
+        record = as_record(item)
+        self.items += 1
+        for name, value in record.items():
+            self.present[name] += filled(value)  # a never-filled field is still reported, at 0
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                for element in value:
+                    for key, sub in element.items():
+                        nested = f"{name}.{key}"
+                        self.totals[nested] += 1
+                        self.present[nested] += filled(sub)
+
+    def shares(self) -> dict[str, float]:
+        """Coverage share per field, top-level then nested, in first-seen order."""
+        result = {}
+        for name in self.present:
+            total = self.totals.get(name, self.items)
+            result[name] = self.present[name] / total if total else 0.0
+        for name in self.minimums:
+            result.setdefault(name, 0.0)
+        return result
+
+    def below_minimum(self) -> dict[str, tuple[float, float]]:
+        """Fields whose share is below their minimum: field -> (share, minimum)."""
+        if not self.items:
+            return {}
+        shares = self.shares()
+        return {name: (shares[name], low) for name, low in self.minimums.items() if shares[name] < low}
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Before the crawl finishes, fail it if a field's coverage is below its minimum."""
+        failures = self.below_minimum()
+        if failures:
+            logger.error("Field coverage below FIELD_COVERAGE_MIN over %(items)d items: %(failures)s",
+                         {"items": self.items, "failures": ", ".join(
+                             f"{name} {share:.1%} < {low:.1%}" for name, (share, low) in failures.items())})
+            raise CloseSpider(FAILED_FIELD_COVERAGE)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Publish the shares as stats and the JSON report."""
+        shares = self.shares()
+        stats = self.crawler.stats
+        stats.set_value("broadsheet/coverage/items", self.items)
+        for name, share in shares.items():
+            stats.set_value(f"broadsheet/coverage/{name}", round(share, 4))
+        if not self.items:
+            logger.warning("No item exported: field coverage not judged")
+        path = self._report_path(spider)
+        if path is None:
+            return
+        report = {
+            "spider": spider.name,
+            "finish_reason": reason,
+            "items": self.items,
+            "fields": {name: {"present": self.present[name], "total": self.totals.get(name, self.items),
+                              "share": round(share, 4)} for name, share in shares.items()},
+            "minimums": self.minimums,
+            "below_minimum": {name: {"share": round(s, 4), "minimum": low}
+                              for name, (s, low) in self.below_minimum().items()},
+        }
+        write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    def _report_path(self, spider: Spider) -> Path | None:
+        settings = self.crawler.settings
+        uri = settings.get("FIELD_COVERAGE_URI")
+        if uri:
+            return Path(uri % {"name": spider.name})
+        return beside_feed(settings.getdict("FEEDS"), spider.name, ".coverage.json")

@@ -1,0 +1,69 @@
+"""Author names as pages give them, normalised to a clean list of display names.
+
+Handles bylines ("By Jane Doe and John Roe"), separators (",", ";", "|", and a spaced "&" or
+"and" in a few languages), e-mail addresses, bracketed roles, SHOUTED names, and
+structured data shapes (a string, a ``{"name": ...}`` object, or lists of either). Names keep
+their own spelling otherwise: "Tradingkey" stays "Tradingkey".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from broadsheet.normalize.text import clean_text
+
+_BY = re.compile(r"^(?:by|por|par|von|di|door|от|作者)\s*[:：]?\s+", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s*[,;|]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_PARENS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+
+
+def _proper_case(name: str) -> str:
+    """An all-capitals name in title case ("JANE DOE" -> "Jane Doe"); others unchanged."""
+    letters = [c for c in name if c.isalpha()]
+    if len(letters) > 3 and all(c.isupper() for c in letters):
+        return name.title()
+    return name
+
+
+def split_byline(byline: str | None) -> list[str]:
+    """The names in one byline string, cleaned, in order, without duplicates."""
+    text = clean_text(byline)
+    text = _EMAIL.sub("", text)
+    text = _PARENS.sub("", text)
+    text = _BY.sub("", text)
+    names: list[str] = []
+    for part in _SEPARATORS.split(text):
+        part = _proper_case(_BY.sub("", part).strip(" .:-–—"))
+        if part and any(c.isalpha() for c in part) and part not in names:
+            names.append(part)
+    return names
+
+
+def normalize_authors(value: Any) -> list[str]:
+    """Author names from a string, a structured-data object or a list of either.
+
+    Strings are split as bylines; objects give their ``name``. Order is kept, duplicates go.
+    """
+    names: list[str] = []
+    for raw in _flatten(value):
+        for name in split_byline(raw):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _flatten(value: Any) -> Iterable[str]:
+    if value is None:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str):
+            yield name
+    elif isinstance(value, (list, tuple)):
+        for entry in value:
+            yield from _flatten(entry)

@@ -1,0 +1,168 @@
+"""Authoring regression cases: record a page into its case folder, describe it, refresh it.
+
+What ``scrapy fixture add|update`` does (the command only parses its arguments): each case is
+``fixtures/<spider>/<case>/`` with ``cassette.yaml``, ``expected.json`` and ``meta.json``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tempfile
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.exceptions import UsageError
+
+from broadsheet.recording.handler import open_cassette
+from broadsheet.recording.har import import_har, load_har
+from broadsheet.recording.scrub import Scrubber
+from broadsheet.testing.cases import FIXTURES, Case, discover, project
+from broadsheet.testing.crawl import CrawlResult, run_crawl
+
+PREFIX = "fixture"
+
+
+def case_name(url: str) -> str:
+    """A folder name for a page: the last path segment, made safe (``article-8-1129088-20250917``)."""
+    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or urlsplit(url).netloc
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", segment).strip("-.")[:80] or "page"
+
+
+def har_chain(entries: list[dict[str, Any]], url: str) -> set[str]:
+    """``url``, the redirects it goes through in the capture, and its site's robots.txt."""
+    by_url = {entry["request"]["url"]: entry for entry in entries}
+    chain, current = {url}, url
+    while current in by_url and 300 <= int(by_url[current]["response"]["status"]) < 400:
+        location = next((h["value"] for h in by_url[current]["response"]["headers"]
+                         if h["name"].lower() == "location"), None)
+        if not location or urljoin(current, location) in chain:
+            break
+        current = urljoin(current, location)
+        chain.add(current)
+    parts = urlsplit(url)
+    chain.add(f"{parts.scheme}://{parts.netloc}/robots.txt")
+    return chain
+
+
+def reference_time(cassette: Path, url: str) -> str | None:
+    """The recorded ``Date`` of ``url``'s response, RFC 3339 UTC: the case's reference time."""
+    for request, response in open_cassette(cassette, "none").data:
+        if request.uri == url:
+            for name, values in response["headers"].items():
+                if name.lower() == "date":
+                    moment = parsedate_to_datetime(values[0] if isinstance(values, list) else values)
+                    return moment.isoformat().replace("+00:00", "Z")
+    return None
+
+
+def _dump(value: Any) -> list[str]:
+    return json.dumps(value, indent=2, ensure_ascii=False).splitlines()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+class CaseAuthor:
+    """Adds and refreshes the cases of a project whose settings are ``settings``."""
+
+    def __init__(self, settings: Any):
+        self.settings = settings
+
+    # --- add ------------------------------------------------------------------------------
+
+    def add(self, spider: str, urls: list[str], opts: Any) -> int:
+        """Record and describe one case per URL."""
+        if not urls:
+            raise UsageError("expected at least one URL: scrapy fixture add SPIDER URL...")
+        if opts.name and len(urls) > 1:
+            raise UsageError("--name names one case: give one URL with it")
+        entries = load_har(opts.har) if opts.har else None
+        status = 0
+        for url in urls:
+            folder = FIXTURES / spider / (opts.name or case_name(url))
+            folder.mkdir(parents=True, exist_ok=True)
+            cassette = folder / "cassette.yaml"
+            if entries is not None:
+                wanted = har_chain(entries, url)
+                if url not in {e["request"]["url"] for e in entries}:
+                    raise UsageError(f"{PREFIX}: {url} is not in {opts.har}", print_help=False)
+                import_har(opts.har, cassette, Scrubber.from_settings(self.settings), wanted)
+            else:
+                recorded = self._crawl(spider, url, cassette, "new_episodes")
+                if recorded.returncode != 0:
+                    print(f"{PREFIX}: recording {url} failed (is there a network?):\n{recorded.log[-1500:]}")
+                    status = 1
+                    continue
+            status |= self._describe(spider, url, folder, cassette)
+        return status
+
+    def _crawl(self, spider: str, url: str, cassette: Path, mode: str = "none") -> CrawlResult:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_crawl(Path(tmp), spider, "-s", f"VCR_RECORD_MODE={mode}", urls=[url], cassette=cassette)
+
+    def _describe(self, spider: str, url: str, folder: Path, cassette: Path) -> int:
+        """Crawl the recorded page and write expected.json and meta.json from what the spider makes."""
+        result = self._crawl(spider, url, cassette)
+        record = result.by_url().get(url)
+        failed = {k: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
+        if failed or result.returncode != 0:
+            print(f"{PREFIX}: {url}: the crawl over {cassette} failed ({failed or result.returncode}):\n"
+                  f"{result.log[-1500:]}")
+            return 1
+        if record is None:
+            skipped = [k.rsplit("/", 1)[-1] for k in result.stats if k.startswith("broadsheet/pages/skipped/")]
+            record = {"url": url, "removed": True, "reason": ",".join(skipped) or "no record"}
+        _write_json(folder / "expected.json", record)
+        _write_json(folder / "meta.json", {
+            "urls": [url],
+            "reference_time": reference_time(cassette, url),
+            "schema": record.get("record_schema") or result.stats.get("broadsheet/schema"),
+        })
+        what = f"removed: {record['reason']}" if record.get("removed") else f"{len(record)} fields"
+        print(f"{PREFIX}: {spider}/{folder.name}: {cassette.name}, expected.json ({what}), meta.json")
+        return 0
+
+    # --- update ---------------------------------------------------------------------------
+
+    def update(self, spider: str, opts: Any) -> int:
+        """Diff every case against a fresh crawl; write with --write."""
+        cases = [c for c in discover(FIXTURES, spider) if not opts.case or c.name == opts.case]
+        if not cases:
+            raise UsageError(f"no case for {spider!r}{' named ' + opts.case if opts.case else ''} under {FIXTURES}",
+                             print_help=False)
+        fields = [f.strip() for f in opts.fields.split(",")] if opts.fields else None
+        changed = 0
+        for case in cases:
+            changed += self._update_case(case, fields, opts.write)
+        verdict = "written" if opts.write else "not written (add --write)"
+        print(f"{PREFIX}: {changed} of {len(cases)} cases differ" + (f"; {verdict}" if changed else ""))
+        return 1 if changed and not opts.write else 0
+
+    def _update_case(self, case: Case, fields: list[str] | None, write: bool) -> bool:
+        url = case.meta["urls"][0]
+        result = self._crawl(case.spider, url, case.cassette)
+        record = result.by_url().get(url)
+        if record is None:
+            record = {"url": url, "removed": True}
+        expected = dict(case.expected)
+        names = fields or [k for k in expected if not (expected.get("removed") and k == "reason")]
+        diffs = []
+        for name in names:
+            old = expected.get(name)
+            new = record.get(name) if fields else project(record.get(name), old)
+            if old != new:
+                diff = difflib.unified_diff(_dump(old), _dump(new), f"expected {name}", f"got {name}", lineterm="")
+                diffs.append("\n".join(diff))
+                expected[name] = new
+        if not diffs:
+            return False
+        print(f"--- {case.id}: {url}")
+        print("\n".join(diffs))
+        if write:
+            _write_json(case.folder / "expected.json", expected)
+        return True

@@ -1,0 +1,107 @@
+"""Fixture cases: discovered from ``fixtures/<spider>/<case>/`` and compared field by field.
+
+A case folder holds ``meta.json`` (``urls``, ``reference_time``, ``schema``), ``expected.json``
+(the expected record, or ``{"url": ..., "removed": true}`` for a page that must not reach the
+dataset) and ``cassette.yaml``, its share of the spider's recordings (when absent, the spider's
+``fixtures/<spider>/cassette.yaml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from broadsheet import FIXTURES
+
+
+@dataclass(frozen=True)
+class Case:
+    """One recorded page and what the spider must make of it."""
+
+    spider: str
+    name: str
+    folder: Path
+    meta: dict[str, Any]
+    expected: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """``spider/case``, the test id prefix."""
+        return f"{self.spider}/{self.name}"
+
+    @property
+    def cassette(self) -> Path:
+        """The cassette this case replays: its own when it has one, else the spider's."""
+        own = self.folder / "cassette.yaml"
+        return own if own.exists() else self.folder.parent / "cassette.yaml"
+
+
+def discover(fixtures: Path = FIXTURES, spider: str = "*") -> list[Case]:
+    """Every case folder under ``fixtures`` (of one spider, or all), sorted."""
+    cases = []
+    for meta_path in sorted(fixtures.glob(f"{spider}/*/meta.json")):
+        folder = meta_path.parent
+        cases.append(Case(
+            spider=folder.parent.name,
+            name=folder.name,
+            folder=folder,
+            meta=json.loads(meta_path.read_text(encoding="utf-8")),
+            expected=json.loads((folder / "expected.json").read_text(encoding="utf-8")),
+        ))
+    return cases
+
+
+def field_paths(expected: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(path, expected value) for each leaf the expected record names: ``related[0].url``.
+
+    A list of objects gives its length (``related.count``) and each element's fields; any other
+    value is one leaf.
+    """
+    if isinstance(expected, dict):
+        paths = []
+        for key, value in expected.items():
+            paths.extend(field_paths(value, f"{prefix}.{key}" if prefix else key))
+        return paths
+    if isinstance(expected, list) and expected and all(isinstance(v, dict) for v in expected):
+        paths = [(f"{prefix}.count", len(expected))]
+        for index, value in enumerate(expected):
+            paths.extend(field_paths(value, f"{prefix}[{index}]"))
+        return paths
+    return [(prefix, expected)]
+
+
+def value_at(record: Any, path: str) -> Any:
+    """The value of ``record`` at a ``field_paths`` path (``.count`` is a list's length)."""
+    current = record
+    for part in path.replace("[", ".[").split("."):
+        if part == "count" and isinstance(current, list):
+            return len(current)
+        if part.startswith("["):
+            index = int(part[1:-1])
+            current = current[index] if isinstance(current, list) and index < len(current) else None
+        else:
+            current = current.get(part) if isinstance(current, dict) else None
+    return current
+
+
+def explain(case: Case, path: str, expected: Any, got: Any) -> str:
+    """A readable failure: page, field, expected and got; a unified diff for long text."""
+    head = f"{case.id}: {case.meta['urls'][0]}\n  field {path}\n"
+    if isinstance(expected, str) and isinstance(got, str) and (len(expected) > 80 or "\n" in expected):
+        diff = difflib.unified_diff(expected.splitlines(), got.splitlines(), "expected", "got", lineterm="")
+        return head + "\n".join(diff)
+    return head + f"  expected: {expected!r}\n  got:      {got!r}"
+
+
+def project(got: Any, expected: Any) -> Any:
+    """``got`` cut to the shape of ``expected``: the keys it names, element by element for lists
+    of objects of equal length; what the field tests compare."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {key: project(got.get(key), value) for key, value in expected.items()}
+    if (isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got)
+            and all(isinstance(e, dict) for e in expected)):
+        return [project(g, e) for g, e in zip(got, expected, strict=True)]
+    return got

@@ -1,0 +1,63 @@
+"""Run ``scrapy crawl`` in a child process over a cassette, and read back what it produced.
+
+Scrapy's reactor runs once per process, so tools that crawl several times (the fixture command,
+the tests) run each crawl as a user would: ``python -m scrapy crawl`` from the project root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet import PROJECT_ROOT
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl left behind: its items, its stats report, its exit code and its log."""
+
+    items: list[dict]
+    stats: dict
+    finish_reason: str
+    returncode: int
+    log: str
+    out: Path
+
+    def by_url(self) -> dict[str, dict]:
+        """Items keyed by URL."""
+        return {item["url"]: item for item in self.items}
+
+
+def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = None,
+              cassette: Path | None = None, output: str | None = "out.jsonl",
+              timeout: float = 600) -> CrawlResult:
+    """Crawl ``spider`` (``urls`` or its listing) over ``cassette`` into ``workdir``.
+
+    ``output`` names the JSONL feed in ``workdir`` (None: none); ``args`` go to ``scrapy crawl``.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / (output or "out.jsonl")
+    report = workdir / "stats.json"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STATS_REPORT_URI={report}",
+           "-s", "LOG_LEVEL=INFO"]
+    if output:
+        cmd += ["-O", str(out)]
+    if urls:
+        cmd += ["-a", "urls=" + ",".join(urls)]
+    if cassette is not None:
+        cmd += ["-s", f"VCR_CASSETTE={cassette}"]
+    cmd += list(args)
+    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    items = []
+    if output and out.exists():
+        items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stats, reason = {}, ""
+    if report.exists():
+        data = json.loads(report.read_text(encoding="utf-8"))
+        stats, reason = data["stats"], data["finish_reason"]
+    return CrawlResult(items, stats, reason, proc.returncode, proc.stderr, out)
