@@ -23,6 +23,15 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 # public suffix snapshot instead of fetching the list (an empty URL list disables the fetch).
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+# Downloader middlewares (broadsheet/middlewares/): Scrapy's offsite filter replaced by one that
+# accounts for what it filters; bodies re-decoded when they are not in the charset they declare
+# (after decompression at 590, before the meta-refresh check at 580 reads the text).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "broadsheet.middlewares.offsite.AccountedOffsiteMiddleware": 50,
+    "broadsheet.middlewares.charset.CharsetMiddleware": 585,
+}
+
 # Recorded traffic: every http(s) request goes through the VCR handler, which replays from
 # VCR_CASSETTE (a spider may default it to its own fixture) or, when empty, downloads.
 DOWNLOAD_HANDLERS = {
@@ -43,10 +52,13 @@ QUARANTINE_URI = ""  # default: beside the first local feed, <feed>.quarantine.j
 QUARANTINE_MAX_SHARE = 0.1
 
 EXTENSIONS = {
+    # Every requested URL ends in one outcome (broadsheet/pages/...); the close summary.
+    "broadsheet.extensions.outcomes.PageOutcomes": 400,
     "broadsheet.extensions.field_coverage.FieldCoverage": 500,
     # Last: spider_closed handlers run in this order, and the report must see every stat.
     "broadsheet.extensions.stats_report.StatsReport": 900,
 }
+FAILURE_MAX_SHARE = 0.1  # share of requested URLs that may fail before the crawl fails (exit 1)
 # Field coverage (broadsheet/extensions/field_coverage.py): per-field minimum shares; spiders add their own.
 FIELD_COVERAGE_ENABLED = True
 FIELD_COVERAGE_URI = ""  # default: beside the first local feed, <feed>.coverage.json

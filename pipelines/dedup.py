@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from scrapy.exceptions import DropItem
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
-
-logger = logging.getLogger(__name__)
+from broadsheet.extensions.outcomes import ItemSkipped
 
 
 class DeduplicationPipeline:
@@ -21,20 +15,13 @@ class DeduplicationPipeline:
     canonical page when it crawls both; this pipeline is the guarantee whatever the order.
     """
 
-    def __init__(self, crawler: Crawler):
-        self.stats = crawler.stats
+    def __init__(self) -> None:
         self.seen: dict[tuple[str, str], str] = {}
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DeduplicationPipeline:
-        """Build the pipeline for a crawl."""
-        return cls(crawler)
-
     def process_item(self, item: Any) -> Any:
-        """Pass the first item per canonical URL; drop later ones, counted and logged."""
+        """Pass the first item per canonical URL; later ones are skipped pages (``duplicate_locale``)."""
         key = (getattr(item, "site", ""), getattr(item, "canonical_url", "") or getattr(item, "url", ""))
         first = self.seen.setdefault(key, item.url)
         if first != item.url:
-            self.stats.inc_value("broadsheet/pages/skipped/duplicate_canonical")
-            raise DropItem(f"{item.url} is the same story as {first} (canonical {key[1]})")
+            raise ItemSkipped("duplicate_locale", f"{item.url} is the same story as {first} (canonical {key[1]})")
         return item

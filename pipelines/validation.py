@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 
+from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
 from broadsheet.storage.files import beside_feed
 from schemas.registry import SchemaError, default_registry, json_path
@@ -125,7 +126,7 @@ class SchemaValidationPipeline:
             self.stats.inc_value("broadsheet/valid")
             return record
         self._quarantine(record)
-        raise DropItem(f"invalid against {self.version.ref}, quarantined in {self.quarantine.path}: "
+        raise ItemQuarantined(f"invalid against {self.version.ref}, quarantined in {self.quarantine.path}: "
                        f"{record.get('url')}")
 
     def _quarantine(self, record: dict[str, Any]) -> None:

@@ -13,10 +13,11 @@ A site spider is configuration plus the few things only its site needs:
 
 Structured data comes first: the site's page state, then JSON-LD, then meta tags; selectors last.
 
-Every request ends in one of three ways, each counted in the stats under ``broadsheet/``:
-an article item, a skipped page (``pages/skipped/<reason>``: removed, HTTP 404, duplicate
-locale), or a failed request (``pages/failed/<reason>``). Each skip and failure is logged with
-its URL and reason; the spider's close logs the totals.
+Every requested URL ends in one outcome, accounted for by ``broadsheet.extensions.outcomes``:
+an article item (exported or quarantined by the pipelines), a listing page, a skipped page
+(``broadsheet/pages/skipped/<reason>``: removed, not HTML, HTTP 404/410, duplicate locale, ...)
+or a failed one (``broadsheet/pages/failed/<reason>``). Each skip and failure is logged with its
+URL and reason; the crawl's close logs the partition.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ import scrapy
 from lxml import etree
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
 from broadsheet.items import Article, RelatedStory
 from broadsheet.news.structured import first_image, json_ld_article, meta
 from broadsheet.news.xpath import first, nodes, text
@@ -48,8 +49,6 @@ from broadsheet.normalize.dates import (
     to_rfc3339_utc,
 )
 from broadsheet.normalize.text import clean_or_none, clean_text, html_blocks, join_blocks
-
-STATS = "broadsheet"
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow every article the listing links, then its next page."""
-        self.crawler.stats.inc_value(f"{STATS}/pages/listing")
+        self.outcomes.record(response, LISTING)
         self.listing_pages += 1
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href)
@@ -139,32 +138,23 @@ class NewsSpider(scrapy.Spider):
 
     # --- outcomes --------------------------------------------------------------------------
 
-    def skip(self, url: str, reason: str) -> None:
-        """Account for a page that is not an article: a stat and a log line with the reason."""
-        self.crawler.stats.inc_value(f"{STATS}/pages/skipped/{reason}")
-        self.logger.info("Skipped %(url)s: %(reason)s", {"url": url, "reason": reason})
+    @property
+    def outcomes(self) -> PageOutcomes:
+        """The crawl's page accounting (``broadsheet.extensions.outcomes``)."""
+        return PageOutcomes.of(self.crawler)
 
-    def fail(self, url: str, reason: str, message: str) -> None:
+    def skip(self, page: Response | scrapy.Request, reason: str) -> None:
+        """Account for a page that is not an article: a stat and a log line with the reason."""
+        self.outcomes.record(page, SKIPPED, reason)
+
+    def fail(self, page: Response | scrapy.Request, reason: str, message: str) -> None:
         """Account for a page that could not be turned into an item: a stat and a log line."""
-        self.crawler.stats.inc_value(f"{STATS}/pages/failed/{reason}")
-        self.logger.error("Failed %(url)s: %(reason)s: %(message)s",
-                          {"url": url, "reason": reason, "message": message})
+        self.outcomes.record(page, FAILED, reason, message)
 
     def on_error(self, failure: Failure) -> None:
-        """Account for a failed request: an HTTP error page is skipped, anything else failed."""
-        request = failure.request
-        if failure.check(HttpError):
-            self.skip(request.url, f"http_{failure.value.response.status}")
-            return
-        self.fail(request.url, failure.type.__name__, failure.getErrorMessage())
-
-    def closed(self, reason: str) -> None:
-        """Log what became of every page: articles, skips and failures by reason."""
-        stats = self.crawler.stats.get_stats()
-        prefix = f"{STATS}/pages/"
-        outcome = {k[len(prefix):]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
-        self.logger.info("%(spider)s finished (%(reason)s): %(outcome)s",
-                         {"spider": self.name, "reason": reason, "outcome": outcome})
+        """Account for a failed request: a gone page (404, 410), robots, offsite or a redirect loop
+        is skipped; any other HTTP status or download error failed."""
+        self.outcomes.failure(failure)
 
     # --- articles --------------------------------------------------------------------------
 
@@ -184,17 +174,16 @@ class NewsSpider(scrapy.Spider):
         """
         reason = self.not_article_reason(response)
         if reason:
-            self.skip(response.url, reason)
+            self.skip(response, reason)
             return
         try:
             article = self.extract_article(response)
         except Exception as exc:  # noqa: BLE001 - one bad page is a counted failure, not a lost one
-            self.fail(response.url, f"extraction_{type(exc).__name__}", traceback.format_exc())
+            self.fail(response, f"extraction_{type(exc).__name__}", traceback.format_exc())
             return
         if article.canonical_url != response.url and article.canonical_url in self._requested:
-            self.skip(response.url, "duplicate_locale")
+            self.skip(response, "duplicate_locale")
             return
-        self.crawler.stats.inc_value(f"{STATS}/pages/article")
         yield article
 
     def extract_article(self, response: Response) -> Article:

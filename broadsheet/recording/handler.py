@@ -14,6 +14,9 @@ Settings:
 
 A request the cassette cannot answer in ``none`` mode fails alone, with vcrpy's
 ``CannotOverwriteExistingCassetteException`` naming the URL and the cassette; the crawl goes on.
+A retry (``retry_times`` in its meta) of a request whose recorded answers were all played gets
+the last one again, as the server would answer (vcrpy plays each interaction once). A replayed
+body above ``DOWNLOAD_MAXSIZE`` fails as Scrapy's own handler fails it.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from vcr import VCR
 from vcr.cassette import Cassette
-from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
 from vcr.matchers import requests_match
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.record_mode import RecordMode
@@ -211,6 +215,7 @@ class VCRDownloadHandler:
         settings = crawler.settings
         self._http = HTTP11DownloadHandler.from_crawler(crawler)
         self.cassette: Cassette | None = None
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         path = settings.get("VCR_CASSETTE") or ""
         if not path:
             logger.debug("VCR_CASSETTE is empty: downloading from the network")
@@ -232,9 +237,15 @@ class VCRDownloadHandler:
         if self.cassette is None:
             return await self._http.download_request(request)
         vcr_request = to_vcr_request(request)
-        if self.cassette.can_play_response_for(vcr_request):
+        recorded = self._replayable(request, vcr_request)
+        if recorded is not None:
             self.stats.inc_value("vcr/replayed")
-            return to_scrapy_response(self.cassette.play_response(vcr_request), request)
+            response = to_scrapy_response(recorded, request)
+            maxsize = request.meta.get("download_maxsize", self.maxsize)
+            if maxsize and len(response.body) > maxsize:
+                raise DownloadCancelledError(f"Received {len(response.body)} bytes which is larger than download "
+                                             f"max size ({maxsize}) in request {request}.")
+            return response
         if self.cassette.write_protected:
             self.stats.inc_value("vcr/missing")
             raise CannotOverwriteExistingCassetteException(cassette=self.cassette,
@@ -243,6 +254,17 @@ class VCRDownloadHandler:
         self.cassette.append(vcr_request, to_vcr_response(response))
         self.stats.inc_value("vcr/recorded")
         return response
+
+    def _replayable(self, request: Request, vcr_request: VcrRequest) -> dict[str, Any] | None:
+        """The recorded answer to play: the next unplayed one; for a retry, the last one again."""
+        if self.cassette.can_play_response_for(vcr_request):
+            return self.cassette.play_response(vcr_request)
+        if request.meta.get("retry_times"):
+            try:
+                return self.cassette.responses_of(vcr_request)[-1]
+            except UnhandledHTTPRequestError:
+                return None
+        return None
 
     async def close(self) -> None:
         """Write what was recorded, then close the HTTP handler."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: the offsite filter that accounts for what it filters, charset repair."""
