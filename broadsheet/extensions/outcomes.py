@@ -10,7 +10,8 @@ requested URL has one outcome however many downloads it took. The outcomes, stat
 - ``listing``: a listing page, read for the links it holds;
 - ``skipped/<reason>``: a page that is not an article for this crawl: ``removed``, ``not_html``,
   ``http_404`` and ``http_410`` (gone), ``duplicate_locale``, ``robots``, ``offsite``,
-  ``redirect_loop``, ``redirect_duplicate`` (redirected to a page the crawl already fetched),
+  ``redirect_loop``, ``too_many_redirects`` (``REDIRECT_MAX_TIMES``), ``redirect_duplicate``
+  (redirected to a page the crawl already fetched),
   ``duplicate`` (already fetched as another URL's redirect);
 - ``failed/<reason>``: a page that exists but could not be turned into a record: ``http_<status>``
   (5xx after retries, 403, ...), ``not_in_cassette``, ``too_large`` (``DOWNLOAD_MAXSIZE``),
@@ -58,7 +59,7 @@ FAILED_ALL_PAGES = "failed_all_pages"
 GONE = (404, 410)  # the page is not there any more: a skip; any other error status is a failure
 IGNORED = (  # IgnoreRequest messages of Scrapy's middlewares -> skip reason
     ("Forbidden by robots.txt", "robots"),
-    ("max redirections reached", "redirect_loop"),
+    ("max redirections reached", "too_many_redirects"),
     ("Filtered offsite request", "offsite"),
 )
 FAILED_BY_ERROR = {
