@@ -213,3 +213,13 @@ def test_utf8_under_a_latin1_label_is_read_as_utf8(tmp_path):
     result = crawl(tmp_path, [url(1)], path)
     assert result.items[0]["headline"] == FRENCH
     assert result.stats["broadsheet/text/recoded/utf8"] == 1
+
+
+def test_a_crawl_closed_early_accounts_for_what_it_never_finished(tmp_path):
+    result = crawl(tmp_path, [*LIVE, ES], cassette(tmp_path), "-s", "CLOSESPIDER_ITEMCOUNT=1")
+    assert result.finish_reason == "closespider_itemcount"
+    counts = partition(result)
+    assert sum(counts.values()) == result.stats["broadsheet/requested"] == 7
+    assert counts["exported"] == len(result.items) >= 1
+    if counts["failed/unfinished"]:
+        assert f"{counts['failed/unfinished']} requested URLs unfinished" in result.log

@@ -202,7 +202,7 @@ class PageOutcomes:
             return
         self._settle(page_key(request), request.url, kind, reason, message)
 
-    def _settle(self, key: str, url: str, kind: str, reason: str, message: str) -> None:
+    def _settle(self, key: str, url: str, kind: str, reason: str, message: str, log: bool = True) -> None:
         self._open(key)
         stat = f"{kind}/{reason}" if reason else kind
         if self.pages[key] is not None:
@@ -213,6 +213,8 @@ class PageOutcomes:
         self.counts[kind] += 1
         self.stats.inc_value(f"{PAGES}/{stat}")
         where = f" (at {url})" if url != key else ""
+        if not log:
+            return
         if kind == SKIPPED:
             logger.info("Skipped %(url)s%(where)s: %(reason)s", {"url": key, "where": where, "reason": reason})
         elif kind == FAILED:
@@ -281,9 +283,13 @@ class PageOutcomes:
             raise CloseSpider(reason)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Close the URLs still open (``unfinished``), then log the partition and the total."""
-        for key in [key for key, outcome in self.pages.items() if outcome is None]:
-            self._settle(key, key, FAILED, "unfinished", f"the crawl closed ({reason}) before its outcome")
+        """Close the URLs still open (``unfinished``, one line for all), then log the partition."""
+        unfinished = [key for key, outcome in self.pages.items() if outcome is None]
+        for key in unfinished:
+            self._settle(key, key, FAILED, "unfinished", "", log=False)
+        if unfinished:
+            logger.error("%(n)d requested URLs unfinished: the crawl closed (%(reason)s) before their outcome, "
+                         "e.g. %(urls)s", {"n": len(unfinished), "reason": reason, "urls": ", ".join(unfinished[:3])})
         by_reason: dict[str, Counter[str]] = {SKIPPED: Counter(), FAILED: Counter()}
         for outcome in self.pages.values():
             kind, _, why = outcome.partition("/")
