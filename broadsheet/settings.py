@@ -55,6 +55,7 @@ EXTENSIONS = {
     # Every requested URL ends in one outcome (broadsheet/pages/...); the close summary.
     "broadsheet.extensions.outcomes.PageOutcomes": 400,
     "broadsheet.extensions.field_coverage.FieldCoverage": 500,
+    "broadsheet.extensions.monitor.RunMonitor": 850,
     # Last: spider_closed handlers run in this order, and the report must see every stat.
     "broadsheet.extensions.stats_report.StatsReport": 900,
 }
@@ -64,6 +65,21 @@ FIELD_COVERAGE_ENABLED = True
 FIELD_COVERAGE_URI = ""  # default: beside the first local feed, <feed>.coverage.json
 FIELD_COVERAGE_MIN = {"headline": 1.0, "body": 1.0}
 STATS_REPORT_URI = ""
+# Run-over-run monitoring (broadsheet/extensions/monitor.py, broadsheet/monitoring/): every crawl's record,
+# drift checks against the good runs before it, an HTML report; alerts only when configured.
+HISTORY_ENABLED = True
+HISTORY_URI = ""  # default: .scrapy/history/<spider>/ in the project (git-ignored); %(name)s = spider
+HISTORY_MIN_RUNS = 3  # good runs of the same job before drift is judged
+HISTORY_WINDOW = 10  # the last N good runs give the usual range
+HISTORY_KEEP = 100  # runs kept per spider (older records and reports are removed)
+MONITOR_RULES = {}  # overrides of broadsheet/monitoring/rules.py DEFAULT_RULES; spiders: monitor_rules
+MONITOR_REPORT_ENABLED = True
+ALERT_ON = "warn"  # alert on "warn" (warnings and failures) or only on "fail"
+ALERT_WEBHOOK_URL = ""  # Slack-compatible incoming webhook
+ALERT_EMAIL_TO = []
+ALERT_EMAIL_FROM = "broadsheet@localhost"
+ALERT_SMTP_HOST = "localhost"
+ALERT_SMTP_PORT = 25
 
 # Datasets: typed Parquet and fast JSON Lines, written atomically (temporary name, then rename).
 FEED_EXPORTERS = {

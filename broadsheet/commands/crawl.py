@@ -24,6 +24,8 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("expected exactly one spider name: scrapy crawl SPIDER")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
+        # The run history compares a crawl with earlier crawls of the same spider arguments.
+        crawler.settings.set("HISTORY_JOB_ARGS", dict(opts.spargs), priority="cmdline")
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         reason = crawler.stats.get_value("finish_reason") if crawler.stats else None

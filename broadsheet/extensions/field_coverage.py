@@ -123,7 +123,7 @@ class FieldCoverage:
             stats.set_value(f"broadsheet/coverage/{name}", round(share, 4))
         if not self.items:
             logger.warning("No item exported: field coverage not judged")
-        path = self._report_path(spider)
+        path = self.report_path(spider)
         if path is None:
             return
         report = {
@@ -138,7 +138,8 @@ class FieldCoverage:
         }
         write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
-    def _report_path(self, spider: Spider) -> Path | None:
+    def report_path(self, spider: Spider) -> Path | None:
+        """Where the JSON report goes: ``FIELD_COVERAGE_URI``, else beside the first local feed."""
         settings = self.crawler.settings
         uri = settings.get("FIELD_COVERAGE_URI")
         if uri:
