@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
-from scrapy.utils.project import data_path
 
 from broadsheet.extensions.field_coverage import FieldCoverage
-from broadsheet.monitoring.history import DEFAULT_JOB, History, build_record
+from broadsheet.monitoring.history import DEFAULT_JOB, History, build_record, history_folder
 from broadsheet.monitoring.rules import Finding, judge, resolve_rules
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FAILED_DRIFT = "failed_drift"  # "failed_*" reasons make `scrapy crawl` exit 1
-DEFAULT_HISTORY = "history/%(name)s"  # inside Scrapy's project data folder, .scrapy/
 
 
 def job_of(args: dict[str, Any]) -> str:
@@ -88,13 +86,11 @@ class RunMonitor:
         settings = crawler.settings
         if not settings.getbool("HISTORY_ENABLED", True):
             raise NotConfigured("HISTORY_ENABLED is off: no run history, drift checks or report")
-        name = crawler.spidercls.name
-        uri = settings.get("HISTORY_URI") or data_path(DEFAULT_HISTORY)
         try:
             rules = resolve_rules(settings.getdict("MONITOR_RULES"), getattr(crawler.spidercls, "monitor_rules", {}))
         except ValueError as exc:
             raise ValueError(f"MONITOR_RULES / {crawler.spidercls.__name__}.monitor_rules: {exc}") from exc
-        monitor = cls(crawler, History(Path(uri % {"name": name}), _int_setting(settings, "HISTORY_KEEP", 100)),
+        monitor = cls(crawler, History(history_folder(settings.get("HISTORY_URI"), crawler.spidercls.name), _int_setting(settings, "HISTORY_KEEP", 100)),
                       window=_int_setting(settings, "HISTORY_WINDOW", 10),
                       min_runs=max(1, _int_setting(settings, "HISTORY_MIN_RUNS", 3)),
                       rules=rules, report=settings.getbool("MONITOR_REPORT_ENABLED", True))

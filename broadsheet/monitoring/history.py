@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scrapy.utils.project import data_path
+
 from broadsheet.storage.files import write_text_atomically
 
 FORMAT = 1
@@ -31,6 +33,13 @@ COVERAGE = "broadsheet/coverage/"
 SOURCES = "broadsheet/field/"
 INVALID = "broadsheet/invalid/"
 DEFAULT_JOB = "default"
+DEFAULT_URI = "history/%(name)s"  # inside Scrapy's project data folder, .scrapy/
+
+
+def history_folder(uri: str | None, spider: str) -> Path:
+    """The history folder of ``spider``: ``HISTORY_URI`` (``%(name)s`` = the spider) or the
+    default, ``.scrapy/history/<spider>`` in the project."""
+    return Path((uri or data_path(DEFAULT_URI)) % {"name": spider})
 
 
 def run_id(start: dt.datetime) -> str:

@@ -7,6 +7,7 @@ in a browser. Rendered with Jinja2 from ``templates/``; charts are inline SVG sp
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from broadsheet.monitoring.history import History, winner
+from broadsheet.monitoring.history import History, is_good, winner
 from broadsheet.monitoring.rules import metrics
 from broadsheet.storage.files import write_text_atomically
 
@@ -48,7 +49,7 @@ def sparkline(values: Sequence[float | None], *, top: float | None = None,
 OUTCOME_COLOURS = {"article": "#2a9d8f", "skipped": "#adb5bd", "failed": "#e63946", "listing": "#457b9d"}
 
 
-def outcome_bar(outcomes: Mapping[str, int], width: int = 640, height: int = 18) -> Markup:
+def outcome_bar(outcomes: Mapping[str, int], width: int = 1000, height: int = 18) -> Markup:
     """A stacked bar of the outcome partition, coloured by the outcome's first part."""
     total = sum(outcomes.values())
     if not total:
@@ -60,7 +61,7 @@ def outcome_bar(outcomes: Mapping[str, int], width: int = 640, height: int = 18)
         parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
                      f'<title>{Markup.escape(name)}: {count}</title></rect>')
         x += w
-    return Markup(f'<svg class="bar" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+    return Markup(f'<svg class="bar" width="100%" height="{height}" preserveAspectRatio="none" viewBox="0 0 {width} {height}" role="img" '
                   f'aria-label="outcome partition">{"".join(parts)}</svg>')
 
 
@@ -99,15 +100,23 @@ def quarantine_examples(path: str | None, limit: int = EXAMPLES) -> list[dict[st
 def run_context(record: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What the run template shows: the record, and per metric its history over ``runs`` (the
     job's runs up to this one, oldest first) and its usual value from the findings."""
-    same_job = [r for r in runs if r.get("job") == record.get("job") and r["run_id"] <= record["run_id"]]
-    history = [metrics(r) for r in same_job] or [metrics(record)]
+    same_job = [r for r in runs if r.get("job") == record.get("job") and r["run_id"] < record["run_id"]]
+    history = [metrics(r) for r in [*same_job, record]]
+    count = record.get("baseline_runs", 0)
+    baseline = [metrics(r) for r in same_job if is_good(r)][-count:] if count else []
+
+    def usual(metric: str) -> float | None:
+        values = [m[metric] for m in baseline if metric in m]
+        return statistics.median(values) if values else None
+
     findings = {f["metric"]: f for f in record.get("findings", [])}
     coverage = [{"field": field, "share": share, "finding": findings.get(f"coverage/{field}"),
+                 "usual": usual(f"coverage/{field}"),
                  "spark": sparkline([m.get(f"coverage/{field}") for m in history], top=1.0)}
                 for field, share in record.get("coverage", {}).items()]
     total = sum(record.get("outcomes", {}).values())
     outcomes = [{"name": name, "count": count, "share": count / total if total else 0.0,
-                 "finding": findings.get(f"outcome/{name}"),
+                 "finding": findings.get(f"outcome/{name}"), "usual": usual(f"outcome/{name}"),
                  "spark": sparkline([m.get(f"outcome/{name}", 0.0) for m in history], top=1.0)}
                 for name, count in record.get("outcomes", {}).items()]
     sources = [{"field": field, "counts": counts, "winner": winner(counts), "finding": findings.get(f"source/{field}"),
@@ -122,7 +131,7 @@ def run_context(record: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) ->
              for path in paths if path]
     return {"run": record, "coverage": coverage, "outcomes": outcomes, "sources": sources, "failures": failures,
             "examples": quarantine_examples(outputs.get("quarantine")), "links": links,
-            "items_spark": sparkline([m["items"] for m in history]), "runs_compared": len(history) - 1}
+            "items_spark": sparkline([m["items"] for m in history]), "items_usual": usual("items")}
 
 
 def render_run(record: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> str:
