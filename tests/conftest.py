@@ -9,7 +9,8 @@ import pytest
 from broadsheet import FIXTURES, PROJECT_ROOT
 from broadsheet.testing.crawl import CrawlResult, run_crawl
 
-__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "CrawlResult", "crawl", "mutated_cassette", "run_crawl"]
+__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "CrawlResult", "cassette_without_images", "crawl",
+           "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
@@ -44,5 +45,30 @@ def mutated_cassette(tmp_path: Path, url: str, replacements: dict[str, str],
             hits += 1
     assert hits, f"{url} is not in {source}"
     path = tmp_path / "mutated.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+IMAGE_MARKUP = (r'<meta property="og:image"[^>]*/>', r'"coverImg":"[^"]*"', r'"image":\s*\[[^\]]*\],?\s*')
+
+
+def cassette_without_images(tmp_path: Path, source: Path = MITRADE_CASSETTE) -> Path:
+    """A copy of ``source`` where every page lost its image (og:image, the page state's
+    ``coverImg``, JSON-LD ``image``): a site redesign that quietly empties one field."""
+    import re
+
+    import yaml
+
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    removed = 0
+    for interaction in data["interactions"]:
+        body = interaction["response"]["body"]["string"]
+        for pattern in IMAGE_MARKUP:
+            body, n = re.subn(pattern, '"coverImg":""' if "coverImg" in pattern else "", body)
+            removed += n
+        interaction["response"]["body"]["string"] = body
+        interaction["response"]["headers"]["content-length"] = [str(len(body.encode()))]
+    assert removed, f"no image markup in {source}"
+    path = tmp_path / "no-images.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -90,7 +90,8 @@ class RunMonitor:
             rules = resolve_rules(settings.getdict("MONITOR_RULES"), getattr(crawler.spidercls, "monitor_rules", {}))
         except ValueError as exc:
             raise ValueError(f"MONITOR_RULES / {crawler.spidercls.__name__}.monitor_rules: {exc}") from exc
-        monitor = cls(crawler, History(history_folder(settings.get("HISTORY_URI"), crawler.spidercls.name), _int_setting(settings, "HISTORY_KEEP", 100)),
+        folder = history_folder(settings.get("HISTORY_URI"), crawler.spidercls.name)
+        monitor = cls(crawler, History(folder, _int_setting(settings, "HISTORY_KEEP", 100)),
                       window=_int_setting(settings, "HISTORY_WINDOW", 10),
                       min_runs=max(1, _int_setting(settings, "HISTORY_MIN_RUNS", 3)),
                       rules=rules, report=settings.getbool("MONITOR_REPORT_ENABLED", True))

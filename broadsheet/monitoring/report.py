@@ -61,8 +61,8 @@ def outcome_bar(outcomes: Mapping[str, int], width: int = 1000, height: int = 18
         parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
                      f'<title>{Markup.escape(name)}: {count}</title></rect>')
         x += w
-    return Markup(f'<svg class="bar" width="100%" height="{height}" preserveAspectRatio="none" viewBox="0 0 {width} {height}" role="img" '
-                  f'aria-label="outcome partition">{"".join(parts)}</svg>')
+    return Markup(f'<svg class="bar" width="100%" height="{height}" preserveAspectRatio="none" '
+                  f'viewBox="0 0 {width} {height}" role="img" aria-label="outcome partition">{"".join(parts)}</svg>')
 
 
 def _environment() -> Environment:

@@ -38,12 +38,14 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
     """Crawl ``spider`` (``urls`` or its listing) over ``cassette`` into ``workdir``.
 
     ``output`` names the JSONL feed in ``workdir`` (None: none); ``args`` go to ``scrapy crawl``.
+    The run history goes to ``workdir/history/`` (not the project's), unless ``args`` set
+    ``HISTORY_URI``.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / (output or "out.jsonl")
     report = workdir / "stats.json"
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STATS_REPORT_URI={report}",
-           "-s", "LOG_LEVEL=INFO"]
+           "-s", "LOG_LEVEL=INFO", "-s", f"HISTORY_URI={workdir / 'history'}"]
     if output:
         cmd += ["-O", str(out)]
     if urls:
