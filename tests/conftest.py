@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,8 @@ import pytest
 from broadsheet import FIXTURES, PROJECT_ROOT
 from broadsheet.testing.crawl import CrawlResult, run_crawl
 
-__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "CrawlResult", "cassette_without_images", "crawl",
-           "mutated_cassette", "run_crawl"]
+__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "README_FEEDS", "CrawlResult", "cassette_without_images",
+           "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
@@ -24,6 +25,33 @@ def crawl(tmp_path: Path):
         return run_crawl(tmp_path, spider, *args, **kwargs)
 
     return _crawl
+
+
+README_FEEDS = ("-O", "out.parquet")  # with run_crawl's out.jsonl: the README's two feeds
+
+
+@pytest.fixture(scope="session")
+def good_history(tmp_path_factory) -> Path:
+    """A run history of three README crawls of mitrade, each exit 0 (copy it before adding runs)."""
+    folder = tmp_path_factory.mktemp("good")
+    for n in range(3):
+        result = run_crawl(folder / f"crawl{n}", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={folder / 'history'}")
+        assert result.returncode == 0, result.log[-2000:]
+        assert result.stats["broadsheet/monitor/verdict"] == "learning"
+    return folder / "history"
+
+
+@pytest.fixture
+def history(good_history: Path, tmp_path: Path) -> Path:
+    """This test's copy of ``good_history``."""
+    shutil.copytree(good_history, tmp_path / "history")
+    return tmp_path / "history"
+
+
+def crawl_over(tmp_path: Path, history: Path, *args: str, cassette: Path | None = None) -> CrawlResult:
+    """The README crawl (its two feeds) in ``tmp_path/crawl``, its history in ``history``."""
+    return run_crawl(tmp_path / "crawl", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={history}", *args,
+                     cassette=cassette)
 
 
 def mutated_cassette(tmp_path: Path, url: str, replacements: dict[str, str],

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, cassette_without_images, run_crawl
+from conftest import ROOT, cassette_without_images, crawl_over, run_crawl
 from scrapy.utils.test import get_crawler
 
 from broadsheet.extensions.monitor import RunMonitor
 from broadsheet.monitoring.history import History, build_record, history_folder
 from broadsheet.monitoring.rules import judge, resolve_rules, rule_for, usual_range
 from spiders.mitrade import MitradeSpider
-
-README_FEEDS = ("-O", "out.parquet")  # with run_crawl's out.jsonl: the README's two feeds
 
 
 def record(items=6, image=1.0, outcomes=None, sources=None, reason="finished", verdict="ok", run="2026"):
@@ -100,30 +97,8 @@ def test_default_place_is_the_project_data_folder():
 # --- real crawls ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def three_good_runs(tmp_path_factory):
-    """A history of three README crawls of mitrade (exit 0 each)."""
-    folder = tmp_path_factory.mktemp("good")
-    for n in range(3):
-        result = run_crawl(folder / f"crawl{n}", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={folder / 'history'}")
-        assert result.returncode == 0, result.log[-2000:]
-        assert result.stats["broadsheet/monitor/verdict"] == "learning"
-    return folder / "history"
-
-
-@pytest.fixture
-def history(three_good_runs, tmp_path):
-    shutil.copytree(three_good_runs, tmp_path / "history")
-    return tmp_path / "history"
-
-
-def crawl_over(tmp_path, history, *args, cassette=None):
-    return run_crawl(tmp_path / "crawl", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={history}", *args,
-                     cassette=cassette)
-
-
-def test_every_crawl_is_recorded(three_good_runs):
-    runs = History(three_good_runs).runs()
+def test_every_crawl_is_recorded(good_history):
+    runs = History(good_history).runs()
     assert len(runs) == 3 and [r["verdict"] for r in runs] == ["learning"] * 3
     last = runs[-1]
     assert last["items"] == 6 and last["schema"] == "article@2" and last["finish_reason"] == "finished"
@@ -131,7 +106,7 @@ def test_every_crawl_is_recorded(three_good_runs):
     assert last["coverage"]["image"] == 1.0 and last["coverage"]["related.url"] == 1.0
     assert last["duration_s"] > 0 and last["job"] == "default"
     assert last["outputs"]["feeds"][0].endswith("out.jsonl") and last["outputs"]["quarantine"]
-    assert (three_good_runs / f"{last['run_id']}.html").is_file() and (three_good_runs / "index.html").is_file()
+    assert (good_history / f"{last['run_id']}.html").is_file() and (good_history / "index.html").is_file()
 
 
 def test_contract_a_crawl_whose_pages_lost_their_image_fails(history, tmp_path):
@@ -185,6 +160,6 @@ def test_report_command_regenerates_and_compares(history, tmp_path):
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
 
 
-def test_records_are_json_with_the_stats_a_reader_needs(three_good_runs):
-    data = json.loads(History(three_good_runs).paths()[0].read_text())
+def test_records_are_json_with_the_stats_a_reader_needs(good_history):
+    data = json.loads(History(good_history).paths()[0].read_text())
     assert {"outcomes", "coverage", "sources", "quarantine", "duration_s", "schema", "items"} <= set(data)
