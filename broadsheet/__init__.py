@@ -2,8 +2,9 @@
 
 Each kind of thing has its own package: ``settings``, ``news`` (the ``NewsSpider`` base and its
 extraction helpers), ``items`` (derived from the registered schema), ``normalize``, ``recording``
-(cassette replay and HAR import), ``exporters``, ``storage``, ``extensions``, ``commands`` and
-``testing`` (the regression-case harness, never imported by a crawl). Site spiders live in the
+(cassette replay and HAR import), ``exporters``, ``storage``, ``extensions``, ``monitoring`` (run
+history, drift rules, reports, alerts), ``commands`` and ``testing`` (the regression-case harness,
+never imported by a crawl). Site spiders live in the
 top-level ``spiders/`` folder, item pipelines in ``pipelines/``, the schema registry in ``schemas/``.
 """
 

@@ -1,4 +1,4 @@
-"""Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``schema``."""
+"""Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``report``, ``schema``."""
 
 from typing import Any, ClassVar
 
