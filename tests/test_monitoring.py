@@ -102,7 +102,7 @@ def test_every_crawl_is_recorded(good_history):
     assert len(runs) == 3 and [r["verdict"] for r in runs] == ["learning"] * 3
     last = runs[-1]
     assert last["items"] == 6 and last["schema"] == "article@2" and last["finish_reason"] == "finished"
-    assert last["outcomes"] == {"article": 6, "listing": 2, "skipped/http_404": 1, "skipped/removed": 1}
+    assert last["outcomes"] == {"exported": 6, "listing": 2, "skipped/http_404": 1, "skipped/removed": 1}
     assert last["coverage"]["image"] == 1.0 and last["coverage"]["related.url"] == 1.0
     assert last["duration_s"] > 0 and last["job"] == "default"
     assert last["outputs"]["feeds"][0].endswith("out.jsonl") and last["outputs"]["quarantine"]

@@ -51,7 +51,7 @@ def test_report_renders_the_numbers_of_the_crawl(history, failed_run, tmp_path):
     assert cells(dom, "related.url") == ["related.url", "100.0%", "100.0%"]
     assert "Drift: image coverage 0.0% now, usual 100.0%" in dom
     outcomes = re.search(r'<table id="outcomes">(.*?)</table>', dom, re.S).group(1)
-    assert re.search(r"<td>article</td><td class=\"num\">6</td><td class=\"num\">60.0%</td>", outcomes)
+    assert re.search(r"<td>exported</td><td class=\"num\">6</td><td class=\"num\">60.0%</td>", outcomes)
     assert dom.count("<svg") > 20  # a sparkline per field and outcome, and the outcome bar
     assert "http://" not in dom.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched from outside
 

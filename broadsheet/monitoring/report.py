@@ -46,7 +46,8 @@ def sparkline(values: Sequence[float | None], *, top: float | None = None,
         f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="#1d3557"/></svg>')
 
 
-OUTCOME_COLOURS = {"article": "#2a9d8f", "skipped": "#adb5bd", "failed": "#e63946", "listing": "#457b9d"}
+OUTCOME_COLOURS = {"exported": "#2a9d8f", "quarantined": "#f4a261", "listing": "#457b9d", "skipped": "#adb5bd",
+                   "failed": "#e63946"}
 
 
 def outcome_bar(outcomes: Mapping[str, int], width: int = 1000, height: int = 18) -> Markup:
