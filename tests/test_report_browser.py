@@ -28,12 +28,26 @@ def chromium(tmp_path: Path, page: Path, *args: str) -> str:
     return proc.stdout
 
 
-@pytest.fixture
-def failed_run(history, tmp_path):
-    """The history after the image-less crawl, and that run's record."""
-    result = crawl_over(tmp_path, history, cassette=cassette_without_images(tmp_path))
+@pytest.fixture(scope="module")
+def failed_history(good_history, tmp_path_factory):
+    """A copy of the good history after the image-less crawl (one crawl for the module)."""
+    folder = tmp_path_factory.mktemp("failed")
+    shutil.copytree(good_history, folder / "history")
+    result = crawl_over(folder, folder / "history", cassette=cassette_without_images(folder))
     assert result.finish_reason == "failed_drift"
-    return History(history).runs()[-1]
+    return folder / "history"
+
+
+@pytest.fixture
+def history(failed_history):
+    """The history, ending with the failed run."""
+    return failed_history
+
+
+@pytest.fixture
+def failed_run(failed_history):
+    """The record of the image-less crawl."""
+    return History(failed_history).runs()[-1]
 
 
 def cells(dom: str, row_field: str) -> list[str]:
