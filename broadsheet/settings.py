@@ -44,6 +44,7 @@ VCR_RECORD_MODE = ""
 ITEM_PIPELINES = {
     "pipelines.dedup.DeduplicationPipeline": 100,
     "pipelines.validation.SchemaValidationPipeline": 300,
+    "pipelines.revisions.RevisionPipeline": 400,
     "pipelines.dataset.DatasetPipeline": 800,
 }
 # The registered schema every item is validated against: subject[@version], newest by default.
@@ -52,6 +53,7 @@ QUARANTINE_URI = ""  # default: beside the first local feed, <feed>.quarantine.j
 QUARANTINE_MAX_SHARE = 0.1
 
 EXTENSIONS = {
+    "broadsheet.extensions.crawl_state.CrawlStateExtension": 100,
     # Every requested URL ends in one outcome (broadsheet/pages/...); the close summary.
     "broadsheet.extensions.outcomes.PageOutcomes": 400,
     "broadsheet.extensions.field_coverage.FieldCoverage": 500,
@@ -95,3 +97,10 @@ PARQUET_ROW_GROUP_SIZE = 10_000
 PARQUET_COMPRESSION = "zstd"
 DATASET_URI = ""  # a folder: write a Hive-partitioned Parquet dataset there (pipelines/dataset.py)
 DATASET_ROWS_PER_FILE = 1_000_000
+
+# Incremental crawls (broadsheet/state/, broadsheet/extensions/crawl_state.py): a folder keeping what
+# earlier runs saw (%(name)s = spider; e.g. .scrapy/state/%(name)s). Empty: every crawl is a full one.
+CRAWL_STATE = ""
+CRAWL_RECHECK_MAX = 3  # stories without any change signal re-checked per run, at most
+CRAWL_RECHECK_DAYS = 2  # ... among those published this recently
+REMOVALS_URI = ""  # default: beside the first local feed, <feed>.removals.jsonl

@@ -29,12 +29,15 @@ def _cls(tag: str, prefix: str) -> str:
 
 
 class MitradeSpider(NewsSpider):
-    """Mitrade live news: the listing and its next pages, or ``-a urls=`` article pages."""
+    """Mitrade live news: its feed, news sitemap, sitemaps (from robots.txt) and listing, or
+    ``-a urls=`` article pages."""
 
     name = "mitrade"
     site = "mitrade"
     allowed_domains = ["www.mitrade.com"]
     listing_urls = ["https://www.mitrade.com/insights/news/live-news"]
+    feeds = ["https://www.mitrade.com/au/insights/news/live-news/rss.xml"]
+    news_sitemaps = ["https://www.mitrade.com/sitemap-news.xml"]  # the index comes from robots.txt
     article_url = re.compile(
         r"^https://www\.mitrade\.com/(?P<locale>[a-z]{2}(?:-[a-z]{2,4})?)/(?:insights|articulo)/news/"
         r"[\w-]+/article-(?P<type>\d+)-(?P<id>\d+)-(?P<yyyymmdd>\d{8})(?:[?#].*)?$"
@@ -80,6 +83,7 @@ class MitradeSpider(NewsSpider):
             "headline": detail.get("title"),
             "authors": normalize_authors(detail.get("source")),
             "date_published": from_epoch_millis(detail.get("publishTime")),
+            "date_modified": from_epoch_millis(detail.get("updateTime")),
             "description": detail.get("summary"),
             "image": detail.get("coverImg"),
             "tickers": [t["code"] for t in detail.get("tags") or [] if isinstance(t, dict) and t.get("code")],

@@ -19,6 +19,7 @@ SCHEMAS = ROOT / "schemas"
 RELEASED = {
     "article/1.json": "a944f46384de6612e4e28d440e4dea56e793b2a72c727bdee9429aef919949c3",
     "article/2.json": "aedd7bdefa3cd8187ee8968f5021be3d4399d7f57869f2f0c32204662109e22c",
+    "article/3.json": "384252ccfb639a835bedf9ed486939c4254a59a292d9752912981cfe7e405c52",
 }
 
 
@@ -36,7 +37,7 @@ def test_every_version_file_is_pinned():
 def test_registry_loads_and_defaults():
     registry = default_registry()
     assert registry.subjects["article"].compatibility == "BACKWARD_TRANSITIVE"
-    assert registry.get("article").ref == "article@2"
+    assert registry.get("article").ref == "article@3"
     assert registry.get("article@1").schema["x-version"] == 1
     for version in registry.all_versions():
         assert version.schema["additionalProperties"] is False

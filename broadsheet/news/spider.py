@@ -35,6 +35,8 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from broadsheet.discovery import ANNOUNCED
+from broadsheet.discovery.spider import DiscoveryMixin
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
 from broadsheet.items import Article, RelatedStory
 from broadsheet.news.structured import first_image, json_ld_article, meta
@@ -68,10 +70,11 @@ class CardLayout:
     author_separator: str = "\u00a0\u00a0"
 
 
-class NewsSpider(scrapy.Spider):
-    """Base spider for a news site: listing pages to article pages to ``Article`` items.
+class NewsSpider(DiscoveryMixin, scrapy.Spider):
+    """Base spider for a news site: discovery documents (feeds, sitemaps, listing pages; see
+    ``broadsheet.discovery.spider``) to article pages to ``Article`` items.
 
-    ``-a urls=U1,U2`` crawls exactly those article pages instead of the listing;
+    ``-a urls=U1,U2`` crawls exactly those article pages instead;
     ``-a max_pages=N`` stops following "next page" after N listing pages.
     """
 
@@ -108,13 +111,13 @@ class NewsSpider(scrapy.Spider):
     # --- requests -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """Article pages given with ``-a urls``, else the listing pages."""
+        """Article pages given with ``-a urls``, else the discovery documents."""
         if self.article_urls:
             for url in self.article_urls:
                 yield self.article_request(url)
         else:
-            for url in self.listing_urls:
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error)
+            async for request in self.discovery_start():
+                yield request
 
     def article_request(self, url: str) -> scrapy.Request:
         """The request for one article page, remembered for locale de-duplication."""
@@ -122,19 +125,20 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        """Follow every article the listing links, then its next page."""
+        """Announce every article the listing links, then follow its next page while pages
+        bring stories new to the crawl state."""
         self.outcomes.record(response, LISTING)
         self.listing_pages += 1
-        for href in response.xpath("//a/@href").getall():
-            url = response.urljoin(href)
-            if self.article_url.search(url) and url not in self._requested:
-                yield self.article_request(url)
+        yield from self.listing_links(response)
         next_page = response.xpath(self.next_page_xpath).get()
-        if next_page and self.max_pages is not None and self.listing_pages >= self.max_pages:
+        if next_page and not response.meta["broadsheet_brought_new"]:
+            self.logger.info("Not following %(url)s: this page brought no new story",
+                             {"url": response.urljoin(next_page)})
+        elif next_page and self.max_pages is not None and self.listing_pages >= self.max_pages:
             self.logger.info("Not following %(url)s: -a max_pages=%(max)d reached",
                              {"url": response.urljoin(next_page), "max": self.max_pages})
-        elif next_page:
-            yield response.follow(next_page, callback=self.parse_listing, errback=self.on_error)
+        elif next_page and (request := self.document_request(response.urljoin(next_page), "listing")):
+            yield request
 
     # --- outcomes --------------------------------------------------------------------------
 
@@ -146,6 +150,7 @@ class NewsSpider(scrapy.Spider):
     def skip(self, page: Response | scrapy.Request, reason: str) -> None:
         """Account for a page that is not an article: a stat and a log line with the reason."""
         self.outcomes.record(page, SKIPPED, reason)
+        self.tombstone(page.url, reason)
 
     def fail(self, page: Response | scrapy.Request, reason: str, message: str) -> None:
         """Account for a page that could not be turned into an item: a stat and a log line."""
@@ -192,10 +197,11 @@ class NewsSpider(scrapy.Spider):
         state = self.page_state(response)
         ld = json_ld_article(root, response.url)
         served = self.reference_time(response)
-        language = first(root, "/html/@lang") or meta(root, "og:locale")
+        announced = response.meta.get(ANNOUNCED, {})  # what a feed or sitemap said: the last source
+        language = first(root, "/html/@lang") or meta(root, "og:locale") or announced.get("language")
         url_match = self.article_url.search(response.url)
         date_published = (state.get("date_published") or parse_instant(ld.get("datePublished"))
-                          or parse_instant(meta(root, "article:published_time")))
+                          or parse_instant(meta(root, "article:published_time")) or announced.get("date_published"))
         return Article(
             url=response.url,
             canonical_url=response.urljoin(first(root, '/html/head/link[@rel="canonical"]/@href') or response.url),

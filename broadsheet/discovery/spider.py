@@ -1,0 +1,219 @@
+"""``DiscoveryMixin``: the part of ``NewsSpider`` that finds stories where the site announces them.
+
+A site declares its sources as data (class attributes): ``feeds`` (RSS, Atom or JSON Feed URLs),
+``news_sitemaps`` and ``sitemaps`` (urlsets or indexes), and the base's ``listing_urls``. The
+base adds the ``Sitemap:`` lines of robots.txt (read from the response Scrapy's robots
+middleware fetched, so robots.txt is requested once) and the feeds pages link with
+``<link rel="alternate">``.
+
+The crawl runs in two phases. First every discovery document is read: sitemap indexes newest
+first, a file whose ``<lastmod>`` is the same as last run's is not requested again (the cut);
+urlsets, feeds and listing pages announce story URLs with what they say about them; a listing's
+next page is followed while its pages bring URLs no earlier run saw. When nothing is left in
+flight, the run plans (``broadsheet.state.run``) and requests only the article pages that are new,
+changed, gone from their sitemap or due for a bounded re-check, each with its announcement in
+``request.meta["broadsheet_announced"]``.
+
+A discovery document that is not there (a recording without it, an HTTP error) is reported as
+``broadsheet/discovery/missing/<kind>`` with a log line, never as a failed article; the listing is
+always read as well, so a site without feed or sitemap is crawled from its listing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from broadsheet.discovery import ANNOUNCED
+from broadsheet.discovery.feeds import FeedError, parse_feed
+from broadsheet.discovery.links import feed_links, sitemaps_from_robots
+from broadsheet.discovery.sitemaps import SitemapError, parse_sitemap
+from broadsheet.normalize.dates import parse_http_date
+from broadsheet.state.run import IncrementalRun, Planned, for_crawler
+
+STATS = "broadsheet/discovery"
+REMOVAL_REASONS = frozenset({"removed", "http_404", "http_410"})
+MISSING_ERRORS = ("CannotOverwriteExistingCassetteException",)  # not in the recording
+
+
+class DiscoveryMixin:
+    """Discovery sources as data, the two-phase crawl, and the crawl state's hooks."""
+
+    feeds: ClassVar[list[str]] = []
+    news_sitemaps: ClassVar[list[str]] = []
+    sitemaps: ClassVar[list[str]] = []
+    article_url: ClassVar[re.Pattern[str]]
+    listing_urls: ClassVar[list[str]]
+    crawler: Any
+    logger: Any
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        """Connect the signals discovery listens to."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        spider._documents = set()
+        spider._planned = False
+        return spider
+
+    @property
+    def incremental(self) -> IncrementalRun:
+        """This crawl's run: announcements, plan and crawl state."""
+        return for_crawler(self.crawler)
+
+    # --- phase 1: discovery documents ---------------------------------------------------------
+
+    async def discovery_start(self) -> AsyncIterator[scrapy.Request]:
+        """The declared discovery documents, then the listing pages."""
+        for kind, urls in (("feed", self.feeds), ("news_sitemap", self.news_sitemaps), ("sitemap", self.sitemaps)):
+            for url in urls:
+                if request := self.document_request(url, kind):
+                    yield request
+        for url in self.listing_urls:
+            if request := self.document_request(url, "listing"):
+                yield request
+
+    def document_request(self, url: str, kind: str, lastmod: str | None = None) -> scrapy.Request | None:
+        """The request for a discovery document, once per URL per run."""
+        if url in self._documents:
+            return None
+        self._documents.add(url)
+        callbacks = {"feed": self.parse_feed_document, "listing": self.parse_listing}
+        callback = callbacks.get(kind, self.parse_sitemap_document)
+        return scrapy.Request(url, callback=callback, errback=self.on_document_error, priority=10,
+                              meta={"broadsheet_document": kind, "broadsheet_lastmod": lastmod})
+
+    def _response_downloaded(self, response: Response, request: scrapy.Request, spider: Any) -> None:
+        self.incremental.seen_time(parse_http_date(response.headers.get(b"Date")))
+        if ANNOUNCED in request.meta:
+            self.note_validators(response)
+        if urlparse(response.url).path == "/robots.txt" and response.status == 200 and not self.article_urls:
+            for url in sitemaps_from_robots(response.body):
+                if sitemap := self.document_request(url, "sitemap"):
+                    self.crawler.engine.crawl(sitemap)
+
+    def parse_sitemap_document(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index (its files, newest first, cut by ``<lastmod>``) or a urlset."""
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except SitemapError as exc:
+            self._document_failed(response.url, "sitemap", "not_a_sitemap", str(exc))
+            return
+        self.crawler.stats.inc_value(f"{STATS}/documents/{sitemap.kind}")
+        run = self.incremental
+        for priority, (url, lastmod) in enumerate(sitemap.sitemaps):
+            if run.sitemap_unchanged(url, lastmod):
+                self.crawler.stats.inc_value(f"{STATS}/unchanged/sitemap")
+                continue
+            if request := self.document_request(url, "sitemap", lastmod):
+                yield request.replace(priority=10 + len(sitemap.sitemaps) - priority)
+        complete = sitemap.kind == "urlset" and not sitemap.is_news
+        for entry in sitemap.urls:
+            if self.article_url.search(entry["url"]):
+                run.announce(entry, sitemap=response.url if complete else None)
+        if complete:
+            run.sitemap_read(response.url, response.meta.get("broadsheet_lastmod"))
+
+    def parse_feed_document(self, response: Response) -> None:
+        """An RSS, Atom or JSON feed: each item announces a story."""
+        try:
+            items = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            self._document_failed(response.url, "feed", "not_a_feed", str(exc))
+            return
+        self.crawler.stats.inc_value(f"{STATS}/documents/feed")
+        for item in items:
+            url = response.urljoin(item["url"])
+            if self.article_url.search(url):
+                self.incremental.announce({**item, "url": url})
+
+    def listing_links(self, response: Response) -> Iterator[scrapy.Request]:
+        """From a listing page: announce its article links, request the feeds it names; True
+        in ``response.meta["broadsheet_brought_new"]`` when a link is new to the crawl state."""
+        run = self.incremental
+        fresh = False
+        for href in response.xpath("//a/@href").getall():
+            url = response.urljoin(href)
+            if self.article_url.search(url):
+                fresh = fresh or not run.known(url)
+                run.announce({"url": url, "sources": ["listing"]})
+        response.meta["broadsheet_brought_new"] = fresh or not run.persistent
+        for url in feed_links(response.selector.root, response.url):
+            if request := self.document_request(url, "feed"):
+                yield request
+
+    def on_document_error(self, failure: Failure) -> None:
+        """A discovery document that is not there is *missing*; other errors *failed*."""
+        request = failure.request
+        kind = request.meta.get("broadsheet_document", "document")
+        if failure.check(HttpError) or failure.type.__name__ in MISSING_ERRORS:
+            status = failure.value.response.status if failure.check(HttpError) else "not_recorded"
+            self.crawler.stats.inc_value(f"{STATS}/missing/{kind}")
+            self.logger.info("Discovery %(kind)s missing: %(url)s (%(status)s)",
+                             {"kind": kind, "url": request.url, "status": status})
+            return
+        self._document_failed(request.url, kind, failure.type.__name__, failure.getErrorMessage())
+
+    def _document_failed(self, url: str, kind: str, reason: str, message: str) -> None:
+        self.crawler.stats.inc_value(f"{STATS}/failed/{kind}/{reason}")
+        self.logger.warning("Discovery %(kind)s failed: %(url)s: %(message)s",
+                            {"kind": kind, "url": url, "message": message})
+
+    # --- phase 2: the planned article pages ---------------------------------------------------
+
+    def _idle(self, spider: Any) -> None:
+        if self._planned or self.article_urls:
+            return
+        self._planned = True
+        planned = self.incremental.plan()
+        self.logger.info("Discovery done: %(count)d article pages to request", {"count": len(planned)})
+        for item in planned:
+            self.crawler.engine.crawl(self.planned_request(item))
+        if planned:
+            raise DontCloseSpider
+
+    def planned_request(self, item: Planned) -> scrapy.Request:
+        """The article request for a planned page, its announcement in meta; conditional when
+        validators are known (a 304 goes to ``parse_not_modified``)."""
+        request = self.article_request(item.url)
+        headers = {}
+        if item.etag:
+            headers["If-None-Match"] = item.etag
+        if item.last_modified:
+            headers["If-Modified-Since"] = item.last_modified
+        meta = {**request.meta, ANNOUNCED: item.announcement, "broadsheet_reason": item.reason}
+        if headers:
+            meta["handle_httpstatus_list"] = [304]
+            return request.replace(headers=headers, meta=meta, callback=self.parse_not_modified)
+        return request.replace(meta=meta)
+
+    def parse_not_modified(self, response: Response) -> Iterator[Any]:
+        """A conditional GET: 304 means unchanged; anything else is an article page."""
+        if response.status == 304:
+            self.incremental.not_modified(response.url)
+            self.skip(response.url, "not_modified")
+            return
+        yield from self.parse_article(response)
+
+    def tombstone(self, url: str, reason: str) -> None:
+        """A skipped page: a removal notice or a gone page tombstones its record."""
+        if reason in REMOVAL_REASONS:
+            match = self.article_url.search(url)
+            self.incremental.removed(url, reason, match.group("id") if match else None, self.site)
+
+    def note_validators(self, response: Response) -> None:
+        """Remember an article response's ETag and Last-Modified for later conditional GETs."""
+        etag, modified = (response.headers.get(h) for h in (b"ETag", b"Last-Modified"))
+        if etag or modified:
+            self.incremental.http_validators(response.url, etag and etag.decode("latin-1"),
+                                             modified and modified.decode("latin-1"))
