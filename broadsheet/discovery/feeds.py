@@ -68,8 +68,9 @@ def parse_feed(body: bytes, url: str = "") -> list[Announcement]:
             "url": entry.link, "sources": ["feed"], "guid": entry.get("id"),
             "headline": entry.get("title"), "description": entry.get("summary"),
             "date_published": instant(entry.get("published_parsed")),
-            "lastmod": instant(entry.get("updated_parsed")) if entry.get("updated") != entry.get("published")
-            else None,
+            # dict.get: feedparser's own get() maps a missing "updated" to "published", with a warning
+            "lastmod": instant(dict.get(entry, "updated_parsed"))
+            if dict.get(entry, "updated") != dict.get(entry, "published") else None,
             "authors": _names(entry.get("authors")) or ([entry.author] if entry.get("author") else []),
             "keywords": [t.term for t in entry.get("tags") or [] if t.get("term")],
             "language": entry.get("language") or language,
