@@ -47,5 +47,5 @@ class RevisionPipeline:
         if not self.run.export(item):
             self.stats.inc_value("broadsheet/pages/skipped/unchanged")
             raise DropItem(f"{item.get('url')} is unchanged since the last run", log_level="DEBUG")
-        self.stats.inc_value(f"broadsheet/revisions/{'new' if item.get('revision') == 1 else 'revised'}")
+        self.stats.inc_value(f"broadsheet/revisions/{'revised' if (item.get('revision') or 1) > 1 else 'new'}")
         return item

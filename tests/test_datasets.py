@@ -32,7 +32,7 @@ def feeds(tmp_path_factory):
 def test_parquet_types_come_from_the_registered_schema(feeds):
     _, parquet = feeds
     registry = default_registry()
-    expected = arrow_schema(registry.get("article@2"), registry)
+    expected = arrow_schema(registry.get("article@3"), registry)
     schema = pq.read_schema(parquet)
     assert schema.remove_metadata().equals(expected.remove_metadata())
     assert schema.field("date_published").type == pa.timestamp("us", tz="UTC")
@@ -45,7 +45,7 @@ def test_parquet_types_come_from_the_registered_schema(feeds):
 def test_parquet_metadata_names_schema_spider_and_versions(feeds):
     _, parquet = feeds
     meta = {k.decode(): v.decode() for k, v in pq.read_schema(parquet).metadata.items()}
-    assert meta["broadsheet.schema"] == "article@2"
+    assert meta["broadsheet.schema"] == "article@3"
     assert meta["broadsheet.spider"] == "mitrade"
     assert meta["broadsheet.scrapy_version"].startswith("2.")
     assert "broadsheet.project_version" in meta
@@ -89,7 +89,7 @@ def test_jsonl_is_utf8_one_object_per_line_in_registry_order(feeds):
     assert "’".encode() in raw and b"\\u2019" not in raw
     lines = raw.decode("utf-8").splitlines()
     assert len(lines) == 6 and all(json.loads(line) for line in lines)
-    order = list(default_registry().get("article@2").schema["properties"])
+    order = list(default_registry().get("article@3").schema["properties"])
     assert all(list(json.loads(line)) == order for line in lines)
 
 
@@ -127,7 +127,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
         ("site=mitrade", f"date={d}") for d in ("2024-12-17", "2025-09-17", "2025-12-25", "2026-02-05", "2026-02-06")}
     manifest = json.loads((root / "_manifest.json").read_text())
     crawl_one = manifest["crawls"][0]
-    assert crawl_one["schema"] == "article@2" and crawl_one["rows"] == 6 and crawl_one["spider"] == "mitrade"
+    assert crawl_one["schema"] == "article@3" and crawl_one["rows"] == 6 and crawl_one["spider"] == "mitrade"
     assert {"crawl_id", "start_time", "end_time", "project_version", "scrapy_version"} <= set(crawl_one)
     for entry in crawl_one["files"]:
         path = root / entry["path"]
@@ -140,7 +140,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
     assert second.returncode == 0
     assert all(_sha(p) == digest for p, digest in files_first.items()), "the second crawl touched the first's files"
     manifest = json.loads((root / "_manifest.json").read_text())
-    assert [c["schema"] for c in manifest["crawls"]] == ["article@2", "article@1"]
+    assert [c["schema"] for c in manifest["crawls"]] == ["article@3", "article@1"]
     assert (root / "_SUCCESS").read_text().strip() == manifest["crawls"][1]["crawl_id"]
 
     # DuckDB: one table over both crawls and both schema versions.
@@ -150,7 +150,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
     columns = table.columns
     assert len(rows) == 12 and "site" in columns and "date" in columns and "crawled_at" in columns
     by = [dict(zip(columns, row, strict=True)) for row in rows]
-    assert sum(1 for r in by if r["record_schema"] == "article@2") == 6
+    assert sum(1 for r in by if r["record_schema"] == "article@3") == 6
     assert sum(1 for r in by if r["crawled_at"] is None) == 6  # article@1 rows lack the v2 fields
     jsonl = {item["url"]: item for item in first.items}
     for row in by:
@@ -167,7 +167,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
                            schema=unified.append(pa.field("site", pa.string())).append(pa.field("date", pa.date32())))
     data = dataset.to_table()
     assert data.num_rows == 12
-    assert data.filter(pads.field("record_schema") == "article@2").num_rows == 6
+    assert data.filter(pads.field("record_schema") == "article@3").num_rows == 6
 
     # pandas and polars, as the README shows them.
     import pandas as pd

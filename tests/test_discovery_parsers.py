@@ -36,8 +36,10 @@ def test_parser_gives_the_expected_announcements(path):
     assert parsed(path, path.read_bytes()) == expected(path)
 
 
-@pytest.mark.parametrize("path", [p for p in INPUTS if p.suffix == ".xml" and "sitemap" in p.stem or "urlset" in p.stem],
-                         ids=lambda p: p.name)
+SITEMAPS = [p for p in INPUTS if p.suffix == ".xml" and ("sitemap" in p.stem or "urlset" in p.stem)]
+
+
+@pytest.mark.parametrize("path", SITEMAPS, ids=lambda p: p.name)
 def test_gzipped_sitemaps_read_the_same(path):
     assert parsed(path, gzip.compress(path.read_bytes())) == expected(path)
 

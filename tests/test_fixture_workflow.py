@@ -68,9 +68,9 @@ def test_add_from_har_then_a_selector_change_fails_exactly_that_field(project, t
     case = project / "fixtures" / "mitrade" / "btc70k"
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     assert expected["headline"].startswith("Bitcoin Drops to $70,000")
-    assert expected["record_schema"] == "article@2" and len(expected["related"]) == 4
+    assert expected["record_schema"] == "article@3" and len(expected["related"]) == 4
     meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
-    assert meta == {"urls": [URL], "reference_time": "2026-02-06T09:13:14Z", "schema": "article@2"}
+    assert meta == {"urls": [URL], "reference_time": "2026-02-06T09:13:14Z", "schema": "article@3"}
     cassette = (case / "cassette.yaml").read_text(encoding="utf-8")
     assert "SECRETCOOKIE" not in cassette and "!!binary" not in cassette and "content-encoding" not in cassette
     assert "Bitcoin Drops to $70,000" in cassette and "date:" in cassette

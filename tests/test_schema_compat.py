@@ -106,6 +106,8 @@ def test_registry_chain_agrees_with_jsoncompat():
     from schemas.registry import default_registry
 
     registry = default_registry()
-    old, new = (json.dumps(_without_ids(registry.get(r).schema)) for r in ("article@1", "article@2"))
-    assert jsoncompat.check_compat(old, new, "deserializer") is True
-    assert registry.check_chain("article") == [("article@1", "article@2", [])]
+    for older, newer in (("article@1", "article@2"), ("article@2", "article@3")):
+        old, new = (json.dumps(_without_ids(registry.get(r).schema)) for r in (older, newer))
+        assert jsoncompat.check_compat(old, new, "deserializer") is True
+    assert registry.check_chain("article") == [("article@1", "article@2", []), ("article@1", "article@3", []),
+                                               ("article@2", "article@3", [])]

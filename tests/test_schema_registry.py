@@ -46,12 +46,12 @@ def test_registry_loads_and_defaults():
 
 def test_validators_are_built_once():
     registry = default_registry()
-    assert registry.validator("article@2") is registry.validator("article")
+    assert registry.validator("article@3") is registry.validator("article")
 
 
 @pytest.mark.parametrize(("ref", "message"), [
     ("story", "unknown subject 'story'; registered: ['article']"),
-    ("article@9", "article has no version 9; registered: ['article@1', 'article@2']"),
+    ("article@9", "article has no version 9; registered: ['article@1', 'article@2', 'article@3']"),
     ("article@x", "must be a whole number"),
 ])
 def test_unknown_subject_or_version_lists_what_exists(ref, message):
@@ -122,7 +122,7 @@ def test_check_on_a_malformed_file_exits_2(tmp_path):
 
 
 def test_list_and_show():
-    assert "article\tversions 1, 2\tlatest article@2\tBACKWARD_TRANSITIVE" in schema_cli("list").stdout
+    assert "article\tversions 1, 2, 3\tlatest article@3\tBACKWARD_TRANSITIVE" in schema_cli("list").stdout
     shown = json.loads(schema_cli("show", "article@1").stdout)
     assert shown == json.loads((SCHEMAS / "article" / "1.json").read_text())
 

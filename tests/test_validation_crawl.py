@@ -14,8 +14,8 @@ HEADLINE = "Alibaba’s Market Cap Returns to HK$3 Trillion — Will Jack Ma Lea
 def test_valid_records_carry_their_schema(crawl):
     result = crawl("mitrade", urls=[ALIBABA])
     assert result.returncode == 0
-    assert result.items[0]["record_schema"] == "article@2"
-    assert result.stats["broadsheet/schema"] == "article@2"
+    assert result.items[0]["record_schema"] == "article@3"
+    assert result.stats["broadsheet/schema"] == "article@3"
     assert result.stats["broadsheet/valid"] == 1
     quarantine = result.out.with_name("out.quarantine.jsonl")
     assert quarantine.exists() and quarantine.read_text() == ""
@@ -36,7 +36,7 @@ def test_redesigned_page_is_quarantined_not_lost(crawl, tmp_path):
     entries = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert len(entries) == 1
     entry = entries[0]
-    assert entry["url"] == ALIBABA and entry["schema"] == "article@2" and entry["spider"] == "mitrade"
+    assert entry["url"] == ALIBABA and entry["schema"] == "article@3" and entry["spider"] == "mitrade"
     assert entry["errors"] == [{"path": "$.headline", "message": "null is not of type \"string\"",
                                 "keyword": "type"}]
     assert entry["item"]["body"].startswith("TradingKey - As of September 17")
@@ -67,4 +67,5 @@ def test_without_structured_dates_the_url_day_is_kept_as_a_date(crawl, tmp_path)
 def test_unknown_schema_setting_is_named(crawl):
     result = crawl("mitrade", "-s", "SCHEMA=article@7", urls=[ALIBABA])
     assert result.returncode != 0
-    assert "SCHEMA='article@7': article has no version 7; registered: ['article@1', 'article@2']" in result.log
+    assert ("SCHEMA='article@7': article has no version 7; registered: ['article@1', 'article@2', 'article@3']"
+            in result.log)

@@ -220,11 +220,13 @@ class IncrementalRun:
             self._sibling_story(record))
         fresh.exported = self.now_text
         self.state.save(fresh, urls)
-        record["revision"] = fresh.revision
-        record["changed_fields"] = changed_fields(previous.fields, hashes) if previous else None
-        record["story"] = fresh.story
+        numbering = {"revision": fresh.revision, "story": fresh.story,
+                     "changed_fields": changed_fields(previous.fields, hashes) if previous else None}
+        record.update({name: value for name, value in numbering.items() if name in record})  # a pinned
+        # older schema (SCHEMA=article@1) has no such fields: the record keeps its version's shape
         lastmod = announcement.get("lastmod")
-        if previous and not record.get("date_modified") and lastmod and lastmod > (record.get("date_published") or ""):
+        stated = record.get("date_modified") or "date_modified" not in record
+        if previous and not stated and lastmod and lastmod > (record.get("date_published") or ""):
             record["date_modified"] = lastmod
         return True
 

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 DB_NAME = "state.sqlite"
 LOCK_NAME = "lock"
@@ -205,7 +205,3 @@ def utc_text(moment: dt.datetime) -> str:
     """An instant as the state writes it (RFC 3339 UTC with Z, comparable as text)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def payload(value: Any) -> str:
-    """Compact JSON as stored in the state."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
