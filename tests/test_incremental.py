@@ -140,3 +140,19 @@ def test_kill_9_mid_crawl_loses_and_doubles_no_story(tmp_path):
     rerun = day(tmp_path, 1, state)
     assert ids(rerun) == TRUTH["day-1"]["exported"]
     assert ids(day(tmp_path, 2, state)) == TRUTH["day-2"]["exported"]
+
+
+def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(tmp_path):
+    import duckdb
+
+    state, data = tmp_path / "state", tmp_path / "data"
+    for n in (1, 2):
+        assert day(tmp_path, n, state, "-s", f"DATASET_URI={data}").returncode == 0
+    rows = f"read_parquet('{data}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    assert duckdb.sql(f"select count(*) from {rows}").fetchall() == [(21 + 10,)]
+    latest = duckdb.sql(f"""
+        select article_id, revision from {rows}
+        qualify row_number() over (partition by site, article_id, split_part(language, '-', 1)
+                                   order by revision desc nulls last, crawled_at desc) = 1""").fetchall()
+    assert len(latest) == len(TRUTH["day-2"]["live"]) + len(TRUTH["day-2"]["removed"])
+    assert sorted(a for a, revision in latest if revision == 2) == sorted(TRUTH["day-2"]["revised"])
