@@ -31,7 +31,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
-from broadsheet.storage.files import beside_feed
+from broadsheet.storage.files import side_file
 from schemas.registry import SchemaError, default_registry, json_path
 
 if TYPE_CHECKING:
@@ -105,9 +105,7 @@ class SchemaValidationPipeline:
     def spider_opened(self, spider: Spider) -> None:
         """Open the quarantine file and record which schema this crawl validates against."""
         settings = self.crawler.settings
-        uri = settings.get("QUARANTINE_URI")
-        path = (Path(uri % {"name": spider.name}) if uri
-                else beside_feed(settings.getdict("FEEDS"), spider.name, ".quarantine.jsonl")
+        path = (side_file(settings, "QUARANTINE_URI", spider.name, ".quarantine.jsonl")
                 or Path("quarantine") / f"{spider.name}.jsonl")
         self.quarantine = Quarantine(path)
         self.stats.set_value("broadsheet/schema", self.version.ref)

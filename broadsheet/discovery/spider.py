@@ -22,7 +22,7 @@ always read as well, so a site without feed or sitemap is crawled from its listi
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -104,10 +104,8 @@ class DiscoveryMixin:
 
     def parse_sitemap_document(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (its files, newest first, cut by ``<lastmod>``) or a urlset."""
-        try:
-            sitemap = parse_sitemap(response.body, response.url)
-        except SitemapError as exc:
-            self._document_failed(response.url, "sitemap", "not_a_sitemap", str(exc))
+        sitemap = self._read(response, "sitemap", parse_sitemap)
+        if sitemap is None:
             return
         self.crawler.stats.inc_value(f"{STATS}/documents/{sitemap.kind}")
         run = self.incremental
@@ -126,10 +124,8 @@ class DiscoveryMixin:
 
     def parse_feed_document(self, response: Response) -> None:
         """An RSS, Atom or JSON feed: each item announces a story."""
-        try:
-            items = parse_feed(response.body, response.url)
-        except FeedError as exc:
-            self._document_failed(response.url, "feed", "not_a_feed", str(exc))
+        items = self._read(response, "feed", parse_feed)
+        if items is None:
             return
         self.crawler.stats.inc_value(f"{STATS}/documents/feed")
         for item in items:
@@ -163,6 +159,14 @@ class DiscoveryMixin:
                              {"kind": kind, "url": request.url, "status": status})
             return
         self._document_failed(request.url, kind, failure.type.__name__, failure.getErrorMessage())
+
+    def _read(self, response: Response, kind: str, parse: Callable[[bytes, str], Any]) -> Any:
+        """``parse`` the document; one that is not what it should be is a failed document (None)."""
+        try:
+            return parse(response.body, response.url)
+        except (SitemapError, FeedError) as exc:
+            self._document_failed(response.url, kind, f"not_a_{kind}", str(exc))
+            return None
 
     def _document_failed(self, url: str, kind: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value(f"{STATS}/failed/{kind}/{reason}")

@@ -18,7 +18,6 @@ per line: ``site``, ``article_id``, ``language``, ``url``, ``record_key``, ``sto
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -27,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 
 from broadsheet.state.run import for_crawler
 from broadsheet.state.store import StateLocked
-from broadsheet.storage.files import beside_feed, write_text_atomically
+from broadsheet.storage.files import side_file, write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -59,10 +58,7 @@ class CrawlStateExtension:
 
     def spider_closed(self, spider: Spider) -> None:
         """Write the removals file; count the state."""
-        settings = self.crawler.settings
-        uri = settings.get("REMOVALS_URI")
-        path = (Path(uri % {"name": spider.name}) if uri
-                else beside_feed(settings.getdict("FEEDS"), spider.name, ".removals.jsonl"))
+        path = side_file(self.crawler.settings, "REMOVALS_URI", spider.name, ".removals.jsonl")
         if path is not None:
             write_text_atomically(path, "".join(orjson.dumps(r).decode() + "\n" for r in self.run.removals))
         stats = self.crawler.stats

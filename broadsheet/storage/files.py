@@ -27,6 +27,15 @@ def beside_feed(feeds: dict[str, Any], spider_name: str, suffix: str) -> Path | 
     return None
 
 
+def side_file(settings: Any, setting: str, spider_name: str, suffix: str) -> Path | None:
+    """Where a side file goes: the path the ``setting`` names (``%(name)s`` = spider), else beside
+    the first local feed with ``suffix``, else None."""
+    uri = settings.get(setting)
+    if uri:
+        return Path(uri % {"name": spider_name})
+    return beside_feed(settings.getdict("FEEDS"), spider_name, suffix)
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
