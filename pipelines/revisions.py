@@ -7,8 +7,8 @@ the crawl state holds for the same story and language (``broadsheet/state/change
 - new: exported with ``revision`` 1, ``changed_fields`` null and its ``story`` key;
 - changed: exported again with ``revision`` + 1, ``changed_fields`` (the content fields that
   differ) and, when the page states no modification time, ``date_modified`` from the sitemap;
-- unchanged (related cards, hreflang links or the fetch time may differ): dropped, counted as
-  ``broadsheet/pages/skipped/unchanged``; the state still learns its new signals.
+- unchanged (related cards, hreflang links or the fetch time may differ): dropped, its page
+  skipped as ``unchanged`` (``broadsheet/pages/skipped/unchanged``); the state still learns its new signals.
 
 Without ``CRAWL_STATE`` the state lives in memory for the run: every record is new.
 """
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import DropItem
-
+from broadsheet.extensions.outcomes import ItemSkipped
 from broadsheet.state.run import IncrementalRun, for_crawler
 
 if TYPE_CHECKING:
@@ -45,7 +44,6 @@ class RevisionPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """The record, numbered, if new or revised; otherwise dropped as unchanged."""
         if not self.run.export(item):
-            self.stats.inc_value("broadsheet/pages/skipped/unchanged")
-            raise DropItem(f"{item.get('url')} is unchanged since the last run", log_level="DEBUG")
+            raise ItemSkipped("unchanged", f"{item.get('url')} is unchanged since the last run")
         self.stats.inc_value(f"broadsheet/revisions/{'revised' if (item.get('revision') or 1) > 1 else 'new'}")
         return item

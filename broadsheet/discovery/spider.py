@@ -30,19 +30,19 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from broadsheet.discovery import ANNOUNCED
 from broadsheet.discovery.feeds import FeedError, parse_feed
 from broadsheet.discovery.links import feed_links, sitemaps_from_robots
 from broadsheet.discovery.sitemaps import SitemapError, parse_sitemap
+from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, classify
 from broadsheet.normalize.dates import parse_http_date
 from broadsheet.state.run import IncrementalRun, Planned, for_crawler
 
 STATS = "broadsheet/discovery"
 REMOVAL_REASONS = frozenset({"removed", "http_404", "http_410"})
-MISSING_ERRORS = ("CannotOverwriteExistingCassetteException",)  # not in the recording
+MISSING = frozenset({"http_404", "http_410", "not_in_cassette"})  # a discovery document that is not there
 
 
 class DiscoveryMixin:
@@ -108,6 +108,7 @@ class DiscoveryMixin:
         if sitemap is None:
             return
         self.crawler.stats.inc_value(f"{STATS}/documents/{sitemap.kind}")
+        self.outcomes.record(response, LISTING, "sitemap")
         run = self.incremental
         for priority, (url, lastmod) in enumerate(sitemap.sitemaps):
             if run.sitemap_unchanged(url, lastmod):
@@ -128,6 +129,7 @@ class DiscoveryMixin:
         if items is None:
             return
         self.crawler.stats.inc_value(f"{STATS}/documents/feed")
+        self.outcomes.record(response, LISTING, "feed")
         for item in items:
             url = response.urljoin(item["url"])
             if self.article_url.search(url):
@@ -149,29 +151,30 @@ class DiscoveryMixin:
                 yield request
 
     def on_document_error(self, failure: Failure) -> None:
-        """A discovery document that is not there is *missing*; other errors *failed*."""
+        """A discovery document that is not there (not recorded, 404, 410) is skipped as
+        ``discovery_missing``, never a failed article; other errors are failures."""
         request = failure.request
         kind = request.meta.get("broadsheet_document", "document")
-        if failure.check(HttpError) or failure.type.__name__ in MISSING_ERRORS:
-            status = failure.value.response.status if failure.check(HttpError) else "not_recorded"
+        _, reason = classify(failure)
+        if reason in MISSING:
             self.crawler.stats.inc_value(f"{STATS}/missing/{kind}")
-            self.logger.info("Discovery %(kind)s missing: %(url)s (%(status)s)",
-                             {"kind": kind, "url": request.url, "status": status})
+            self.logger.info("Discovery %(kind)s missing: %(url)s (%(reason)s)",
+                             {"kind": kind, "url": request.url, "reason": reason})
+            self.outcomes.record(request, SKIPPED, "discovery_missing")
             return
-        self._document_failed(request.url, kind, failure.type.__name__, failure.getErrorMessage())
+        self.outcomes.failure(failure)
 
     def _read(self, response: Response, kind: str, parse: Callable[[bytes, str], Any]) -> Any:
         """``parse`` the document; one that is not what it should be is a failed document (None)."""
         try:
             return parse(response.body, response.url)
         except (SitemapError, FeedError) as exc:
-            self._document_failed(response.url, kind, f"not_a_{kind}", str(exc))
+            self._document_failed(response, kind, f"not_a_{kind}", str(exc))
             return None
 
-    def _document_failed(self, url: str, kind: str, reason: str, message: str) -> None:
+    def _document_failed(self, response: Response, kind: str, reason: str, message: str) -> None:
         self.crawler.stats.inc_value(f"{STATS}/failed/{kind}/{reason}")
-        self.logger.warning("Discovery %(kind)s failed: %(url)s: %(message)s",
-                            {"kind": kind, "url": url, "message": message})
+        self.outcomes.record(response, FAILED, f"discovery_{reason}", message)
 
     # --- phase 2: the planned article pages ---------------------------------------------------
 
@@ -198,14 +201,21 @@ class DiscoveryMixin:
         meta = {**request.meta, ANNOUNCED: item.announcement, "broadsheet_reason": item.reason}
         if headers:
             meta["handle_httpstatus_list"] = [304]
-            return request.replace(headers=headers, meta=meta, callback=self.parse_not_modified)
-        return request.replace(meta=meta)
+            return request.replace(headers=headers, meta=meta, callback=self.parse_not_modified,
+                                   errback=self.on_planned_error)
+        return request.replace(meta=meta, errback=self.on_planned_error)
+
+    def on_planned_error(self, failure: Failure) -> None:
+        """A planned page's error: accounted as any page's; a gone page (404, 410) is a removal."""
+        _, reason = classify(failure)
+        self.tombstone(failure.request.url, reason)
+        self.on_error(failure)
 
     def parse_not_modified(self, response: Response) -> Iterator[Any]:
         """A conditional GET: 304 means unchanged; anything else is an article page."""
         if response.status == 304:
             self.incremental.not_modified(response.url)
-            self.skip(response.url, "not_modified")
+            self.skip(response, "not_modified")
             return
         yield from self.parse_article(response)
 
