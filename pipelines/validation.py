@@ -29,6 +29,7 @@ import orjson
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
+from broadsheet.extensions.gates import connect_gate
 from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
 from broadsheet.storage.files import side_file
@@ -98,7 +99,7 @@ class SchemaValidationPipeline:
         except SchemaError as exc:
             raise ValueError(f"SCHEMA={ref!r}: {exc}") from exc
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        connect_gate(crawler, pipeline.spider_idle)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 

@@ -10,7 +10,7 @@ import pytest
 from broadsheet import FIXTURES, PROJECT_ROOT
 from broadsheet.testing.crawl import CrawlResult, run_crawl
 
-__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "README_FEEDS", "CrawlResult", "cassette_without_images",
+__all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
            "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
@@ -27,7 +27,9 @@ def crawl(tmp_path: Path):
     return _crawl
 
 
-README_FEEDS = ("-O", "out.parquet")  # with run_crawl's out.jsonl: the README's two feeds
+def readme_feeds(workdir: Path) -> tuple[str, str]:
+    """With run_crawl's out.jsonl, the README's two feeds: the Parquet one in ``workdir``."""
+    return ("-O", str(workdir / "out.parquet"))
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,8 @@ def good_history(tmp_path_factory) -> Path:
     """A run history of three README crawls of mitrade, each exit 0 (copy it before adding runs)."""
     folder = tmp_path_factory.mktemp("good")
     for n in range(3):
-        result = run_crawl(folder / f"crawl{n}", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={folder / 'history'}")
+        workdir = folder / f"crawl{n}"
+        result = run_crawl(workdir, "mitrade", *readme_feeds(workdir), "-s", f"HISTORY_URI={folder / 'history'}")
         assert result.returncode == 0, result.log[-2000:]
         assert result.stats["broadsheet/monitor/verdict"] == "learning"
     return folder / "history"
@@ -50,7 +53,8 @@ def history(good_history: Path, tmp_path: Path) -> Path:
 
 def crawl_over(tmp_path: Path, history: Path, *args: str, cassette: Path | None = None) -> CrawlResult:
     """The README crawl (its two feeds) in ``tmp_path/crawl``, its history in ``history``."""
-    return run_crawl(tmp_path / "crawl", "mitrade", *README_FEEDS, "-s", f"HISTORY_URI={history}", *args,
+    workdir = tmp_path / "crawl"
+    return run_crawl(workdir, "mitrade", *readme_feeds(workdir), "-s", f"HISTORY_URI={history}", *args,
                      cassette=cassette)
 
 

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from broadsheet.extensions.monitor import RunMonitor
 from broadsheet.monitoring.history import History, build_record, history_folder
 from broadsheet.monitoring.rules import judge, resolve_rules, rule_for, usual_range
+from schemas.registry import default_registry
 from spiders.mitrade import MitradeSpider
 
 
@@ -101,8 +102,10 @@ def test_every_crawl_is_recorded(good_history):
     runs = History(good_history).runs()
     assert len(runs) == 3 and [r["verdict"] for r in runs] == ["learning"] * 3
     last = runs[-1]
-    assert last["items"] == 6 and last["schema"] == "article@2" and last["finish_reason"] == "finished"
-    assert last["outcomes"] == {"exported": 6, "listing": 2, "skipped/http_404": 1, "skipped/removed": 1}
+    newest = default_registry().get("article").ref
+    assert last["items"] == 6 and last["schema"] == newest and last["finish_reason"] == "finished"
+    assert last["outcomes"] == {"exported": 6, "listing": 2, "skipped/http_404": 1, "skipped/removed": 1,
+                                "skipped/discovery_missing": 3}
     assert last["coverage"]["image"] == 1.0 and last["coverage"]["related.url"] == 1.0
     assert last["duration_s"] > 0 and last["job"] == "default"
     assert last["outputs"]["feeds"][0].endswith("out.jsonl") and last["outputs"]["quarantine"]

@@ -64,7 +64,13 @@ class DiscoveryMixin:
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         spider._documents = set()
         spider._planned = False
+        spider._just_planned = False
         return spider
+
+    def more_to_do(self) -> bool:
+        """True at an idle moment after which this spider still adds work: before its plan, and
+        at the idle where it has just requested the planned pages (quality gates wait for it)."""
+        return not (self._planned or self.article_urls) or self._just_planned
 
     @property
     def incremental(self) -> IncrementalRun:
@@ -179,10 +185,12 @@ class DiscoveryMixin:
     # --- phase 2: the planned article pages ---------------------------------------------------
 
     def _idle(self, spider: Any) -> None:
+        self._just_planned = False
         if self._planned or self.article_urls:
             return
         self._planned = True
         planned = self.incremental.plan()
+        self._just_planned = bool(planned)
         self.logger.info("Discovery done: %(count)d article pages to request", {"count": len(planned)})
         for item in planned:
             self.crawler.engine.crawl(self.planned_request(item))

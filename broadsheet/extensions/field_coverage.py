@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
+from broadsheet.extensions.gates import connect_gate
 from broadsheet.items import as_record
 from broadsheet.storage.files import beside_feed, write_text_atomically
 
@@ -71,7 +72,7 @@ class FieldCoverage:
             raise ValueError(f"FIELD_COVERAGE_MIN: shares must be between 0 and 1, not {bad}")
         extension = cls(crawler, minimums)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        connect_gate(crawler, extension.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 

@@ -30,6 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 
 from broadsheet.extensions.field_coverage import FieldCoverage
+from broadsheet.extensions.gates import connect_gate
 from broadsheet.monitoring.history import DEFAULT_JOB, History, build_record, history_folder
 from broadsheet.monitoring.rules import Finding, judge, resolve_rules
 
@@ -95,7 +96,7 @@ class RunMonitor:
                       window=_int_setting(settings, "HISTORY_WINDOW", 10),
                       min_runs=max(1, _int_setting(settings, "HISTORY_MIN_RUNS", 3)),
                       rules=rules, report=settings.getbool("MONITOR_REPORT_ENABLED", True))
-        crawler.signals.connect(monitor.spider_idle, signal=signals.spider_idle)
+        connect_gate(crawler, monitor.spider_idle)
         crawler.signals.connect(monitor.engine_stopped, signal=signals.engine_stopped)
         return monitor
 

@@ -41,6 +41,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from broadsheet.extensions.gates import connect_gate
+
 if TYPE_CHECKING:
     from typing import Any
 
@@ -169,10 +171,10 @@ class PageOutcomes:
             (extension.item_dropped, signals.item_dropped),
             (extension.item_error, signals.item_error),
             (extension.spider_error, signals.spider_error),
-            (extension.spider_idle, signals.spider_idle),
             (extension.spider_closed, signals.spider_closed),
         ):
             crawler.signals.connect(handler, signal=signal)
+        connect_gate(crawler, extension.spider_idle)
         return extension
 
     @staticmethod
