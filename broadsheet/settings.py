@@ -32,11 +32,13 @@ DOWNLOADER_MIDDLEWARES = {
     "broadsheet.middlewares.charset.CharsetMiddleware": 585,
 }
 
-# Recorded traffic: every http(s) request goes through the VCR handler, which replays from
+# Recorded traffic: every network request (http, https, ftp, s3) goes through the VCR handler, which replays from
 # VCR_CASSETTE (a spider may default it to its own fixture) or, when empty, downloads.
 DOWNLOAD_HANDLERS = {
     "http": "broadsheet.recording.handler.VCRDownloadHandler",
     "https": "broadsheet.recording.handler.VCRDownloadHandler",
+    "ftp": "broadsheet.recording.handler.VCRDownloadHandler",
+    "s3": "broadsheet.recording.handler.VCRDownloadHandler",
 }
 VCR_CASSETTE = ""
 VCR_RECORD_MODE = ""

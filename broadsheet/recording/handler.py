@@ -15,8 +15,14 @@ Settings:
 A request the cassette cannot answer in ``none`` mode fails alone, with vcrpy's
 ``CannotOverwriteExistingCassetteException`` naming the URL and the cassette; the crawl goes on.
 A retry (``retry_times`` in its meta) of a request whose recorded answers were all played gets
-the last one again, as the server would answer (vcrpy plays each interaction once). A replayed
-body above ``DOWNLOAD_MAXSIZE`` fails as Scrapy's own handler fails it.
+the last one again, as the server would answer (vcrpy plays each interaction once).
+A recorded body larger than ``DOWNLOAD_MAXSIZE`` (or the request's ``download_maxsize``) fails
+its request with ``DownloadTooLargeError``, as a live download would.
+
+The cassette is opened once per crawl and shared by the handlers of every scheme (http, https,
+ftp, s3: with a cassette set, no scheme reaches the network past it); a broken cassette raises
+``CassetteError`` naming the file. vcrpy's own logger, which logs every interaction with its
+whole body at INFO, is held at WARNING.
 """
 
 from __future__ import annotations
@@ -26,20 +32,23 @@ import logging
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, NotConfigured, NotSupported
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
 from vcr import VCR
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
 from vcr.matchers import requests_match
-from vcr.persisters.filesystem import FilesystemPersister
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
 from broadsheet.recording import serializer
+from broadsheet.recording.loading import REMEDY, CassetteError, read_cassette
 from broadsheet.recording.scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -48,14 +57,28 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+logging.getLogger("vcr").setLevel(logging.WARNING)  # its INFO lines carry whole recorded bodies
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 _DROPPED_ON_REPLAY = (b"Transfer-Encoding",)
 
 
+class DownloadTooLargeError(DownloadCancelledError):
+    """A recorded body larger than the download's maximum size (``DOWNLOAD_MAXSIZE``)."""
+
+
 class StablePersister(FilesystemPersister):
-    """vcrpy's file persister, saving interactions sorted by URL and method (stable for equal
-    keys), so that a re-recorded cassette diffs cleanly against the committed one."""
+    """vcrpy's file persister, loading strictly (a broken file raises ``CassetteError`` naming
+    it, never passes as empty) and saving interactions sorted by URL and method (stable for
+    equal keys), so that a re-recorded cassette diffs cleanly against the committed one."""
+
+    @staticmethod
+    def load_cassette(cassette_path, serializer):
+        """The cassette's requests and responses; a missing or blank file is a new cassette."""
+        path = Path(cassette_path)
+        if not path.is_file() or not path.stat().st_size:
+            raise CassetteNotFoundError()
+        return read_cassette(path)
 
     @staticmethod
     def save_cassette(cassette_path, cassette_dict, serializer):
@@ -104,20 +127,20 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
                   scrubber: Scrubber | None = None) -> Cassette:
     """Open a cassette through vcrpy's own configuration, loader and matchers.
 
-    ``record_mode`` is one of vcrpy's record modes; an unknown one raises ``ValueError``
-    naming the valid ones. A missing cassette file in ``none`` mode raises
-    ``FileNotFoundError``: replaying nothing is never what the caller wants.
+    ``record_mode`` is one of vcrpy's record modes; an unknown one raises ``CassetteError``
+    naming the valid ones. A missing or empty cassette file in ``none`` mode, and a broken one in
+    any mode, raise ``CassetteError``: replaying nothing is never what the caller wants.
     """
     modes = {m.value for m in RecordMode}
     if record_mode not in modes:
-        raise ValueError(
+        raise CassetteError(
             f"VCR_RECORD_MODE={record_mode!r} is not a record mode; use one of {sorted(modes)}"
         )
     if record_mode == "none" and not Path(path).is_file():
-        raise FileNotFoundError(
-            f"VCR_CASSETTE={str(path)!r}: no such cassette; record it first "
-            "(VCR_RECORD_MODE=once) or import a HAR with `scrapy import-har`"
-        )
+        raise CassetteError(f"VCR_CASSETTE={str(path)!r}: no such cassette; record it first "
+                            f"(VCR_RECORD_MODE=once) or import a capture with `scrapy cassette import HAR {path}`")
+    if record_mode == "none" and not Path(path).stat().st_size:
+        raise CassetteError(f"{path}: the cassette is empty; {REMEDY}")
     hooks: dict[str, Any] = {}
     if scrubber is not None:
         hooks = {"before_record_request": scrubber.request, "before_record_response": scrubber.response}
@@ -206,51 +229,93 @@ def to_vcr_response(response: Response) -> dict[str, Any]:
     }
 
 
+_CRAWL_CASSETTES: WeakKeyDictionary[Crawler, Cassette | None] = WeakKeyDictionary()
+
+
+def crawl_cassette(crawler: Crawler) -> Cassette | None:
+    """The crawl's cassette (``VCR_CASSETTE``), opened once per crawl and shared by every scheme's
+    handler; None when the setting is empty. A broken cassette raises ``CassetteError``."""
+    if crawler in _CRAWL_CASSETTES:
+        return _CRAWL_CASSETTES[crawler]
+    settings = crawler.settings
+    path = settings.get("VCR_CASSETTE") or ""
+    cassette = None
+    if path:
+        mode = settings.get("VCR_RECORD_MODE") or "none"
+        match_on = settings.getlist("VCR_MATCH_ON") or DEFAULT_MATCH_ON
+        cassette = open_cassette(path, mode, match_on, Scrubber.from_settings(settings))
+        logger.info("Replaying %(cassette)s (VCR_RECORD_MODE=%(mode)s, %(count)d interactions)",
+                    {"cassette": path, "mode": mode, "count": len(cassette)})
+    _CRAWL_CASSETTES[crawler] = cassette
+    return cassette
+
+
 class VCRDownloadHandler:
-    """Replays requests from a VCR cassette, and records new ones where the mode allows."""
+    """Replays requests from a VCR cassette, and records new ones where the mode allows.
+
+    Registered for every network scheme; without a cassette, or to record, it delegates to the
+    scheme's own handler in ``DOWNLOAD_HANDLERS_BASE`` (built on first use).
+    """
 
     lazy = False
 
     def __init__(self, crawler: Crawler):
-        settings = crawler.settings
-        self._http = HTTP11DownloadHandler.from_crawler(crawler)
-        self.cassette: Cassette | None = None
-        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
-        path = settings.get("VCR_CASSETTE") or ""
-        if not path:
+        self.crawler = crawler
+        self._own: dict[str, Any] = {}  # scheme -> Scrapy's own handler, built on first use
+        self.cassette = crawl_cassette(crawler)
+        if self.cassette is None:
             logger.debug("VCR_CASSETTE is empty: downloading from the network")
             return
-        mode = settings.get("VCR_RECORD_MODE") or "none"
-        match_on = settings.getlist("VCR_MATCH_ON") or DEFAULT_MATCH_ON
-        self.cassette = open_cassette(path, mode, match_on, Scrubber.from_settings(settings))
         self.stats = crawler.stats
-        logger.info("Replaying %(cassette)s (VCR_RECORD_MODE=%(mode)s, %(count)d interactions)",
-                    {"cassette": path, "mode": mode, "count": len(self.cassette)})
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.warnsize = crawler.settings.getint("DOWNLOAD_WARNSIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VCRDownloadHandler:
         """Build the handler from the crawler's settings."""
         return cls(crawler)
 
+    def _network(self, request: Request) -> Any:
+        """Scrapy's own handler for the request's scheme (``DOWNLOAD_HANDLERS_BASE``)."""
+        scheme = urlparse_cached(request).scheme
+        if scheme not in self._own:
+            path = self.crawler.settings.getdict("DOWNLOAD_HANDLERS_BASE").get(scheme)
+            try:
+                if not path:
+                    raise NotConfigured(f"no download handler for {scheme!r}")
+                self._own[scheme] = build_from_crawler(load_object(path), self.crawler)
+            except NotConfigured as exc:
+                raise NotSupported(f"{request.url}: cannot download {scheme}: URLs ({exc})") from exc
+        return self._own[scheme]
+
+    def _sized(self, response: Response, request: Request) -> Response:
+        """The replayed response, unless its body is above the download's maximum size."""
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        size = len(response.body)
+        if maxsize and size > maxsize:
+            self.stats.inc_value("vcr/too_large")
+            raise DownloadTooLargeError(f"{request.url}: the recorded body is {size} bytes, larger than the "
+                                        f"download max size ({maxsize}, DOWNLOAD_MAXSIZE)")
+        warnsize = request.meta.get("download_warnsize", self.warnsize)
+        if warnsize and size > warnsize:
+            logger.warning("%(url)s: the recorded body is %(size)d bytes, above DOWNLOAD_WARNSIZE (%(warn)d)",
+                           {"url": request.url, "size": size, "warn": warnsize})
+        return response
+
     async def download_request(self, request: Request) -> Response:
         """Answer from the cassette; record from the network when the mode allows it."""
         if self.cassette is None:
-            return await self._http.download_request(request)
+            return await self._network(request).download_request(request)
         vcr_request = to_vcr_request(request)
         recorded = self._replayable(request, vcr_request)
         if recorded is not None:
             self.stats.inc_value("vcr/replayed")
-            response = to_scrapy_response(recorded, request)
-            maxsize = request.meta.get("download_maxsize", self.maxsize)
-            if maxsize and len(response.body) > maxsize:
-                raise DownloadCancelledError(f"Received {len(response.body)} bytes which is larger than download "
-                                             f"max size ({maxsize}) in request {request}.")
-            return response
+            return self._sized(to_scrapy_response(recorded, request), request)
         if self.cassette.write_protected:
             self.stats.inc_value("vcr/missing")
             raise CannotOverwriteExistingCassetteException(cassette=self.cassette,
                                                            failed_request=vcr_request)
-        response = await self._http.download_request(request)
+        response = await self._network(request).download_request(request)
         self.cassette.append(vcr_request, to_vcr_response(response))
         self.stats.inc_value("vcr/recorded")
         return response
@@ -267,8 +332,9 @@ class VCRDownloadHandler:
         return None
 
     async def close(self) -> None:
-        """Write what was recorded, then close the HTTP handler."""
+        """Write what was recorded (once: the handlers share the cassette), then close the
+        network handlers."""
         if self.cassette is not None:
             self.cassette._save()  # vcrpy's own save: writes only when something was recorded
-        await self._http.close()
-
+        for handler in self._own.values():
+            await handler.close()
