@@ -56,6 +56,8 @@ QUARANTINE_MAX_SHARE = 0.1
 
 EXTENSIONS = {
     "broadsheet.extensions.crawl_state.CrawlStateExtension": 100,
+    # First: settings, the cassette and the schema are checked before anything opens (exit 2).
+    "broadsheet.extensions.preflight.Preflight": -1000,
     # Every requested URL ends in one outcome (broadsheet/pages/...); the close summary.
     "broadsheet.extensions.outcomes.PageOutcomes": 400,
     "broadsheet.extensions.field_coverage.FieldCoverage": 500,
@@ -69,6 +71,7 @@ FIELD_COVERAGE_ENABLED = True
 FIELD_COVERAGE_URI = ""  # default: beside the first local feed, <feed>.coverage.json
 FIELD_COVERAGE_MIN = {"headline": 1.0, "body": 1.0}
 STATS_REPORT_URI = ""
+PREFLIGHT_ENABLED = True
 # Run-over-run monitoring (broadsheet/extensions/monitor.py, broadsheet/monitoring/): every crawl's record,
 # drift checks against the good runs before it, an HTML report; alerts only when configured.
 HISTORY_ENABLED = True

@@ -57,4 +57,4 @@ def test_minimums_are_settings(crawl, tmp_path):
 
 def test_bad_minimum_is_named(crawl):
     result = crawl("mitrade", "-s", 'FIELD_COVERAGE_MIN={"authors": 2}', urls=[BTC])
-    assert result.returncode != 0 and "FIELD_COVERAGE_MIN: shares must be between 0 and 1" in result.log
+    assert result.returncode == 2 and "FIELD_COVERAGE_MIN['authors']=2: give a number between 0 and 1" in result.log

@@ -28,6 +28,7 @@ import traceback
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlparse
 
 import scrapy
 from lxml import etree
@@ -37,6 +38,7 @@ from twisted.python.failure import Failure
 
 from broadsheet.discovery import ANNOUNCED
 from broadsheet.discovery.spider import DiscoveryMixin
+from broadsheet.errors import BadInput
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
 from broadsheet.items import Article, RelatedStory
 from broadsheet.news.structured import first_image, json_ld_article, meta
@@ -51,6 +53,31 @@ from broadsheet.normalize.dates import (
     to_rfc3339_utc,
 )
 from broadsheet.normalize.text import clean_or_none, clean_text, html_blocks, join_blocks
+
+
+def article_urls(urls: str | None) -> list[str]:
+    """``-a urls=U1,U2`` as a list; anything but absolute URLs is ``BadInput``."""
+    found = [u.strip() for u in (urls or "").split(",") if u.strip()]
+    for url in found:
+        parsed = urlparse(url)
+        if not parsed.scheme or not parsed.netloc:
+            raise BadInput(f"-a urls: {url!r} is not an absolute URL; give article URLs "
+                           "(https://...), separated by commas")
+    return found
+
+
+def page_limit(max_pages: str | int | None) -> int | None:
+    """``-a max_pages=N`` as a number of listing pages (None: no limit); ``BadInput`` unless 1 or more."""
+    if max_pages in (None, ""):
+        return None
+    try:
+        limit = int(max_pages)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise BadInput(f"-a max_pages={max_pages!r}: give a whole number of listing pages, 1 or more "
+                       "(leave it out to follow every page)")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -100,11 +127,8 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
 
     def __init__(self, *args: Any, urls: str | None = None, max_pages: str | int | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.article_urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
-        try:
-            self.max_pages = int(max_pages) if max_pages not in (None, "") else None
-        except ValueError as exc:
-            raise ValueError(f"-a max_pages={max_pages!r}: give a whole number of listing pages") from exc
+        self.article_urls = article_urls(urls)
+        self.max_pages = page_limit(max_pages)
         self.listing_pages = 0
         self._requested: set[str] = set()
 

@@ -9,7 +9,6 @@ file, the place and what to do.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from vcr.serializers import compat
 from broadsheet.errors import BadInput
 from broadsheet.recording import serializer
 
-CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
+CONFLICT_MARKERS = (b"<<<<<<<", b"=======", b">>>>>>>")
 REMEDY = ("re-record it (VCR_RECORD_MODE=all) or import a capture with "
           "`scrapy cassette import HAR CASSETTE`")
 
@@ -30,19 +29,19 @@ class CassetteError(BadInput):
 
 
 def conflict_marker_line(path: Path) -> int | None:
-    """The first line (1-based) that is a git merge conflict marker, or None."""
-    with path.open(encoding="utf-8", errors="replace") as f:
+    """The first line (1-based) that starts with a git merge conflict marker, or None.
+
+    A cassette written by PyYAML indents every continuation of a body, so a marker at the start
+    of a line is never recorded text.
+    """
+    with path.open("rb") as f:
         for number, line in enumerate(f, 1):
-            if CONFLICT_MARKER.match(line):
+            if line.startswith(CONFLICT_MARKERS):
                 return number
     return None
 
 
 def _yaml_error(path: Path, exc: yaml.YAMLError) -> CassetteError:
-    marker = conflict_marker_line(path)
-    if marker is not None:
-        return CassetteError(f"{path}: line {marker} is a git merge conflict marker; resolve the conflict "
-                             "(or `git checkout` the cassette) before replaying it")
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -82,6 +81,10 @@ def read_cassette(path: str | Path) -> tuple[list[VcrRequest], list[dict[str, An
     """
     path = Path(path)
     try:
+        marker = conflict_marker_line(path)
+        if marker is not None:
+            raise CassetteError(f"{path}: line {marker} is a git merge conflict marker; resolve the conflict "
+                                "(or `git checkout` the cassette) before replaying it")
         with path.open(encoding="utf-8") as stream:
             data = serializer.deserialize(stream)
     except OSError as exc:
@@ -94,9 +97,6 @@ def read_cassette(path: str | Path) -> tuple[list[VcrRequest], list[dict[str, An
         raise CassetteError(f"{path}: the cassette is empty; {REMEDY}")
     problem = _shape_problem(data)
     if problem:
-        marker = conflict_marker_line(path)
-        if marker is not None:
-            problem = f"line {marker} is a git merge conflict marker; resolve the conflict"
         raise CassetteError(f"{path}: {problem}; {REMEDY}")
     requests, responses = [], []
     interactions = data.pop("interactions")
