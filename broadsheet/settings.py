@@ -16,6 +16,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 8
 AUTOTHROTTLE_ENABLED = True
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "broadsheet.logs.formatter.ItemlessLogFormatter"  # no item reprs in logs
+LOGSTATS_INTERVAL = 30.0  # a progress line (pages, items, rates) every 30 s of a long crawl
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 

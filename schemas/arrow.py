@@ -40,10 +40,25 @@ def _kind(schema: dict[str, Any], path: str) -> str:
     return kinds[0]
 
 
+MAX_DEPTH = 32  # nesting levels; a deeper (or recursive) schema has no Arrow type
+
+
+def _target(schema: dict[str, Any], resolve, path: str) -> dict[str, Any]:
+    """The schema a chain of ``$ref`` ends at; ``ArrowMappingError`` on a cycle."""
+    seen: list[str] = []
+    while "$ref" in schema:
+        if schema["$ref"] in seen or len(seen) > MAX_DEPTH:
+            raise ArrowMappingError(f"{path}: $ref cycle {' -> '.join([*seen, schema['$ref']])}")
+        seen.append(schema["$ref"])
+        schema = resolve(schema["$ref"])
+    return schema
+
+
 def arrow_type(schema: dict[str, Any], resolve, path: str = "$", transport: bool = False) -> pa.DataType:
     """The Arrow type of one (sub)schema; ``transport`` keeps dates as strings."""
-    while "$ref" in schema:
-        schema = resolve(schema["$ref"])
+    if path.count(".") + path.count("[") > MAX_DEPTH:
+        raise ArrowMappingError(f"{path}: nested deeper than {MAX_DEPTH} levels (a recursive schema?)")
+    schema = _target(schema, resolve, path)
     kind = _kind(schema, path)
     if kind == "string":
         fmt = schema.get("format")
@@ -52,9 +67,7 @@ def arrow_type(schema: dict[str, Any], resolve, path: str = "$", transport: bool
         return SCALARS[kind]
     if kind == "array":
         items = schema.get("items", {})
-        item_schema = items
-        while "$ref" in item_schema:
-            item_schema = resolve(item_schema["$ref"])
+        item_schema = _target(items, resolve, path)
         return pa.list_(pa.field("element", arrow_type(items, resolve, f"{path}[*]", transport),
                                  nullable=_nullable(item_schema)))
     if kind == "object":
@@ -68,9 +81,7 @@ def _fields(schema: dict[str, Any], resolve, path: str, transport: bool) -> list
     required = set(schema.get("required", []))
     fields = []
     for name, sub in schema.get("properties", {}).items():
-        target = sub
-        while "$ref" in target:
-            target = resolve(target["$ref"])
+        target = _target(sub, resolve, f"{path}.{name}")
         nullable = name not in required or _nullable(target)
         fields.append(pa.field(name, arrow_type(sub, resolve, f"{path}.{name}", transport), nullable=nullable))
     return fields

@@ -49,19 +49,34 @@ def parse_ref(text: str) -> tuple[str, int | None]:
     return subject, int(version) if version else None
 
 
-def _walk(schema: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every subschema (dict) with its location, depth first."""
-    if isinstance(schema, dict):
-        yield path, schema
-        for key, value in schema.items():
-            if key in ("properties", "$defs") and isinstance(value, dict):
-                for name, sub in value.items():
-                    yield from _walk(sub, f"{path}.{key}.{name}")
-            elif key in ("items", "additionalProperties"):
-                yield from _walk(value, f"{path}.{key}")
-            elif key == "anyOf" and isinstance(value, list):
-                for index, sub in enumerate(value):
-                    yield from _walk(sub, f"{path}.anyOf[{index}]")
+MAX_DEPTH = 32  # nesting of subschemas; deeper is a mistake, and beyond what the checkers recurse
+
+
+def _children(schema: dict[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            for name, sub in value.items():
+                yield f"{path}.{key}.{name}", sub
+        elif key in ("items", "additionalProperties"):
+            yield f"{path}.{key}", value
+        elif key == "anyOf" and isinstance(value, list):
+            for index, sub in enumerate(value):
+                yield f"{path}.anyOf[{index}]", sub
+
+
+def _walk(schema: Any, path: str = "$", source: str = "schema") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema (dict) with its location, depth first (iteratively: no recursion limit);
+    ``SchemaError`` naming ``source`` when nesting goes deeper than ``MAX_DEPTH``."""
+    stack = [(path, schema, 0)]
+    while stack:
+        where, sub, depth = stack.pop()
+        if not isinstance(sub, dict):
+            continue
+        if depth > MAX_DEPTH:
+            raise SchemaError(f"{source}: {where} is nested {depth} levels deep, more than {MAX_DEPTH}; "
+                              "flatten it with $defs and $ref")
+        yield where, sub
+        stack.extend((p, child, depth + 1) for p, child in reversed(list(_children(sub, where))))
 
 
 def json_path(parts: list[Any], index: str | None = None) -> str:
@@ -82,6 +97,8 @@ def check_schema(schema: Any, source: str) -> None:
         raise SchemaError(f"{source}: a schema must be a JSON object")
     if schema.get("$schema", METASCHEMA) != METASCHEMA:
         raise SchemaError(f"{source}: $schema must be {METASCHEMA} (Draft 2020-12)")
+    for _ in _walk(schema, source=source):  # depth first: the metaschema check recurses
+        pass
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
@@ -164,6 +181,9 @@ class Registry:
     def _read(path: Path) -> dict[str, Any]:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
+        except RecursionError as exc:
+            raise SchemaError(f"{path}: nested too deep to read (more than {MAX_DEPTH} levels are refused); "
+                              "flatten it with $defs and $ref") from exc
         except OSError as exc:
             raise SchemaError(f"{path}: cannot read ({exc.strerror})") from exc
         except json.JSONDecodeError as exc:
@@ -186,18 +206,31 @@ class Registry:
         return RefRegistry().with_resources(resources)  # no retrieve: unknown URIs are unresolvable
 
     def _check_refs(self) -> None:
-        """Every $ref of every file resolves inside the registry."""
+        """Every $ref of every file resolves inside the registry, and no chain of them comes back
+        to where it started (a recursive schema has no Parquet type and no finite comparison)."""
         for version in self.all_versions():
             resolver = self._ref_registry.resolver(base_uri=version.id)
-            for path, sub in _walk(version.schema):
-                ref = sub.get("$ref")
-                if ref is None:
-                    continue
-                try:
-                    resolver.lookup(ref)
-                except Unresolvable as exc:
-                    raise SchemaError(f"{version.path}: {path}.$ref {ref!r} does not resolve inside the "
-                                      f"registry (remote references are never fetched)") from exc
+            self._check_ref_chain(version, version.schema, resolver, "$", [])
+
+    def _check_ref_chain(self, version: SchemaVersion, schema: dict[str, Any], resolver: Any, at: str,
+                         chain: list[tuple[int, str]]) -> None:
+        for path, sub in _walk(schema, at, str(version.path)):
+            ref = sub.get("$ref")
+            if ref is None:
+                continue
+            try:
+                resolved = resolver.lookup(ref)
+            except Unresolvable as exc:
+                raise SchemaError(f"{version.path}: {path}.$ref {ref!r} does not resolve inside the "
+                                  f"registry (remote references are never fetched)") from exc
+            if any(id(resolved.contents) == seen for seen, _ in chain):
+                cycle = " -> ".join([*(r for _, r in chain), ref])
+                raise SchemaError(f"{version.path}: {path}.$ref {ref!r} is a $ref cycle ({cycle}); recursive "
+                                  "schemas are refused: give the nested object its own finite shape")
+            if len(chain) > MAX_DEPTH:
+                raise SchemaError(f"{version.path}: {path}.$ref chain longer than {MAX_DEPTH}; flatten it")
+            self._check_ref_chain(version, resolved.contents, resolved.resolver, f"{path}->{ref}",
+                                  [*chain, (id(resolved.contents), ref)])
 
     # --- queries --------------------------------------------------------------------------
 

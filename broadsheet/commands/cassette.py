@@ -32,12 +32,13 @@ class Command(ProjectTool, ScrapyCommand):
         if len(args) != 3 or args[0] != "import":
             raise UsageError("expected: scrapy cassette import HAR CASSETTE")
         _, har, cassette = args
-        from broadsheet.recording.har import HarError, import_har
+        from broadsheet.errors import BadInput
+        from broadsheet.recording.har import import_har
         from broadsheet.recording.scrub import Scrubber
 
         try:
             count = import_har(har, cassette, Scrubber.from_settings(self.settings),
                                set(opts.url) if opts.url else None)
-        except (HarError, OSError) as exc:
+        except (BadInput, OSError) as exc:
             raise UsageError(str(exc), print_help=False) from exc
         print(f"{count} interactions from {har} -> {cassette}")

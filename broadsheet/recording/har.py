@@ -18,11 +18,12 @@ from typing import Any
 
 from vcr.request import Request as VcrRequest
 
+from broadsheet.errors import BadInput
 from broadsheet.recording.handler import open_cassette, stored_body
 from broadsheet.recording.scrub import Scrubber
 
 
-class HarError(ValueError):
+class HarError(BadInput):
     """A HAR file that cannot be imported; the message names the file and what is wrong."""
 
 
@@ -33,6 +34,9 @@ def load_har(path: str | Path) -> list[dict[str, Any]]:
             har = json.load(f)
     except OSError as exc:
         raise HarError(f"{path}: cannot read the HAR file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise HarError(f"{path}: not UTF-8 at byte {exc.start} (HAR files are UTF-8 JSON); "
+                       "export it again with 'Save all as HAR'") from exc
     except json.JSONDecodeError as exc:
         raise HarError(f"{path}: not JSON ({exc}); export it again with 'Save all as HAR'") from exc
     try:
@@ -42,12 +46,26 @@ def load_har(path: str | Path) -> list[dict[str, Any]]:
     return entries
 
 
+def _headers(message: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """(name, value) of a HAR request's or response's headers; ``HarError`` on a header without
+    a string name and value."""
+    pairs = []
+    for index, header in enumerate(message.get("headers") or []):
+        name = header.get("name") if isinstance(header, dict) else None
+        value = header.get("value") if isinstance(header, dict) else None
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise HarError(f"{where}.headers[{index}] has no string name and value; export the capture "
+                           "again, or fix or remove that header")
+        pairs.append((name, value))
+    return pairs
+
+
 def _entry_body(entry: dict[str, Any], where: str) -> tuple[bytes, dict[str, list[str]]]:
     """The decoded response body of an entry and its response headers (lists of values)."""
     response = entry["response"]
     headers: dict[str, list[str]] = {}
-    for header in response.get("headers", []):
-        headers.setdefault(header["name"], []).append(header["value"])
+    for name, value in _headers(response, f"{where}: response"):
+        headers.setdefault(name, []).append(value)
     content = response.get("content", {})
     text = content.get("text") or ""
     if content.get("encoding") == "base64":
@@ -80,7 +98,7 @@ def har_interactions(entries: Iterable[dict[str, Any]], source: str,
         body, headers = _entry_body(entry, where)
         post = (request.get("postData") or {}).get("text")
         vcr_request = VcrRequest(method, url, post.encode("utf-8") if post else None,
-                                 {h["name"]: h["value"] for h in request.get("headers", [])})
+                                 dict(_headers(request, f"{where}: request")))
         vcr_response = {
             "status": {"code": status, "message": entry["response"].get("statusText", "")},
             "headers": headers,

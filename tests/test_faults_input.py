@@ -1,0 +1,239 @@
+"""Bad input fails fast: real ``scrapy crawl`` and commands over inputs broken in the test.
+
+Each case asserts exit code 2, one line naming the setting, argument or file and saying what to
+do, no traceback, and that the previous output (an ``-O`` feed) is byte-identical afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import MITRADE_CASSETTE, ROOT, run_crawl
+
+BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
+GOOD_FEED = b'{"url": "yesterday"}\n'
+
+
+def conflict(path: Path) -> None:
+    path.write_text("<<<<<<< HEAD\n" + MITRADE_CASSETTE.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def marker_inside(path: Path) -> None:
+    lines = MITRADE_CASSETTE.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[:40], "=======\n", *lines[40:]]), encoding="utf-8")
+
+
+CASSETTES = {  # id: (how the cassette is broken, what the message must say)
+    "missing": (None, ["no such cassette", "scrapy cassette import"]),
+    "empty": (lambda p: p.write_text(""), ["the cassette is empty", "scrapy cassette import"]),
+    "conflict": (conflict, ["line 1 is a git merge conflict marker", "resolve the conflict"]),
+    "conflict_inside": (marker_inside, ["line 41 is a git merge conflict marker"]),
+    "not_yaml": (lambda p: p.write_text("interactions: [\n"), ["not valid YAML at line 2"]),
+    "wrong_shape": (lambda p: p.write_text("[1, 2, 3]\n"), ["not a VCR cassette"]),
+    "bad_interaction": (lambda p: p.write_text("interactions:\n- request: {uri: x}\n"),
+                        ["interaction 0 has no request and response"]),
+    "python_tag": (lambda p: p.write_text('interactions: !!python/object/apply:os.system ["echo hi"]\n'),
+                   ["unsafe YAML tag", "python/object/apply:os.system"]),
+    "not_utf8": (lambda p: p.write_bytes(b"\xff\xfe interactions"), ["not UTF-8"]),
+}
+
+SETTINGS = {  # id: (crawl arguments, what the message must say)
+    "share_above_1": (["-s", "QUARANTINE_MAX_SHARE=2"], ["QUARANTINE_MAX_SHARE='2'", "between 0 and 1"]),
+    "share_negative": (["-s", "QUARANTINE_MAX_SHARE=-1"], ["QUARANTINE_MAX_SHARE='-1'", "between 0 and 1"]),
+    "share_not_number": (["-s", "QUARANTINE_MAX_SHARE=lots"], ["QUARANTINE_MAX_SHARE='lots'"]),
+    "max_pages_0": (["-a", "max_pages=0"], ["-a max_pages='0'", "1 or more"]),
+    "max_pages_word": (["-a", "max_pages=ten"], ["-a max_pages='ten'", "whole number"]),
+    "urls_not_url": (["-a", "urls=notaurl"], ["-a urls: 'notaurl' is not an absolute URL"]),
+    "coverage_unknown_field": (["-s", 'FIELD_COVERAGE_MIN={"headlin": 1.0}'],
+                               ["FIELD_COVERAGE_MIN names ['headlin']", "data-dictionary"]),
+    "coverage_share": (["-s", 'FIELD_COVERAGE_MIN={"authors": 2}'], ["FIELD_COVERAGE_MIN['authors']=2"]),
+    "unknown_schema": (["-s", "SCHEMA=article@9"], ["SCHEMA='article@9'", "no version 9"]),
+    "record_mode": (["-s", "VCR_RECORD_MODE=sometimes"], ["VCR_RECORD_MODE='sometimes'", "'new_episodes'"]),
+    "rows_per_file": (["-s", "DATASET_ROWS_PER_FILE=0"], ["DATASET_ROWS_PER_FILE='0'", "1 or more"]),
+    "codec": (["-s", "PARQUET_COMPRESSION=zip"], ["PARQUET_COMPRESSION='zip'", "zstd"]),
+    "handler_bypass": (["-s", 'DOWNLOAD_HANDLERS={"ftp": "scrapy.core.downloader.handlers.ftp.FTPDownloadHandler"}'],
+                       ["DOWNLOAD_HANDLERS['http']", "past VCR_CASSETTE"]),
+}
+
+
+def assert_refused(proc_code: int, log: str, says: list[str], feed: Path) -> None:
+    """Exit 2, one line saying all of ``says``, no traceback, and the feed untouched."""
+    assert proc_code == 2, log[-2000:]
+    lines = [line for line in log.splitlines() if all(s in line for s in says)]
+    assert len(lines) == 1, log[-2000:]
+    assert "Traceback" not in log and "is not set yet" not in log
+    assert feed.read_bytes() == GOOD_FEED
+    assert not list(feed.parent.glob("*.quarantine.jsonl"))
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    """Yesterday's good feed, which a refused crawl must leave as it was."""
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(GOOD_FEED)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(CASSETTES))
+def test_a_broken_cassette_is_refused_before_the_first_request(case, tmp_path, feed):
+    breaks, says = CASSETTES[case]
+    cassette = tmp_path / "cassette.yaml"
+    if breaks:
+        breaks(cassette)
+    result = run_crawl(tmp_path, "mitrade", "-O", str(tmp_path / "out.parquet"), urls=[BTC], cassette=cassette)
+    assert_refused(result.returncode, result.log, [str(cassette), *says], feed)
+    assert "downloader/request_count" not in result.log
+
+
+@pytest.mark.parametrize("case", sorted(SETTINGS))
+def test_a_bad_setting_or_argument_is_refused_with_its_name(case, tmp_path, feed):
+    args, says = SETTINGS[case]
+    extra = [] if any(a.startswith("urls=") for a in args) else ["-a", f"urls={BTC}"]
+    result = run_crawl(tmp_path, "mitrade", "-O", str(tmp_path / "out.parquet"), *extra, *args)
+    assert_refused(result.returncode, result.log, says, feed)
+
+
+def test_an_unknown_spider_is_bad_input(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nosuch"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "no spider named 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def recorded(cassette: Path, uri: str, body: str, headers: dict | None = None) -> None:
+    interactions = [{
+        "request": {"uri": uri, "method": "GET", "body": None, "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "body": {"string": body},
+                     "headers": headers or {"Content-Type": ["text/html; charset=utf-8"]}},
+    } for uri, body in ((uri.split("/article")[0].rsplit("/", 0)[0] and
+                         "https://www.mitrade.com/robots.txt", ""), (uri, body))]
+    cassette.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}), encoding="utf-8")
+
+
+def test_replay_honours_download_maxsize(tmp_path):
+    cassette = tmp_path / "c.yaml"
+    recorded(cassette, BTC, "<html><body>" + "x" * 5000 + "</body></html>")
+    result = run_crawl(tmp_path, "mitrade", "-s", "DOWNLOAD_MAXSIZE=1000", urls=[BTC], cassette=cassette)
+    assert result.stats.get("vcr/too_large") == 1
+    assert result.stats.get("broadsheet/pages/failed/DownloadTooLargeError") == 1
+    assert "larger than the download max size (1000, DOWNLOAD_MAXSIZE)" in result.log
+
+
+def test_ftp_does_not_bypass_the_cassette(tmp_path):
+    cassette = tmp_path / "c.yaml"
+    recorded(cassette, BTC, "<html></html>")
+    url = "ftp://www.mitrade.com/pub/article.html"
+    result = run_crawl(tmp_path, "mitrade", "-s", "ROBOTSTXT_OBEY=False", urls=[url], cassette=cassette)
+    assert result.stats.get("vcr/missing") == 1 and "vcr/replayed" not in result.stats
+    assert "Failed ftp://www.mitrade.com/pub/article.html: CannotOverwriteExistingCassetteException" in result.log
+
+
+def test_the_cassette_is_loaded_once_and_no_body_is_logged(tmp_path):
+    result = run_crawl(tmp_path, "mitrade", "-s", "LOG_LEVEL=DEBUG", urls=[BTC])
+    assert result.returncode == 0 and len(result.items) == 1
+    assert result.log.count("Replaying ") == 1
+    assert "Appending request" not in result.log and "<html" not in result.log.lower()
+    assert result.items[0]["headline"] not in result.log  # no item repr either
+
+
+def scrapy(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def har(entries: list[dict]) -> dict:
+    return {"log": {"version": "1.2", "entries": entries}}
+
+
+def entry(headers: list[dict]) -> dict:
+    return {"request": {"method": "GET", "url": "https://example.org/", "headers": []},
+            "response": {"status": 200, "headers": headers, "content": {"text": "<html></html>"}}}
+
+
+HARS = {  # id: (HAR bytes, target cassette text or None, what the message must say)
+    "header_without_value": (json.dumps(har([entry([{"name": "Content-Type"}])])).encode(), None,
+                             ["entry 0: response.headers[0] has no string name and value"]),
+    "not_utf8": ('{"log": {"entries": [], "comment": "caf\u00e9"}}'.encode("latin-1"), None,
+                 ["not UTF-8", "Save all as HAR"]),
+    "corrupt_cassette": (json.dumps(har([entry([])])).encode(), "<<<<<<< HEAD\ninteractions: []\n",
+                         ["cassette.yaml: line 1 is a git merge conflict marker"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HARS))
+def test_har_import_names_the_file_and_keeps_the_cassette(case, tmp_path):
+    content, target, says = HARS[case]
+    capture, cassette = tmp_path / "capture.har", tmp_path / "cassette.yaml"
+    capture.write_bytes(content)
+    if target is not None:
+        cassette.write_text(target, encoding="utf-8")
+    proc = scrapy("cassette", "import", str(capture), str(cassette))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert all(s in proc.stderr for s in says), proc.stderr
+    assert (cassette.read_text(encoding="utf-8") if target is not None else not cassette.exists()) in (target, True)
+
+
+def registry(tmp_path: Path, schema: dict) -> Path:
+    folder = tmp_path / "registry" / "thing"
+    folder.mkdir(parents=True)
+    (folder / "subject.json").write_text('{"compatibility": "BACKWARD"}')
+    base = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "urn:test:thing:1",
+            "x-subject": "thing", "x-version": 1, "type": "object", "additionalProperties": False}
+    text = json.dumps({**base, "properties": {"a": "DEEP"}}).replace('"DEEP"', schema.text()) \
+        if isinstance(schema, Deep) else json.dumps({**base, **schema})
+    (folder / "1.json").write_text(text)
+    return folder.parent
+
+
+def nested(depth: int) -> dict:
+    schema: dict = {"type": "string"}
+    for _ in range(depth):
+        schema = {"type": "object", "additionalProperties": False, "properties": {"a": schema}}
+    return schema
+
+
+class Deep(dict):
+    """A schema nested too deep for ``json.dumps``: written as text."""
+
+    def __init__(self, depth: int):
+        super().__init__()
+        self.depth = depth
+
+    def text(self) -> str:
+        level = '{"type": "object", "additionalProperties": false, "properties": {"a": '
+        return level * self.depth + '{"type": "string"}' + "}}" * self.depth
+
+
+SCHEMAS = {  # id: (schema body, what the message must say)
+    "ref_cycle": ({"properties": {"node": {"$ref": "#/$defs/node"}},
+                   "$defs": {"node": {"type": "object", "additionalProperties": False,
+                                      "properties": {"child": {"$ref": "#/$defs/node"}}}}},
+                  ["is a $ref cycle", "recursive schemas are refused"]),
+    "self_ref": ({"properties": {"x": {"$ref": "#/$defs/x"}}, "$defs": {"x": {"$ref": "#/$defs/x"}}},
+                 ["is a $ref cycle"]),
+    "deep": (Deep(3000), ["nested too deep"]),
+    "deep_below_json_limit": ({"properties": {"a": nested(100)}}, ["levels deep, more than 32"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCHEMAS))
+def test_schema_check_refuses_recursive_and_deep_schemas(case, tmp_path):
+    body, says = SCHEMAS[case]
+    folder = registry(tmp_path, body)
+    proc = scrapy("schema", "check", "-s", f"SCHEMA_REGISTRY_DIR={folder}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "RecursionError" not in proc.stderr
+    assert all(s in proc.stderr for s in says) and "1.json" in proc.stderr, proc.stderr
+
+
+def test_arrow_types_of_a_recursive_schema_fail_instead_of_hanging():
+    from schemas.arrow import ArrowMappingError, arrow_type
+
+    node = {"type": "object", "additionalProperties": False, "properties": {"child": {"$ref": "#/node"}}}
+    with pytest.raises(ArrowMappingError, match="nested deeper"):
+        arrow_type(node, lambda ref: node)
+    with pytest.raises(ArrowMappingError, match=r"\$ref cycle"):
+        arrow_type({"$ref": "#/x"}, lambda ref: {"$ref": "#/x"})
