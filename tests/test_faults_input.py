@@ -119,7 +119,7 @@ def test_replay_honours_download_maxsize(tmp_path):
     recorded(cassette, BTC, "<html><body>" + "x" * 5000 + "</body></html>")
     result = run_crawl(tmp_path, "mitrade", "-s", "DOWNLOAD_MAXSIZE=1000", urls=[BTC], cassette=cassette)
     assert result.stats.get("vcr/too_large") == 1
-    assert result.stats.get("broadsheet/pages/failed/DownloadTooLargeError") == 1
+    assert result.stats.get("broadsheet/pages/failed/too_large") == 1
     assert "larger than the download max size (1000, DOWNLOAD_MAXSIZE)" in result.log
 
 
@@ -129,7 +129,7 @@ def test_ftp_does_not_bypass_the_cassette(tmp_path):
     url = "ftp://www.mitrade.com/pub/article.html"
     result = run_crawl(tmp_path, "mitrade", "-s", "ROBOTSTXT_OBEY=False", urls=[url], cassette=cassette)
     assert result.stats.get("vcr/missing") == 1 and "vcr/replayed" not in result.stats
-    assert "Failed ftp://www.mitrade.com/pub/article.html: CannotOverwriteExistingCassetteException" in result.log
+    assert result.stats.get("broadsheet/pages/failed/not_in_cassette") == 1 and result.returncode == 1
 
 
 def test_the_cassette_is_loaded_once_and_no_body_is_logged(tmp_path):
