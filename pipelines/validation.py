@@ -32,7 +32,8 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
-from broadsheet.storage.files import side_file
+from broadsheet.storage.commit import effective_reason, failed_name, kept, succeeded, write_failed
+from broadsheet.storage.files import GuardedFile, discard, publish, side_file, temporary_beside
 from schemas.registry import SchemaError, default_registry, json_path
 
 if TYPE_CHECKING:
@@ -45,14 +46,25 @@ FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy
 
 
 class Quarantine:
-    """The quarantine file: lines written as they come to a temporary file, renamed at close."""
+    """The quarantine file: lines written as they come to a temporary file, committed at close
+    (``broadsheet.storage.commit``: a failed crawl keeps its file beside the previous one)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, crawler: Crawler):
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.crawler = crawler
         self.count = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.tmp, "wb")  # noqa: SIM115 - closed in close()
+        try:
+            self.tmp = temporary_beside(path)
+            raw = self.tmp.open("wb")
+        except OSError as exc:
+            self.tmp, raw = None, None
+            self._file = GuardedFile(None, self._failed)
+            self._file.fail(exc)
+        else:
+            self._file = GuardedFile(raw, self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        write_failed(self.crawler, self.path, exc, "set QUARANTINE_URI to a writable file")
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one quarantined item; flushed, so a crash loses none."""
@@ -60,10 +72,23 @@ class Quarantine:
         self._file.flush()
         self.count += 1
 
-    def close(self) -> None:
-        """Publish the file under its final name (empty when nothing was invalid)."""
-        self._file.close()
-        os.replace(self.tmp, self.path)
+    def close(self, reason: str) -> None:
+        """Publish the file under its final name (empty when nothing was invalid) if the crawl
+        succeeded; else keep it beside as ``<file>.failed-<crawl id>`` (when it holds anything)."""
+        self._file.finish()
+        if self.tmp is None:
+            return
+        try:
+            if self._file.failed is not None or not (self.count or succeeded(self.crawler, reason)):
+                discard(self.tmp)
+            elif succeeded(self.crawler, reason):
+                publish(self.tmp, self.path)
+            else:
+                where = failed_name(self.path, self.crawler)
+                os.replace(self.tmp, where)
+                kept(self.crawler, str(self.path), where, effective_reason(self.crawler, reason))
+        except OSError as exc:
+            self._failed(exc)
 
 
 class SchemaValidationPipeline:
@@ -108,7 +133,7 @@ class SchemaValidationPipeline:
         settings = self.crawler.settings
         path = (side_file(settings, "QUARANTINE_URI", spider.name, ".quarantine.jsonl")
                 or Path("quarantine") / f"{spider.name}.jsonl")
-        self.quarantine = Quarantine(path)
+        self.quarantine = Quarantine(path, self.crawler)
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
                     {"schema": self.version.ref, "path": path})
@@ -161,7 +186,7 @@ class SchemaValidationPipeline:
                           "max": self.max_share})
             raise CloseSpider(FAILED_INVALID_SHARE)
 
-    def spider_closed(self, spider: Spider) -> None:
-        """Publish the quarantine file."""
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Commit the quarantine file (or keep it beside, if the crawl failed)."""
         if self.quarantine is not None:
-            self.quarantine.close()
+            self.quarantine.close(reason)

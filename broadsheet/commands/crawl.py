@@ -40,6 +40,12 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("expected exactly one spider name: scrapy crawl SPIDER")
         assert self.crawler_process
+        from broadsheet.storage.atomic import check_feeds
+
+        try:
+            check_feeds(self.settings)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from exc
         try:
             crawler = self._create_crawler(args[0])
         except KeyError as exc:

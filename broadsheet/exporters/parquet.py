@@ -14,6 +14,7 @@ The file's key-value metadata holds ``broadsheet.schema`` (subject@version), the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -103,3 +104,19 @@ class ParquetItemExporter(BaseItemExporter):
     def finish_exporting(self) -> None:
         """Flush the last row group and write the footer."""
         self.writer.close()
+
+
+def concatenate(sources: list[Path], out: IO[bytes]) -> None:
+    """Write the rows of Parquet files of one schema into ``out`` as one file, row group by row
+    group (memory stays flat); the schema and metadata are the last file's."""
+    if not sources:
+        return
+    schema = pq.read_schema(sources[-1])
+    with pq.ParquetWriter(out, schema) as writer:
+        for source in sources:
+            parquet = pq.ParquetFile(source)
+            if not parquet.schema_arrow.remove_metadata().equals(schema.remove_metadata()):
+                raise ValueError(f"{source}: its Parquet schema differs from {sources[-1]}'s; they cannot be "
+                                 "one file (did SCHEMA change between runs of this JOBDIR?)")
+            for group in range(parquet.num_row_groups):
+                writer.write_table(parquet.read_row_group(group))

@@ -1,46 +1,201 @@
-"""Feed storage for local files that never leaves a half file under the final name.
+"""Feed storage for local files: a feed is committed whole, and only by a crawl that succeeded.
 
-Items are written to a temporary file in the same folder (``.<name>.<pid>.tmp``); on success the
-file is flushed, fsynced and renamed over the final name, which is atomic on POSIX. A crawl
-killed mid-export (even by SIGKILL) leaves the previous complete file untouched. With ``-o``
-(append), the temporary file starts as a copy of the existing one.
+Items are written to a temporary file (``.<name>.<pid>.tmp`` beside the feed). When the crawl
+closes:
+
+- it succeeded (see ``broadsheet.storage.commit``): the file is fsynced and renamed over the
+  feed, atomically. With ``-o`` (append) the new file is the old one plus this crawl's items.
+- it failed a gate or was interrupted: the feed stays as it was; this crawl's items are kept in
+  ``<feed>.failed-<crawl id>`` and the log says so.
+- a write failed (full disk, read-only or missing folder): one error line naming the file, the
+  crawl fails with ``failed_write`` (exit 1), the half-written file is removed and the feed
+  stays as it was.
+
+With ``JOBDIR`` the feed belongs to the job, not to one run: each run's items are kept in
+``<JOBDIR>/feeds/`` and every run that succeeds publishes all of the job's items, so resuming an
+interrupted job with the same command completes its output instead of replacing it.
+
+A crawl killed outright (SIGKILL) leaves its temporary file; the next crawl into the same feed
+removes it and says so. Parquet cannot be appended to: ``-o x.parquet`` is refused before the
+crawl starts (``check_feeds``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import re
 import shutil
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from scrapy import Spider
 from w3lib.url import file_uri_to_path
+
+from broadsheet.storage.commit import (
+    INTERRUPTED,
+    crawl_id,
+    effective_reason,
+    failed_name,
+    kept,
+    succeeded,
+    write_failed,
+)
+from broadsheet.storage.files import GuardedFile, discard, publish
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+APPEND_REFUSED = "Parquet cannot be appended to: use -O or DATASET_URI"
+
+
+def check_feeds(settings: BaseSettings) -> None:
+    """Refuse, before anything runs, feeds that can never be written: ``ValueError`` naming them."""
+    for uri, options in settings.getdict("FEEDS").items():
+        if (options or {}).get("format") == "parquet" and not (options or {}).get("overwrite", False):
+            raise ValueError(f"-o {uri}: {APPEND_REFUSED}")
+
+
+def _concatenate(fmt: str | None) -> Callable[[list[Path], IO[bytes]], None]:
+    if fmt == "parquet":
+        from broadsheet.exporters.parquet import concatenate
+
+        return concatenate
+    return _concatenate_bytes
+
+
+def _concatenate_bytes(sources: list[Path], out: IO[bytes]) -> None:
+    for source in sources:
+        with source.open("rb") as f:
+            shutil.copyfileobj(f, out)
 
 
 class AtomicFileFeedStorage:
     """``FEED_STORAGES`` entry for ``file://`` URIs and plain paths."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None):
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, crawler: Crawler | None = None):
         self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
         self.overwrite = bool((feed_options or {}).get("overwrite", False))
         self.format = (feed_options or {}).get("format")
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.crawler = crawler
+        jobdir = crawler.settings.get("JOBDIR") if crawler is not None else None
+        key = hashlib.sha1(f"{self.path.absolute()}|{self.format}".encode()).hexdigest()[:12]
+        self.segments = Path(jobdir) / "feeds" / f"{self.path.name}-{key}" if jobdir else None
+        self.tmp = (self.segments or self.path.parent) / f".{self.path.name}.{os.getpid()}.tmp"
+        self.file: GuardedFile | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+                     ) -> AtomicFileFeedStorage:
+        """The storage of one feed of ``crawler``."""
+        return cls(uri, feed_options=feed_options, crawler=crawler)
+
+    def _failed(self, exc: Exception) -> None:
+        if self.crawler is not None:
+            write_failed(self.crawler, self.path, exc, "check the folder exists, is writable and has space")
 
     def open(self, spider: Spider) -> IO[bytes]:
-        """The temporary file items are written to."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.overwrite and self.path.exists():
-            if self.format == "parquet":
-                raise ValueError(f"{self.path}: a Parquet file cannot be appended to; overwrite it with "
-                                 "-O, or add to a dataset with DATASET_URI")
-            shutil.copyfile(self.path, self.tmp)
-            return self.tmp.open("ab")
-        return self.tmp.open("wb")
+        """The temporary file items are written to (never the feed itself)."""
+        if self.format == "parquet" and not self.overwrite:
+            self.file = GuardedFile(None, self._failed)
+            self.file.fail(OSError(APPEND_REFUSED))
+            return self.file
+        try:
+            self.tmp.parent.mkdir(parents=True, exist_ok=True)
+            self._remove_leftovers()
+            raw = self.tmp.open("wb")
+        except OSError as exc:
+            raw = None
+            self.file = GuardedFile(None, self._failed)
+            self.file.fail(exc)
+        else:
+            self.file = GuardedFile(raw, self._failed)
+        return self.file
+
+    def _remove_leftovers(self) -> None:
+        """Temporary files of crawls into this feed that were killed (their process is gone)."""
+        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.(\d+)(?:\.combined)?\.tmp")
+        for leftover in self.tmp.parent.glob(f".{self.path.name}.*.tmp"):
+            match = pattern.fullmatch(leftover.name)
+            if match and int(match[1]) != os.getpid() and not _alive(int(match[1])):
+                leftover.unlink(missing_ok=True)
+                logger.warning("Removed %(file)s, left by a crawl into %(feed)s that was killed",
+                               {"file": leftover, "feed": self.path})
 
     def store(self, file: IO[bytes]) -> None:
-        """Make the file durable, then publish it under its final name."""
-        if not file.closed:
-            file.flush()
-            os.fsync(file.fileno())
-            file.close()
-        os.replace(self.tmp, self.path)
+        """Commit the feed if the crawl succeeded; else keep this crawl's items beside it."""
+        guarded = self.file
+        assert guarded is not None and self.crawler is not None
+        guarded.finish()
+        if guarded.failed is not None:
+            discard(self.tmp)
+            effective_reason(self.crawler)
+            return
+        try:
+            self._settle()
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+            discard(self.tmp)
+
+    def _settle(self) -> None:
+        reason = effective_reason(self.crawler)
+        ok = succeeded(self.crawler, reason)
+        if self.segments is None:
+            if not ok:
+                where = failed_name(self.path, self.crawler)
+                os.replace(self.tmp, where)
+                kept(self.crawler, str(self.path), where, reason)
+            elif self.overwrite:
+                publish(self.tmp, self.path)
+            else:
+                self._combine([self.path] if self.path.exists() else [], [self.tmp])
+            return
+        if not ok and reason != INTERRUPTED:
+            where = failed_name(self.path, self.crawler)
+            shutil.move(self.tmp, where)
+            kept(self.crawler, str(self.path), where, reason)
+            return
+        number = len(list(self.segments.glob("*.segment")))
+        segment = self.segments / f"{number:05d}-{crawl_id(self.crawler)}.segment"
+        os.replace(self.tmp, segment)
+        segments = sorted(self.segments.glob("*.segment"))
+        if not ok:
+            logger.warning("JOBDIR crawl interrupted: %(path)s not committed; this run's items are kept in "
+                           "%(segment)s. Run the same command again to resume the job and complete it",
+                           {"path": self.path, "segment": segment})
+            return
+        if self.overwrite:  # -O: the feed holds every item of the job
+            self._combine([], segments)
+        else:  # -o: the feed gets the job's items not appended yet
+            self._combine([self.path] if self.path.exists() else [], segments)
+            for done in segments:
+                done.unlink()
+
+    def _combine(self, base: list[Path], new: list[Path]) -> None:
+        """Publish ``base`` then ``new`` as the feed, whole; this run's temporary file is removed."""
+        out = self.path.with_name(f".{self.path.name}.{os.getpid()}.combined.tmp")
+        try:
+            with out.open("wb") as f:
+                _concatenate(self.format)(base + new, f)
+                f.flush()
+                os.fsync(f.fileno())
+            publish(out, self.path)
+        finally:
+            discard(out)
+        discard(self.tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

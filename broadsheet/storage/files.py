@@ -1,14 +1,19 @@
 """A crawl's side files (quarantine, coverage and stats reports, manifests): where, and how.
 
-Side files go beside the crawl's first local feed unless a setting names them, and a report is
-written whole: to a temporary name in the same folder, fsynced, then renamed over the final one.
+Side files go beside the crawl's first local feed unless a setting names them, and every file is
+written whole: to a temporary name of its own in the same folder (unique per writer, so that
+concurrent writers never share one), fsynced, then renamed over the final one. A reader sees the
+old file or the whole new one; a writer that fails (a full disk) leaves the old file as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlparse
 
 
@@ -36,12 +41,114 @@ def side_file(settings: Any, setting: str, spider_name: str, suffix: str) -> Pat
     return beside_feed(settings.getdict("FEEDS"), spider_name, suffix)
 
 
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents); an error names a file that stands in the way."""
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            raise NotADirectoryError(f"{part} is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new, empty file of this writer's own in ``path``'s folder (``.<name>.<random>.tmp``):
+    hidden from dataset readers, and renamable over ``path`` atomically (same file system)."""
+    make_folder(path.parent)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:  # 0o666 less the umask, like any new file (mkstemp's would be 0o600)
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+
+
+def discard(path: Path) -> None:
+    """Remove a temporary file if it is there (and its folder still is)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Rename the complete ``tmp`` over ``path`` and make the rename durable (fsync the folder)."""
+    os.replace(tmp, path)
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file to write ``path``'s new content to; on success it replaces ``path`` whole, on any
+    error the temporary file is removed and ``path`` stays as it was. ``mode``: ``w`` or ``wb``."""
+    tmp = temporary_beside(path)
+    try:
+        with tmp.open(mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        publish(tmp, path)
+    except BaseException:
+        discard(tmp)
+        raise
+
+
+class GuardedFile:
+    """The file exporters write to: the first failed write is reported (``write_failed``) and
+    later writes go nowhere, so a full disk gives one error line, not one per item."""
+
+    def __init__(self, file: IO[bytes] | None, on_error: Callable[[OSError], None]):
+        self.file = file
+        self.on_error = on_error
+        self.failed: OSError | None = None
+
+    def _guard(self, action: Callable[[], Any], default: Any = None) -> Any:
+        if self.failed is None and self.file is not None:
+            try:
+                return action()
+            except OSError as exc:
+                self.fail(exc)
+        return default
+
+    def fail(self, exc: OSError) -> None:
+        """Record and report the first failure."""
+        if self.failed is None:
+            self.failed = exc
+            self.on_error(exc)
+
+    def write(self, data: bytes) -> int:
+        """Write, or drop the data after a failure."""
+        return self._guard(lambda: self.file.write(data), len(data))
+
+    def flush(self) -> None:
+        """Flush, unless broken."""
+        self._guard(lambda: self.file.flush())
+
+    def tell(self) -> int:
+        """Position of the underlying file."""
+        return self.file.tell() if self.file is not None else 0
+
+    @property
+    def closed(self) -> bool:
+        """Whether the underlying file is closed."""
+        return self.file is None or self.file.closed
+
+    def finish(self) -> None:
+        """Flush, fsync and close: the data is on disk, or the failure is reported."""
+        if self.file is not None and not self.file.closed:
+            self._guard(lambda: (self.file.flush(), os.fsync(self.file.fileno())))
+            try:
+                self.file.close()
+            except OSError as exc:
+                self.fail(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.file, name)
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
+    with atomic_writer(path) as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -1,0 +1,84 @@
+"""Whether a crawl's outputs are committed: one rule for feeds, quarantine and datasets.
+
+A crawl's outputs (feeds, the quarantine file, dataset parts, manifest and ``_SUCCESS``) are
+published only when the crawl succeeded: its finish reason is ``finished`` or a limit the user
+set (``closespider_*``), and no write failed. A quality gate (``failed_*``), a write error
+(``failed_write``) or an interruption (``shutdown``, Ctrl-C) leaves every previous output as it
+was; what the crawl produced is kept beside it under a name that says so
+(``out.jsonl.failed-<crawl id>``), and the log says where.
+
+The crawl's identity and state travel in its stats, so every component sees the same:
+``broadsheet/crawl_id``, ``broadsheet/write/errors`` and the ``finish_reason`` Scrapy sets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scrapy.utils.defer import deferred_from_coro
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+FAILED_WRITE = "failed_write"  # "failed_*" reasons make `scrapy crawl` exit 1
+FAILURE_PREFIX = "failed_"
+INTERRUPTED = "shutdown"
+CRAWL_ID = "broadsheet/crawl_id"
+WRITE_ERRORS = "broadsheet/write/errors"
+KEPT = "broadsheet/write/kept"
+
+
+def crawl_id(crawler: Crawler) -> str:
+    """This crawl's id (``20260205T101500Z-1a2b3c4d``), the same for every component."""
+    value = crawler.stats.get_value(CRAWL_ID)
+    if not value:
+        value = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        crawler.stats.set_value(CRAWL_ID, value)
+    return value
+
+
+def write_failed(crawler: Crawler, target: object, error: BaseException, hint: str = "") -> None:
+    """A write to ``target`` failed: say so in one line, and make the crawl fail with
+    ``failed_write`` (exit 1), whether it is still running or already closing."""
+    logger.error("Cannot write %(target)s: %(error)s%(hint)s; the crawl fails (failed_write) and "
+                 "commits no output", {"target": target, "error": error, "hint": f" ({hint})" if hint else ""})
+    crawler.stats.inc_value(WRITE_ERRORS)
+    reason = crawler.stats.get_value("finish_reason")
+    if reason is not None:  # closing: Scrapy has set the reason already
+        if not str(reason).startswith(FAILURE_PREFIX):
+            crawler.stats.set_value("finish_reason", FAILED_WRITE)
+    elif crawler.engine is not None and crawler.engine.spider is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason=FAILED_WRITE))
+
+
+def effective_reason(crawler: Crawler, reason: str | None = None) -> str:
+    """The crawl's finish reason, ``failed_write`` when a write failed under another reason."""
+    reason = str(reason or crawler.stats.get_value("finish_reason") or "")
+    if crawler.stats.get_value(WRITE_ERRORS) and not reason.startswith(FAILURE_PREFIX):
+        reason = FAILED_WRITE
+        crawler.stats.set_value("finish_reason", reason)
+    return reason
+
+
+def succeeded(crawler: Crawler, reason: str | None = None) -> bool:
+    """Whether the crawl's outputs may be committed (see the module's rule)."""
+    reason = effective_reason(crawler, reason)
+    return reason == "finished" or reason.startswith("closespider_")
+
+
+def failed_name(path: Path, crawler: Crawler) -> Path:
+    """Where a failed crawl's version of ``path`` is kept: ``<path>.failed-<crawl id>``."""
+    return path.with_name(f"{path.name}.failed-{crawl_id(crawler)}")
+
+
+def kept(crawler: Crawler, what: str, where: Path, reason: str) -> None:
+    """Log and record that a failed crawl's ``what`` was kept at ``where``, not committed."""
+    crawler.stats.set_value(KEPT, [*(crawler.stats.get_value(KEPT) or []), str(where)])
+    logger.warning("Crawl %(reason)s: %(what)s not committed; what this crawl produced is kept in %(where)s",
+                   {"reason": reason, "what": what, "where": where})
