@@ -4,40 +4,44 @@ Enabled by ``DATASET_URI`` (a folder). Each record goes to
 ``site=<site>/date=<publication_date>/part-<crawl id>-<n>.parquet``; ``site`` lives in the path
 only (the Hive convention: readers add it back as a column), every other field is in the file.
 
-A crawl writes its files under temporary names (``.part-….parquet.tmp``) and, when it closes,
-renames them, then rewrites ``_manifest.json`` (every crawl's subject@version, files with row
-counts and sha256, crawl id, start and end, spider, project and Scrapy versions) and writes
-``_SUCCESS`` last. A crawl that dies leaves only temporary files: the dataset still reads as the
-previous crawls left it. A second crawl adds files and never touches the first crawl's.
+The crawl writes its files into its staging folder (``_staging/<crawl id>/``, invisible to
+readers) and publishes them only when it succeeded, with its entry in ``_manifest.json`` and
+``_SUCCESS`` last (``broadsheet.storage.dataset``: the commit journal, the lock that makes
+concurrent crawls safe, recovery of killed crawls). A crawl that fails a quality gate publishes
+no row: its files go to ``_failed/<crawl id>/``. A write error (the folder is a file, a full
+disk) fails the crawl with ``failed_write`` in one line; the items still reach the feeds.
 
 Settings: ``DATASET_URI``; ``DATASET_ROWS_PER_FILE`` (default 1,000,000) starts a new part
-file; ``PARQUET_ROW_GROUP_SIZE`` and ``PARQUET_COMPRESSION`` as for the Parquet feed.
+file; ``DATASET_LOCK_TIMEOUT`` (seconds, default 600) bounds the wait for another crawl's
+commit; ``PARQUET_ROW_GROUP_SIZE`` and ``PARQUET_COMPRESSION`` as for the Parquet feed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
-import uuid
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+from filelock import Timeout
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from broadsheet.exporters.parquet import ParquetBatchWriter
 from broadsheet.provenance import versions
-from broadsheet.storage.files import write_text_atomically
+from broadsheet.storage.commit import crawl_id, effective_reason, kept, succeeded, write_failed
+from broadsheet.storage.dataset import Dataset, Staging
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
-MANIFEST = "_manifest.json"
-SUCCESS = "_SUCCESS"
+logger = logging.getLogger(__name__)
+
 PARTITION_FIELD = "site"
+WRITE_ERRORS = (OSError, pa.ArrowException, Timeout)
 
 
 def _sha256(path: Path) -> str:
@@ -49,18 +53,19 @@ def _sha256(path: Path) -> str:
 
 
 class _PartFile:
-    """One part file being written: its writer and where it will be published."""
+    """One part file being written in the staging folder, and where it will be published."""
 
-    def __init__(self, final: Path, writer_args: tuple):
-        self.final = final
-        self.tmp = final.with_name(f".{final.name}.tmp")
-        final.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = ParquetBatchWriter(str(self.tmp), *writer_args, drop=(PARTITION_FIELD,))
+    def __init__(self, relative: str, staged: Path, writer_args: tuple):
+        self.relative = relative
+        self.staged = staged
+        self.writer = ParquetBatchWriter(str(staged), *writer_args, drop=(PARTITION_FIELD,))
 
-    def publish(self) -> int:
+    def close(self) -> dict[str, Any]:
+        """Finish the file; its manifest entry."""
         self.writer.close()
-        os.replace(self.tmp, self.final)
-        return self.writer.rows
+        site, day = (p.split("=", 1)[1] for p in self.relative.split("/")[:2])
+        return {"path": self.relative, "rows": self.writer.rows, "sha256": _sha256(self.staged),
+                "partition": {"site": site, "date": day}}
 
 
 class DatasetPipeline:
@@ -69,16 +74,17 @@ class DatasetPipeline:
     def __init__(self, crawler: Crawler, root: Path):
         settings = crawler.settings
         self.crawler = crawler
-        self.root = root
+        self.dataset = Dataset(root, settings.getfloat("DATASET_LOCK_TIMEOUT", 600))
         self.schema_ref = settings.get("SCHEMA") or "article"
         self.rows_per_file = settings.getint("DATASET_ROWS_PER_FILE", 1_000_000)
         self.row_group_size = settings.getint("PARQUET_ROW_GROUP_SIZE", 10_000)
         self.compression = settings.get("PARQUET_COMPRESSION", "zstd")
         self.started = dt.datetime.now(dt.UTC)
-        self.crawl_id = f"{self.started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        self.crawl_id = ""
+        self.staging: Staging | None = None
+        self.broken = False
         self.open: dict[tuple[str, str], _PartFile] = {}
-        self.counts: dict[tuple[str, str], int] = {}
-        self.published: list[dict[str, Any]] = []
+        self.closed: list[dict[str, Any]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatasetPipeline:
@@ -87,46 +93,53 @@ class DatasetPipeline:
         if not uri:
             raise NotConfigured  # off by default
         pipeline = cls(crawler, Path(uri))
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    def _failed(self, exc: BaseException) -> None:
+        if not self.broken:
+            self.broken = True
+            write_failed(self.crawler, f"DATASET_URI={self.dataset.root}", exc,
+                         "give a folder you can write to, with space")
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Open this crawl's staging folder (a folder that cannot be written fails the crawl now)."""
+        self.crawl_id = crawl_id(self.crawler)
+        try:
+            self.staging = self.dataset.staging(self.crawl_id)
+        except WRITE_ERRORS as exc:
+            self._failed(exc)
+
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Add the record to its partition's current part file."""
+        if self.broken or self.staging is None:
+            return item
         key = (str(item[PARTITION_FIELD]), str(item["publication_date"]))
-        part = self.open.get(key)
-        if part is None:
-            part = self.open[key] = self._new_part(key)
-        part.writer.write(item)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        if part.writer.rows + len(part.writer.buffer) >= self.rows_per_file:
-            self._publish(self.open.pop(key))
+        try:
+            part = self.open.get(key)
+            if part is None:
+                part = self.open[key] = self._new_part(key)
+            part.writer.write(item)
+            if part.writer.rows + len(part.writer.buffer) >= self.rows_per_file:
+                self.closed.append(self.open.pop(key).close())
+        except WRITE_ERRORS as exc:
+            self._failed(exc)
         return item
 
     def _new_part(self, key: tuple[str, str]) -> _PartFile:
         site, day = key
-        number = sum(1 for f in self.published if f["partition"] == {"site": site, "date": day})
-        final = self.root / f"site={site}" / f"date={day}" / f"part-{self.crawl_id}-{number}.parquet"
+        prefix = f"site={site}/date={day}/"
+        number = sum(1 for f in self.closed if f["path"].startswith(prefix))
+        relative = f"{prefix}part-{self.crawl_id}-{number}.parquet"
         spider = self.crawler.spider.name if self.crawler.spider else ""
         metadata = {"broadsheet.spider": spider, "broadsheet.crawl_id": self.crawl_id,
                     **{f"broadsheet.{k}": v for k, v in versions().items()}}
-        return _PartFile(final, (self.schema_ref, metadata, self.row_group_size, self.compression))
+        return _PartFile(relative, self.staging.path(relative),
+                         (self.schema_ref, metadata, self.row_group_size, self.compression))
 
-    def _publish(self, part: _PartFile) -> None:
-        rows = part.publish()
-        relative = part.final.relative_to(self.root)
-        site, day = (p.split("=", 1)[1] for p in relative.parts[:2])
-        self.published.append({"path": relative.as_posix(), "rows": rows, "sha256": _sha256(part.final),
-                               "partition": {"site": site, "date": day}})
-
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Publish the part files, then the manifest, then ``_SUCCESS``."""
-        for part in self.open.values():
-            self._publish(part)
-        self.open.clear()
-        manifest_path = self.root / MANIFEST
-        manifest = (json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists()
-                    else {"format": "parquet", "partitioning": ["site", "date"], "crawls": []})
-        manifest["crawls"].append({
+    def _entry(self, spider: Spider, reason: str) -> dict[str, Any]:
+        return {
             "crawl_id": self.crawl_id,
             "schema": self.crawler.stats.get_value("broadsheet/schema") or self.schema_ref,
             "spider": spider.name,
@@ -134,10 +147,33 @@ class DatasetPipeline:
             "start_time": self.started.isoformat(),
             "end_time": dt.datetime.now(dt.UTC).isoformat(),
             **versions(),
-            "rows": sum(f["rows"] for f in self.published),
-            "files": self.published,
-        })
-        self.root.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        write_text_atomically(self.root / SUCCESS, self.crawl_id + "\n")
-        self.crawler.stats.set_value("broadsheet/dataset/files", len(self.published))
+            "rows": sum(f["rows"] for f in self.closed),
+            "files": self.closed,
+        }
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Commit the crawl's files, manifest entry and ``_SUCCESS`` if it succeeded; else set them aside."""
+        if self.staging is None:
+            return
+        try:
+            for part in self.open.values():
+                self.closed.append(part.close())
+        except WRITE_ERRORS as exc:
+            self._failed(exc)
+        self.open.clear()
+        reason = effective_reason(self.crawler, reason)
+        entry = self._entry(spider, reason)
+        try:
+            if self.broken:
+                self.staging.fail(reason, entry, keep=False)
+            elif not succeeded(self.crawler, reason):
+                where = self.staging.fail(reason, entry)
+                kept(self.crawler, f"dataset {self.dataset.root} ({entry['rows']} rows)", where, reason)
+            else:
+                self.staging.commit(entry)
+                self.crawler.stats.set_value("broadsheet/dataset/files", len(self.closed))
+                logger.info("Dataset %(root)s: committed crawl %(id)s, %(rows)d rows in %(files)d files",
+                            {"root": self.dataset.root, "id": self.crawl_id, "rows": entry["rows"],
+                             "files": len(self.closed)})
+        except WRITE_ERRORS as exc:
+            self._failed(exc)

@@ -147,7 +147,9 @@ class AtomicFileFeedStorage:
         reason = effective_reason(self.crawler)
         ok = succeeded(self.crawler, reason)
         if self.segments is None:
-            if not ok:
+            if not ok and not self.tmp.stat().st_size:  # nothing produced: nothing to keep
+                discard(self.tmp)
+            elif not ok:
                 where = failed_name(self.path, self.crawler)
                 os.replace(self.tmp, where)
                 kept(self.crawler, str(self.path), where, reason)
