@@ -1,8 +1,9 @@
 """``scrapy fixture``: add and refresh regression cases under ``fixtures/<spider>/``.
 
-- ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME]``: records each page into its
-  case's cassette (from the live site, or from a browser capture with ``--har``), crawls it with
-  the current spider and writes ``expected.json`` and ``meta.json``. One case per URL.
+- ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME] [--force]``: records each page into
+  its case's cassette (from the live site, or from a browser capture with ``--har``), crawls it
+  with the current spider and writes ``expected.json`` and ``meta.json``. One case per URL; an
+  existing case is replaced only with ``--force``, and a failed add leaves no folder.
 - ``scrapy fixture update SPIDER [--case NAME] [--fields a,b] [--write]``: re-runs the spider over
   each case's cassette and prints the diff against the expected records, for what the tests
   compare (the keys the expected record names); ``--fields`` takes those fields whole, new
@@ -25,7 +26,8 @@ class Command(ProjectTool, ScrapyCommand):
 
     def syntax(self) -> str:
         """Command syntax."""
-        return "add SPIDER URL... [--har FILE] [--name NAME] | update SPIDER [--case C] [--fields a,b] [--write]"
+        return ("add SPIDER URL... [--har FILE] [--name NAME] [--force] | "
+                "update SPIDER [--case C] [--fields a,b] [--write]")
 
     def short_desc(self) -> str:
         """One-line description."""
@@ -36,6 +38,7 @@ class Command(ProjectTool, ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--har", help="add: import the pages from this HAR capture instead of the network")
         parser.add_argument("--name", help="add: case name (one URL only; default: from the URL)")
+        parser.add_argument("--force", action="store_true", help="add: replace an existing case of that name")
         parser.add_argument("--case", help="update: only this case")
         parser.add_argument("--fields", help="update: only these comma-separated top-level fields")
         parser.add_argument("--write", action="store_true", help="update: write the new expected records")

@@ -46,10 +46,12 @@ from vcr.matchers import requests_match
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
+from vcr.serialize import serialize as vcr_serialize
 
 from broadsheet.recording import serializer
 from broadsheet.recording.loading import REMEDY, CassetteError, read_cassette
 from broadsheet.recording.scrub import Scrubber
+from broadsheet.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -70,7 +72,8 @@ class DownloadTooLargeError(DownloadCancelledError):
 class StablePersister(FilesystemPersister):
     """vcrpy's file persister, loading strictly (a broken file raises ``CassetteError`` naming
     it, never passes as empty) and saving interactions sorted by URL and method (stable for
-    equal keys), so that a re-recorded cassette diffs cleanly against the committed one."""
+    equal keys), so that a re-recorded cassette diffs cleanly against the committed one, and
+    atomically (a full disk or a kill leaves the previous cassette whole)."""
 
     @staticmethod
     def load_cassette(cassette_path, serializer):
@@ -82,11 +85,11 @@ class StablePersister(FilesystemPersister):
 
     @staticmethod
     def save_cassette(cassette_path, cassette_dict, serializer):
-        """Sort, then save as vcrpy does."""
+        """Sort, serialize as vcrpy does, then replace the file whole."""
         pairs = sorted(zip(cassette_dict["requests"], cassette_dict["responses"], strict=True),
                        key=lambda pair: (pair[0].uri, pair[0].method))
         ordered = {**cassette_dict, "requests": [r for r, _ in pairs], "responses": [r for _, r in pairs]}
-        FilesystemPersister.save_cassette(cassette_path, ordered, serializer)
+        write_text_atomically(Path(cassette_path), vcr_serialize(ordered, serializer))
 
 
 class IndexedCassette(Cassette):

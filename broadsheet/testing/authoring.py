@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import shutil
 import tempfile
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from scrapy.exceptions import UsageError
 from broadsheet.recording.handler import open_cassette
 from broadsheet.recording.har import import_har, load_har
 from broadsheet.recording.scrub import Scrubber
+from broadsheet.storage.files import write_text_atomically
 from broadsheet.testing.cases import FIXTURES, Case, discover, project
 from broadsheet.testing.crawl import CrawlResult, run_crawl
 
@@ -64,7 +67,23 @@ def _dump(value: Any) -> list[str]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def crawl_failure(result: CrawlResult) -> str | None:
+    """Why a case's crawl cannot be trusted (exit code, failed requests), or None."""
+    failed = {k.rsplit("/", 1)[-1]: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
+    if result.returncode != 0 or failed or not result.stats:
+        return f"exit {result.returncode}" + (f", failed requests: {failed}" if failed else "")
+    return None
+
+
+def case_folder(spider: str, name: str) -> Path:
+    """``fixtures/<spider>/<name>``; a name that is not one plain folder name is refused."""
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name) or name in (".", ".."):
+        raise UsageError(f"{PREFIX}: --name {name!r}: give a plain folder name (letters, digits, '_', '-', '.'), "
+                         f"not a path: the case goes to {FIXTURES / spider}/<name>", print_help=False)
+    return FIXTURES / spider / name
 
 
 class CaseAuthor:
@@ -84,34 +103,49 @@ class CaseAuthor:
         entries = load_har(opts.har) if opts.har else None
         status = 0
         for url in urls:
-            folder = FIXTURES / spider / (opts.name or case_name(url))
-            folder.mkdir(parents=True, exist_ok=True)
-            cassette = folder / "cassette.yaml"
+            folder = case_folder(spider, opts.name or case_name(url))
+            if folder.exists() and not getattr(opts, "force", False):
+                raise UsageError(f"{PREFIX}: {folder} exists: pick another --name, or add --force to replace it",
+                                 print_help=False)
+            if entries is not None and url not in {e["request"]["url"] for e in entries}:
+                raise UsageError(f"{PREFIX}: {url} is not in {opts.har}", print_help=False)
+            status |= self._add_case(spider, url, folder, entries, opts)
+        return status
+
+    def _add_case(self, spider: str, url: str, folder: Path, entries: list | None, opts: Any) -> int:
+        """Build the case in a hidden folder beside its place; publish it only when complete."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        work.chmod(0o755)
+        try:
+            cassette = work / "cassette.yaml"
             if entries is not None:
-                wanted = har_chain(entries, url)
-                if url not in {e["request"]["url"] for e in entries}:
-                    raise UsageError(f"{PREFIX}: {url} is not in {opts.har}", print_help=False)
-                import_har(opts.har, cassette, Scrubber.from_settings(self.settings), wanted)
+                import_har(opts.har, cassette, Scrubber.from_settings(self.settings), har_chain(entries, url))
             else:
                 recorded = self._crawl(spider, url, cassette, "new_episodes")
                 if recorded.returncode != 0:
                     print(f"{PREFIX}: recording {url} failed (is there a network?):\n{recorded.log[-1500:]}")
-                    status = 1
-                    continue
-            status |= self._describe(spider, url, folder, cassette)
-        return status
+                    return 1
+            if self._describe(spider, url, work, cassette, folder.name):
+                return 1
+            if folder.exists():  # --force
+                shutil.rmtree(folder)
+            os.replace(work, folder)
+            return 0
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def _crawl(self, spider: str, url: str, cassette: Path, mode: str = "none") -> CrawlResult:
         with tempfile.TemporaryDirectory() as tmp:
             return run_crawl(Path(tmp), spider, "-s", f"VCR_RECORD_MODE={mode}", urls=[url], cassette=cassette)
 
-    def _describe(self, spider: str, url: str, folder: Path, cassette: Path) -> int:
+    def _describe(self, spider: str, url: str, folder: Path, cassette: Path, name: str) -> int:
         """Crawl the recorded page and write expected.json and meta.json from what the spider makes."""
         result = self._crawl(spider, url, cassette)
         record = result.by_url().get(url)
-        failed = {k: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
-        if failed or result.returncode != 0:
-            print(f"{PREFIX}: {url}: the crawl over {cassette} failed ({failed or result.returncode}):\n"
+        failure = crawl_failure(result)
+        if failure:
+            print(f"{PREFIX}: {url}: the crawl over {cassette} failed ({failure}); no case written:\n"
                   f"{result.log[-1500:]}")
             return 1
         if record is None:
@@ -124,7 +158,7 @@ class CaseAuthor:
             "schema": record.get("record_schema") or result.stats.get("broadsheet/schema"),
         })
         what = f"removed: {record['reason']}" if record.get("removed") else f"{len(record)} fields"
-        print(f"{PREFIX}: {spider}/{folder.name}: {cassette.name}, expected.json ({what}), meta.json")
+        print(f"{PREFIX}: {spider}/{name}: {cassette.name}, expected.json ({what}), meta.json")
         return 0
 
     # --- update ---------------------------------------------------------------------------
@@ -136,16 +170,25 @@ class CaseAuthor:
             raise UsageError(f"no case for {spider!r}{' named ' + opts.case if opts.case else ''} under {FIXTURES}",
                              print_help=False)
         fields = [f.strip() for f in opts.fields.split(",")] if opts.fields else None
-        changed = 0
+        changed = failed = 0
         for case in cases:
-            changed += self._update_case(case, fields, opts.write)
+            outcome = self._update_case(case, fields, opts.write)
+            failed += outcome is None
+            changed += bool(outcome)
         verdict = "written" if opts.write else "not written (add --write)"
-        print(f"{PREFIX}: {changed} of {len(cases)} cases differ" + (f"; {verdict}" if changed else ""))
-        return 1 if changed and not opts.write else 0
+        print(f"{PREFIX}: {changed} of {len(cases)} cases differ" + (f"; {verdict}" if changed else "")
+              + (f"; {failed} could not be crawled, nothing written for them" if failed else ""))
+        return 1 if failed or (changed and not opts.write) else 0
 
-    def _update_case(self, case: Case, fields: list[str] | None, write: bool) -> bool:
+    def _update_case(self, case: Case, fields: list[str] | None, write: bool) -> bool | None:
+        """Whether the case differs (None: its crawl failed, and its truth file is left alone)."""
         url = case.meta["urls"][0]
         result = self._crawl(case.spider, url, case.cassette)
+        failure = crawl_failure(result)
+        if failure:
+            print(f"{PREFIX}: {case.id}: the crawl over {case.cassette} failed ({failure}); "
+                  f"{case.folder / 'expected.json'} left as it was:\n{result.log[-1500:]}")
+            return None
         record = result.by_url().get(url)
         if record is None:
             record = {"url": url, "removed": True}
