@@ -24,6 +24,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.items import as_record
+from broadsheet.storage.commit import write_failed
 from broadsheet.storage.files import beside_feed, write_text_atomically
 
 if TYPE_CHECKING:
@@ -137,7 +138,10 @@ class FieldCoverage:
             "below_minimum": {name: {"share": round(s, 4), "minimum": low}
                               for name, (s, low) in self.below_minimum().items()},
         }
-        write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            write_failed(self.crawler, path, exc, "set FIELD_COVERAGE_URI to a writable file")
 
     def report_path(self, spider: Spider) -> Path | None:
         """Where the JSON report goes: ``FIELD_COVERAGE_URI``, else beside the first local feed."""

@@ -1,0 +1,334 @@
+"""Fault suite for writes: a failed crawl never replaces or adds to a good output, and every write
+is atomic and safe under concurrency and kills. Real ``scrapy`` subprocesses over real cassettes.
+
+"Read-only" folders: the tests run as root, which ignores permission bits, so an unwritable place
+is made with a path whose parent is a regular file (``ENOTDIR`` for root too), and a full disk
+with ``RLIMIT_FSIZE`` in the child (writes past the limit fail with ``EFBIG``).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import MITRADE_CASSETTE, ROOT, run_crawl
+from filelock import FileLock
+
+ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"
+GATE = 'FIELD_COVERAGE_MIN={"date_modified": 1.0}'  # no mitrade page has date_modified: the gate fails
+SLOW = ("-s", "DOWNLOAD_DELAY=0.7", "-s", "CONCURRENT_REQUESTS=1")
+
+
+def scrapy(*args: str, fsize: int | None = None, wait: bool = True, log: Path | None = None
+           ) -> subprocess.CompletedProcess | subprocess.Popen:
+    """``python -m scrapy ARGS`` from the project root (``fsize``: the child's RLIMIT_FSIZE in bytes;
+    ``wait=False``: started in the background, its log going to ``log``)."""
+    def limit() -> None:
+        if fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+    cmd = [sys.executable, "-m", "scrapy", *args]
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, preexec_fn=limit,
+                                stderr=log.open("w") if log else subprocess.DEVNULL)
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+
+
+def crawl_args(*args: str) -> list[str]:
+    return ["crawl", "mitrade", "-s", f"VCR_CASSETTE={MITRADE_CASSETTE}", "-s", "LOG_LEVEL=INFO", *args]
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def readers(root: Path) -> tuple[int, int, int]:
+    """Rows the README's readers see: DuckDB's glob, pandas, and DuckDB's distinct URLs."""
+    glob = f"read_parquet('{root}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+    ((rows, distinct),) = duckdb.sql(f"select count(*), count(distinct url) from {glob}").fetchall()
+    return rows, len(pd.read_parquet(root)), distinct
+
+
+def assert_no_reprs(log: str) -> None:
+    assert "Error processing Article(" not in log, "an item repr reached the log"
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "_manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A good previous run: feeds and a one-crawl dataset."""
+    folder = tmp_path_factory.mktemp("good")
+    result = run_crawl(folder, "mitrade", "-O", str(folder / "out.parquet"), "-s", f"DATASET_URI={folder / 'ds'}")
+    assert result.returncode == 0, result.log[-2000:]
+    return folder
+
+
+def copy_of(good: Path, tmp_path: Path) -> Path:
+    shutil.copytree(good, tmp_path / "run")
+    return tmp_path / "run"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- a failed crawl commits nothing ---------------------------------------------------------------
+
+def test_a_gate_failure_publishes_no_feed_quarantine_rows_or_success(good, tmp_path):
+    run = copy_of(good, tmp_path)
+    before = snapshot(run)
+    result = run_crawl(run, "mitrade", "-O", str(run / "out.parquet"), "-s", f"DATASET_URI={run / 'ds'}",
+                       "-s", GATE)
+    assert result.returncode == 1 and result.finish_reason == "failed_field_coverage"
+    for name in ("out.jsonl", "out.parquet", "out.quarantine.jsonl", "ds/_manifest.json", "ds/_SUCCESS"):
+        assert (run / name).read_bytes() == before[name], f"{name} changed"
+    assert readers(run / "ds") == (6, 6, 6)
+    crawl_id = result.stats["broadsheet/crawl_id"]
+    kept = run / f"out.jsonl.failed-{crawl_id}"
+    assert len(lines(kept)) == 6 and pq.read_table(run / f"out.parquet.failed-{crawl_id}").num_rows == 6
+    failed = run / "ds" / "_failed" / crawl_id
+    assert json.loads((failed / "_failed.json").read_text())["reason"] == "failed_field_coverage"
+    assert sum(pq.ParquetFile(p).metadata.num_rows for p in failed.rglob("*.staged")) == 6
+    assert f"kept in {kept}" in result.log and f"kept in {failed}" in result.log
+
+
+def test_dataset_uri_that_is_a_file_fails_the_crawl_in_one_line(good, tmp_path):
+    run = copy_of(good, tmp_path)
+    blocker = run / "dataset-file"
+    blocker.write_text("not a folder\n")
+    result = run_crawl(run, "mitrade", "-s", f"DATASET_URI={blocker}")
+    assert result.returncode == 1 and result.finish_reason == "failed_write"
+    errors = [line for line in result.log.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and f"DATASET_URI={blocker}" in errors[0] and "is a file, not a folder" in errors[0]
+    assert "Traceback" not in result.log
+    assert_no_reprs(result.log)
+    assert lines(run / "out.jsonl") == lines(good / "out.jsonl"), "the good feed was replaced"
+    assert blocker.read_text() == "not a folder\n"
+
+
+def test_feed_into_an_unwritable_folder_fails_the_crawl(tmp_path):
+    (tmp_path / "blocker").write_text("")
+    result = run_crawl(tmp_path, "mitrade", output="blocker/out.jsonl", urls=[ARTICLE])
+    assert result.returncode == 1 and result.finish_reason == "failed_write"
+    assert "Cannot write" in result.log and "blocker is a file, not a folder" in result.log
+    assert "Traceback" not in result.log
+    assert (tmp_path / "blocker").read_text() == ""
+
+
+def test_appending_to_parquet_is_refused_before_the_crawl(tmp_path):
+    target = tmp_path / "x.parquet"
+    target.write_bytes(b"PAR1 previous")
+    result = scrapy(*crawl_args("-o", str(target)))
+    assert result.returncode == 2
+    assert "Parquet cannot be appended to: use -O or DATASET_URI" in result.stderr
+    assert "Traceback" not in result.stderr and "Spider opened" not in result.stderr
+    assert target.read_bytes() == b"PAR1 previous"
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
+def test_a_full_disk_fails_loudly_and_keeps_the_old_feed(tmp_path, name):
+    final = tmp_path / name
+    final.write_bytes(b"previous complete feed\n")
+    result = scrapy(*crawl_args("-O", str(final), "-s", "PARQUET_ROW_GROUP_SIZE=1"), fsize=6000)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Cannot write" in result.stderr and "File too large" in result.stderr
+    assert result.stderr.count("Cannot write") <= 2  # one line per output, never one per item
+    assert_no_reprs(result.stderr)
+    assert final.read_bytes() == b"previous complete feed\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_full_disk_under_a_dataset_fails_and_publishes_nothing(good, tmp_path):
+    run = copy_of(good, tmp_path)
+    before = snapshot(run / "ds")
+    result = scrapy(*crawl_args("-s", f"DATASET_URI={run / 'ds'}", "-s", "PARQUET_ROW_GROUP_SIZE=1"), fsize=3000)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert f"Cannot write DATASET_URI={run / 'ds'}" in result.stderr and "File too large" in result.stderr
+    assert snapshot(run / "ds") == before
+    assert readers(run / "ds") == (6, 6, 6)
+
+
+def test_cassette_import_onto_a_full_disk_keeps_the_cassette(tmp_path):
+    from test_fixture_workflow import ROBOTS, har_from_cassette
+
+    har = har_from_cassette(tmp_path / "capture.har", [ARTICLE, ROBOTS])
+    cassette = tmp_path / "cassette.yaml"
+    shutil.copyfile(MITRADE_CASSETTE, cassette)
+    before = cassette.read_bytes()
+    result = scrapy("cassette", "import", str(har), str(cassette), fsize=len(before) // 2)
+    assert result.returncode != 0 and "File too large" in result.stderr
+    assert cassette.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert scrapy("cassette", "import", str(har), str(cassette)).returncode == 0  # with room, it works
+
+
+# --- datasets under concurrency and kills ---------------------------------------------------------
+
+def test_eight_concurrent_crawls_all_reach_the_manifest(tmp_path):
+    root = tmp_path / "ds"
+    procs = [scrapy(*crawl_args("-s", f"DATASET_URI={root}", "-s", "LOG_LEVEL=WARNING"), wait=False,
+                    log=tmp_path / f"{n}.log") for n in range(8)]
+    assert [proc.wait(timeout=300) for proc in procs] == [0] * 8
+    crawls = manifest(root)["crawls"]
+    assert len(crawls) == 8 and len({c["crawl_id"] for c in crawls}) == 8
+    assert sum(c["rows"] for c in crawls) == 48
+    assert {f["path"] for c in crawls for f in c["files"]} == {
+        p.relative_to(root).as_posix() for p in root.rglob("*.parquet")}
+    assert readers(root) == (48, 48, 6)
+    assert not list((root / "_staging").iterdir())
+
+
+def _wait_for(predicate, proc, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        assert proc.poll() is None, "the crawl ended before the moment to kill it"
+        time.sleep(0.02)
+    raise AssertionError("the moment to kill never came")
+
+
+def test_a_crawl_killed_mid_dataset_leaves_nothing_readers_see(good, tmp_path):
+    run = copy_of(good, tmp_path)
+    root = run / "ds"
+    before = snapshot(root)
+    proc = scrapy(*crawl_args("-s", f"DATASET_URI={root}", "-s", "DATASET_ROWS_PER_FILE=1", *SLOW), wait=False)
+    try:
+        _wait_for(lambda: len(list((root / "_staging").rglob("*.staged"))) >= 3, proc)
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert readers(root) == (6, 6, 6), "a killed crawl's rows are visible"
+    assert {k: v for k, v in snapshot(root).items() if not k.startswith("_staging")} == before
+
+    # The next crawl reports the leftovers, sets them aside and commits itself.
+    result = run_crawl(run / "next", "mitrade", "-s", f"DATASET_URI={root}")
+    assert result.returncode == 0
+    killed = next(p.name for p in (root / "_failed").iterdir())
+    assert f"crawl {killed} was killed before it committed" in result.log
+    assert not list((root / "_staging").iterdir())
+    assert len(manifest(root)["crawls"]) == 2 and readers(root) == (12, 12, 6)
+
+
+def test_a_crawl_killed_while_committing_is_completed_by_the_next(good, tmp_path):
+    run = copy_of(good, tmp_path)
+    root = run / "ds"
+    with FileLock(root / "_lock"):  # another crawl is committing: this one waits for the lock
+        proc = scrapy(*crawl_args("-s", f"DATASET_URI={root}", "-s", "DATASET_ROWS_PER_FILE=1"), wait=False)
+        try:
+            _wait_for(lambda: list((root / "_staging").glob("*/_commit.json")), proc)
+            proc.kill()
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+        assert readers(root) == (6, 6, 6)
+    result = run_crawl(run / "next", "mitrade", "-s", f"DATASET_URI={root}")
+    assert result.returncode == 0
+    assert "killed while committing (6 rows in 6 files)" in result.log
+    crawls = manifest(root)["crawls"]
+    assert len(crawls) == 3 and readers(root) == (18, 18, 6)
+    assert (root / "_SUCCESS").read_text().strip() == crawls[-1]["crawl_id"]
+
+
+# --- JOBDIR resume ---------------------------------------------------------------------------------
+
+def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path):
+    out, parquet, job = tmp_path / "out.jsonl", tmp_path / "out.parquet", tmp_path / "job"
+    out.write_text("previous\n")
+    args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}", *SLOW)
+    proc = scrapy(*args, wait=False, log=tmp_path / "first.log")
+    _wait_for(lambda: any(p.stat().st_size for p in job.rglob(".out.jsonl.*.tmp")), proc)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes in-flight requests and closes ("shutdown")
+    assert proc.wait(timeout=120) == 0
+    log = (tmp_path / "first.log").read_text()
+    assert "JOBDIR crawl interrupted" in log and out.read_text() == "previous\n" and not parquet.exists()
+    first = sum(len(lines(p)) for p in job.rglob("*.segment") if ".jsonl" in str(p))
+
+    resumed = scrapy(*args)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    records = lines(out)
+    assert len(records) == 6 and len({r["url"] for r in records}) == 6
+    assert pq.read_table(parquet).num_rows == 6
+    assert first < 6, "the first run was not interrupted"
+
+    again = scrapy(*args)  # nothing left to crawl: the job's output stays whole
+    assert again.returncode == 0 and len(lines(out)) == 6 and pq.read_table(parquet).num_rows == 6
+
+
+# --- fixtures ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project with one mitrade case."""
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "out", "data", "__pycache__", ".pytest_cache", ".hypothesis"))
+    return copy
+
+
+def fixture_cmd(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scrapy", "fixture", *args], cwd=project, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_fixture_update_write_never_overwrites_truth_when_the_crawl_fails(project):
+    case = next(p for p in sorted((project / "fixtures" / "mitrade").iterdir()) if (p / "expected.json").exists())
+    expected = (case / "expected.json").read_bytes()
+    cassette = case / "cassette.yaml"
+    cassette.write_text("<<<<<<< HEAD\n" + cassette.read_text(encoding="utf-8"), encoding="utf-8")
+    for extra in ((), ("--write",)):
+        result = fixture_cmd(project, "update", "mitrade", "--case", case.name, *extra)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "could not be crawled, nothing written" in result.stdout
+        assert f"the crawl over {cassette} failed" in result.stdout
+        assert (case / "expected.json").read_bytes() == expected
+
+
+def test_fixture_add_stays_inside_fixtures_and_never_replaces_silently(project, tmp_path):
+    from test_fixture_workflow import ROBOTS, har_from_cassette
+
+    har = har_from_cassette(tmp_path / "capture.har", [ARTICLE, ROBOTS])
+    for name in ("../../x", "../escaped", str(tmp_path / "absolute"), "a/b", ".."):
+        result = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", name)
+        assert result.returncode == 2 and "give a plain folder name" in result.stderr, (name, result.stderr)
+    assert not (project.parent / "x").exists() and not (tmp_path / "absolute").exists()
+    assert not (project / "fixtures" / "escaped").exists()
+
+    existing = next(p for p in sorted((project / "fixtures" / "mitrade").iterdir()) if p.is_dir())
+    before = snapshot(existing)
+    refused = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", existing.name)
+    assert refused.returncode == 2 and "--force" in refused.stderr and snapshot(existing) == before
+    forced = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", existing.name, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert json.loads((existing / "expected.json").read_text())["url"] == ARTICLE
+
+
+def test_a_failed_fixture_add_leaves_no_case_folder(project, tmp_path):
+    from test_fixture_workflow import ROBOTS, har_from_cassette
+
+    har = har_from_cassette(tmp_path / "capture.har", [ARTICLE, ROBOTS])
+    data = json.loads(har.read_text())
+    for entry in data["log"]["entries"]:  # a page without an article: invalid, the crawl fails its gate
+        if entry["request"]["url"] == ARTICLE:
+            entry["response"]["content"] = {"mimeType": "text/html", "text": "<html><body>gone</body></html>"}
+            entry["response"]["headers"] = [h for h in entry["response"]["headers"]
+                                            if h["name"] not in ("content-encoding",)]
+    har.write_text(json.dumps(data))
+    listing = sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir())
+    result = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", "half")
+    assert result.returncode == 1 and "no case written" in result.stdout
+    assert sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir()) == listing
