@@ -32,7 +32,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
-from broadsheet.storage.commit import effective_reason, failed_name, kept, succeeded, write_failed
+from broadsheet.storage.commit import crawl_id, effective_reason, failed_name, kept, succeeded, write_failed
 from broadsheet.storage.files import GuardedFile, discard, publish, side_file, temporary_beside
 from schemas.registry import SchemaError, default_registry, json_path
 
@@ -133,6 +133,7 @@ class SchemaValidationPipeline:
         settings = self.crawler.settings
         path = (side_file(settings, "QUARANTINE_URI", spider.name, ".quarantine.jsonl")
                 or Path("quarantine") / f"{spider.name}.jsonl")
+        crawl_id(self.crawler)
         self.quarantine = Quarantine(path, self.crawler)
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",

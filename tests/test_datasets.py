@@ -110,7 +110,7 @@ def test_parquet_cannot_be_appended(crawl, tmp_path):
     target.write_bytes(b"PAR1")
     result = crawl("mitrade", "-o", str(target), output=None,
                    urls=["https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"])
-    assert "a Parquet file cannot be appended to" in result.log
+    assert result.returncode == 2 and "Parquet cannot be appended to: use -O or DATASET_URI" in result.log
     assert target.read_bytes() == b"PAR1"
 
 

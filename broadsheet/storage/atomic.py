@@ -94,6 +94,7 @@ class AtomicFileFeedStorage:
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
                      ) -> AtomicFileFeedStorage:
         """The storage of one feed of ``crawler``."""
+        crawl_id(crawler)  # fixed now, so that every report names it
         return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def _failed(self, exc: Exception) -> None:

@@ -18,7 +18,8 @@ from broadsheet import PROJECT_ROOT
 
 @dataclass
 class CrawlResult:
-    """What a crawl left behind: its items, its stats report, its exit code and its log."""
+    """What a crawl left behind: its items (from the feed, or from what a failed crawl kept beside
+    it), its stats report, its exit code and its log."""
 
     items: list[dict]
     stats: dict
@@ -55,11 +56,14 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
     cmd += list(args)
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONHASHSEED": "0"})
-    items = []
-    if output and out.exists():
-        items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
     stats, reason = {}, ""
     if report.exists():
         data = json.loads(report.read_text(encoding="utf-8"))
         stats, reason = data["stats"], data["finish_reason"]
+    # A failed crawl commits no feed: what it exported is kept beside, as out.jsonl.failed-<crawl id>.
+    kept = out.with_name(f"{out.name}.failed-{stats.get('broadsheet/crawl_id')}")
+    produced = kept if proc.returncode == 1 and kept.exists() else out
+    items = []
+    if output and produced.exists():
+        items = [json.loads(line) for line in produced.read_text(encoding="utf-8").splitlines() if line.strip()]
     return CrawlResult(items, stats, reason, proc.returncode, proc.stderr, out)
