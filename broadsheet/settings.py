@@ -77,7 +77,9 @@ PREFLIGHT_ENABLED = True
 # Run-over-run monitoring (broadsheet/extensions/monitor.py, broadsheet/monitoring/): every crawl's record,
 # drift checks against the good runs before it, an HTML report; alerts only when configured.
 HISTORY_ENABLED = True
-HISTORY_URI = ""  # default: .scrapy/history/<spider>/ in the project (git-ignored); %(name)s = spider
+# Default: .scrapy/history/<spider>/ in the project (git-ignored); %(name)s = spider. The environment
+# variable BROADSHEET_HISTORY_URI moves the default (the test suite points it at a temporary folder).
+HISTORY_URI = os.environ.get("BROADSHEET_HISTORY_URI", "")
 HISTORY_MIN_RUNS = 3  # good runs of the same job before drift is judged
 HISTORY_WINDOW = 10  # the last N good runs give the usual range
 HISTORY_KEEP = 100  # runs kept per spider (older records and reports are removed)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult"
            "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
+# Crawls the tests start keep their run history out of the checkout (and out of each other's way).
+os.environ.setdefault("BROADSHEET_HISTORY_URI", str(Path(tempfile.mkdtemp(prefix="broadsheet-history-")) / "%(name)s"))
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
 
 
