@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -182,3 +183,126 @@ def date_from_url(url: str, pattern: re.Pattern[str]) -> dt.date | None:
         return None
     digits = match.group("yyyymmdd")
     return _safe_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A date as a page states it: the ``instant`` (RFC 3339 with the page's own offset, or None when
+    the page gives no time or no offset) and the calendar ``day`` the page shows."""
+
+    instant: str | None
+    day: dt.date
+
+
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"\s*(?P<z>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
+)
+_COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:T?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$")
+_DOTTED = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})(?:\D+(?P<H>\d{1,2}):(?P<M>\d{2}))?")
+_EARLIEST = dt.date(1990, 1, 1)
+
+
+def _offset(zone: str | None) -> dt.tzinfo | None:
+    if not zone:
+        return None
+    if zone in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def _moment(parts: dict[str, str | None], zone: dt.tzinfo | None) -> Moment | None:
+    day = _safe_date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
+    if day is None or day < _EARLIEST:
+        return None
+    if parts.get("H") is None or zone is None:
+        return Moment(None, day)
+    try:
+        moment = dt.datetime(day.year, day.month, day.day, int(parts["H"]), int(parts["M"]), int(parts.get("S") or 0),
+                             int((parts.get("f") or "0")[:6].ljust(6, "0")), tzinfo=zone)
+    except ValueError:
+        return Moment(None, day)
+    text = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return Moment(text.replace("+00:00", "Z"), day)
+
+
+def parse_moment(value: object) -> Moment | None:
+    """A date as structured data and metas carry it: ISO 8601 in its many spellings (space for ``T``,
+    no seconds, ``+0100``), ``YYYYMMDD``, ``DD.MM.YYYY``, RFC 2822, or epoch seconds/milliseconds.
+
+    The offset the page gives is kept; without one (or without a time) only the day is known.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            moment = dt.datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return Moment(to_rfc3339_utc(moment), moment.date()) if moment.date() >= _EARLIEST else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    match = _ISO.search(text[:40])
+    if match:
+        return _moment(match.groupdict(), _offset(match.group("z")))
+    for pattern in (_COMPACT, _DOTTED):
+        match = pattern.match(text)
+        if match:
+            return _moment(match.groupdict(), None)
+    if text.isdigit() and len(text) in (10, 13):
+        return parse_moment(int(text))
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.date() < _EARLIEST:
+        return None
+    if moment.tzinfo is None:
+        return Moment(None, moment.date())
+    iso = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Moment(iso, moment.date())
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?([01]\d)[/-]?([0-3]\d)(?:/|[^\d]|$)")
+
+
+def day_in_url(url: str) -> dt.date | None:
+    """The day a URL's path spells as ``/2024/11/22/``, ``/2024-11-22-`` or ``/20241122``, or None."""
+    match = _URL_DATE.search(url.split("?", 1)[0])
+    return _safe_date(*map(int, match.groups())) if match else None
+
+
+_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december")), start=1) for name in names}
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_TEXT_DATES = (
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})", re.IGNORECASE),
+    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>(?:19|20)\d{2})", re.IGNORECASE),
+    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[./-](?P<m>[01]?\d)[./-](?P<d>[0-3]?\d)(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d{2})(?!\d)"),
+)
+
+
+def day_in_text(text: str) -> dt.date | None:
+    """The first calendar day a visible text spells ("December 16, 2016", "1 June 2019", "2019年4月3日",
+    "2019/04/03", "03.04.2019"), or None. English month names; numeric and CJK forms in any language."""
+    best: tuple[int, dt.date] | None = None
+    for pattern in _TEXT_DATES:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = _MONTHS.get(parts["mon"].lower().rstrip(".")) if parts.get("mon") else int(parts["m"])
+        day = _safe_date(int(parts["y"]), month or 0, int(parts["d"])) if month else None
+        if day and day >= _EARLIEST and (best is None or match.start() < best[0]):
+            best = (match.start(), day)
+    return best[1] if best else None

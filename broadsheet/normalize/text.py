@@ -48,13 +48,19 @@ def html_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] | N
     ``skip(element)`` is asked once per element; True drops the element and its children (its
     tail text, which belongs to the parent, stays).
     """
-    blocks: list[str] = []
+    return [text for _, text in tagged_blocks(root, skip)]
+
+
+def tagged_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] | None = None) -> list[tuple[str, str]]:
+    """``html_blocks`` with the tag of the block element each text belongs to (``p``, ``h2``, ``li``)."""
+    blocks: list[tuple[str, str]] = []
     buffer: list[str] = []
+    stack: list[str] = ["div"]
 
     def flush() -> None:
         text = clean_text("".join(buffer))
         if text:
-            blocks.append(text)
+            blocks.append((stack[-1], text))
         buffer.clear()
 
     def walk(element: etree._Element) -> None:
@@ -66,6 +72,7 @@ def html_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] | N
         is_block = tag in BLOCK_TAGS
         if is_block:
             flush()
+            stack.append(tag)
         if tag == "br":
             buffer.append(" ")
         if element.text:
@@ -76,10 +83,27 @@ def html_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] | N
                 buffer.append(child.tail)
         if is_block:
             flush()
+            stack.pop()
 
     walk(root)
     flush()
     return blocks
+
+
+_MARKDOWN_PREFIX = {"h1": "# ", "h2": "## ", "h3": "### ", "h4": "#### ", "h5": "##### ", "h6": "###### ",
+                    "li": "- ", "blockquote": "> ", "dt": "**", "figcaption": "*"}
+_MARKDOWN_SUFFIX = {"dt": "**", "figcaption": "*"}
+
+
+def markdown_blocks(blocks: list[tuple[str, str]]) -> str:
+    """Tagged blocks as Markdown: headings, list items, quotes and code kept; one blank line between blocks."""
+    out = []
+    for tag, text in blocks:
+        if tag == "pre":
+            out.append(f"```\n{text}\n```")
+        else:
+            out.append(_MARKDOWN_PREFIX.get(tag, "") + text + _MARKDOWN_SUFFIX.get(tag, ""))
+    return BLOCK_SEPARATOR.join(out)
 
 
 def join_blocks(blocks: list[str]) -> str:

@@ -1,0 +1,354 @@
+"""Fields: each read by an ordered list of sources; the first candidate its normaliser accepts wins.
+
+``BASE_SOURCES`` is what every page gets with no site code, from what pages contain (JSON-LD,
+microdata, OpenGraph, Dublin Core, Parse.ly, Sailthru and other vendor metas, ``<time>``,
+``rel=author``, bylines, the URL): no rule names a domain. A site spider overrides one field's
+list, or extends it: ``...`` in a site's list stands for the base's sources of that field.
+
+``extract_fields`` returns an ``Extraction``: per field the normalised value, the raw value it
+came from, the winning source's name and (when asked) every candidate with its verdict, which is
+what ``scrapy sd`` prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from broadsheet.extract.body import Body, main_content, text_body, whole_article_body
+from broadsheet.extract.page import Page
+from broadsheet.extract.sources import LD, URL, Func, Hint, Meta, Source, XPath
+from broadsheet.normalize.authors import normalize_authors
+from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_moment
+from broadsheet.normalize.text import clean_text
+
+Normaliser = Callable[[Any, Page], Any]
+"""``normaliser(raw, page)``: the field's clean value, or None to reject the candidate."""
+
+
+# --- normalisers -----------------------------------------------------------------------------
+
+def _first_string(raw: Any) -> Any:
+    if isinstance(raw, list):
+        return next((r for r in raw if isinstance(r, str) and r.strip()), None)
+    if isinstance(raw, dict):
+        return raw.get("name") or raw.get("@value")
+    return raw
+
+
+def headline(raw: Any, page: Page) -> str | None:
+    """Clean text of reasonable length (a title, not a paragraph)."""
+    value = _first_string(raw)
+    found = clean_text(value) if isinstance(value, str) else ""
+    return found if 0 < len(found) <= 400 else None
+
+
+def title_tag(page: Page) -> str | None:
+    """The ``<title>`` without a trailing " | Site" or " - Site" part."""
+    found = page.root.findtext(".//title")
+    if not found:
+        return None
+    parts = re.split(r"\s+[|\-–—•:»]\s+", clean_text(found))
+    return max(parts, key=len) if len(parts) > 1 else parts[0]
+
+
+def single_h1(page: Page) -> str | None:
+    """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline)."""
+    from broadsheet.news.xpath import nodes
+
+    found = [clean_text(" ".join(h.itertext())) for h in nodes(page.root, "//h1")]
+    found = [f for f in found if f]
+    if len(set(found)) != 1:
+        found = [clean_text(" ".join(h.itertext())) for h in nodes(page.root, "//article//h1 | //main//h1")]
+        found = [f for f in found if f]
+    return found[0] if len(set(found)) == 1 else None
+
+
+_NOT_A_NAME = re.compile(r"https?://|www\.|\.com\b|^\d|\d{3}|@", re.IGNORECASE)
+
+
+def authors(raw: Any, page: Page) -> list[str] | None:
+    """Person names from bylines, metas or structured data (``By X and Y``, e-mails, roles and upper
+    case cleaned); organisations left out when the structured data says which are; URLs and
+    sentences rejected."""
+    if isinstance(raw, dict) and raw.get("@type") == "Organization":
+        return None
+    if isinstance(raw, list) and any(isinstance(r, dict) and r.get("@type") == "Person" for r in raw):
+        raw = [r for r in raw if not (isinstance(r, dict) and r.get("@type") == "Organization")]
+    names = [n for n in normalize_authors(raw) if not _NOT_A_NAME.search(n) and len(n.split()) <= 5 and len(n) <= 60]
+    return names or None
+
+
+def moment(raw: Any, page: Page) -> Moment | None:
+    """A date with the precision and offset the page gives (``Moment``)."""
+    if isinstance(raw, Moment):
+        return raw
+    return parse_moment(_first_string(raw) if not isinstance(raw, (int, float)) else raw)
+
+
+def text(raw: Any, page: Page) -> str | None:
+    """Clean text, or None when nothing is left."""
+    value = _first_string(raw)
+    return clean_text(value) or None if isinstance(value, str) else None
+
+
+def absolute_url(raw: Any, page: Page) -> str | None:
+    """An absolute http(s) URL (from a string, an ``ImageObject`` or a list of either)."""
+    while isinstance(raw, (list, dict)):
+        raw = (raw[0] if raw else None) if isinstance(raw, list) else (raw.get("url") or raw.get("@id")
+                                                                         or raw.get("contentUrl"))
+    if not isinstance(raw, str) or not raw.strip() or raw.startswith("data:"):
+        return None
+    url = page.response.urljoin(raw.strip())
+    return url if url.startswith(("http://", "https://")) else None
+
+
+_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")
+
+
+def language(raw: Any, page: Page) -> str | None:
+    """A BCP 47 tag (``en_US`` -> ``en-US``, ``EN`` -> ``en``)."""
+    match = _LANGUAGE.match(str(_first_string(raw) or "").strip())
+    if not match:
+        return None
+    primary, region = match.group(1).lower(), match.group(2)
+    if primary in ("und", "xx"):
+        return None
+    return f"{primary}-{region.upper() if len(region) == 2 else region}" if region else primary
+
+
+def keywords(raw: Any, page: Page) -> list[str] | None:
+    """Distinct keywords in order, from a list or a comma-separated string."""
+    values = raw if isinstance(raw, list) else re.split(r"\s*[,;]\s*", raw) if isinstance(raw, str) else []
+    found = list(dict.fromkeys(clean_text(v) for v in values if isinstance(v, str) and clean_text(v)))
+    return found or None
+
+
+def symbols(raw: Any, page: Page) -> list[str] | None:
+    """Distinct non-empty strings in order (ticker symbols)."""
+    values = raw if isinstance(raw, list) else [raw]
+    found = list(dict.fromkeys(v.strip() for v in values if isinstance(v, str) and v.strip()))
+    return found or None
+
+
+def identifier(raw: Any, page: Page) -> str | None:
+    """A non-empty identifier as text."""
+    if isinstance(raw, dict):
+        raw = raw.get("value") or raw.get("@id")
+    value = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    return value or None
+
+
+def free_access(raw: Any, page: Page) -> bool | None:
+    """``isAccessibleForFree`` as a boolean (``true``, ``"False"``)."""
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    return True if value == "true" else False if value == "false" else None
+
+
+def body(raw: Any, page: Page) -> Body | None:
+    """A non-empty ``Body`` (plain text becomes blocks by its lines)."""
+    if isinstance(raw, Body):
+        return raw if raw.text else None
+    return text_body(raw) if isinstance(raw, str) else None
+
+
+# --- generic sources --------------------------------------------------------------------------
+
+def url_path_id(page: Page) -> str | None:
+    """The URL's longest run of 5 or more digits (most sites' story number), or None."""
+    runs = re.findall(r"\d{5,}", page.url.split("?", 1)[0].split("://", 1)[-1].split("/", 1)[-1])
+    runs = [r for r in runs if not re.fullmatch(r"(?:19|20)\d{6}", r)]  # a date is not an id
+    return max(runs, key=len) if runs else None
+
+
+def url_hash(page: Page) -> str:
+    """A stable id from the URL (without query and fragment) when the page gives none."""
+    return hashlib.sha1(page.url.split("#", 1)[0].split("?", 1)[0].encode()).hexdigest()[:16]
+
+
+def url_day(page: Page) -> Moment | None:
+    """The day the URL spells, as a day-precision ``Moment``."""
+    day = day_in_url(page.url)
+    return Moment(None, day) if day else None
+
+
+def time_elements(page: Page) -> list[str]:
+    """``<time datetime>`` values: ``pubdate`` ones first, then those in the article, then the first on the page."""
+    from broadsheet.news.xpath import nodes
+
+    return [*nodes(page.root, "//time[@pubdate]/@datetime"),
+            *nodes(page.root, "(//article//time[@datetime])[1]/@datetime | (//time[@datetime])[1]/@datetime")]
+
+
+DATE_BLOCKS = ('//*[contains(@class, "date") or contains(@class, "Date") or contains(@class, "time") or contains(@class, "publish")'
+               ' or contains(@class, "posted") or contains(@class, "byline") or contains(@class, "meta") or contains(@id, "date")]'
+               '[not(ancestor::*[contains(@class, "related") or contains(@class, "comment")])]')
+"""Elements whose class says they hold a date (``published-date``, ``byline``, ``article-meta``)."""
+
+
+def visible_date(page: Page) -> Moment | None:
+    """The first day spelled in a date-like element's text, else in the text that follows the ``<h1>``."""
+    from broadsheet.news.xpath import nodes
+
+    for element in nodes(page.root, DATE_BLOCKS)[:40]:
+        found = day_in_text(" ".join(element.itertext())[:300])
+        if found:
+            return Moment(None, found)
+    after = nodes(page.root, "(//h1)[1]/following::text()[normalize-space()][position() <= 60]")
+    found = day_in_text(" ".join(after)[:3000]) if after else None
+    return Moment(None, found) if found else None
+
+
+def itemprop_text(prop: str) -> XPath:
+    """Microdata: the text (or ``@datetime``) of elements with ``itemprop=prop`` that carry no ``@content``."""
+    return XPath(f'//*[@itemprop="{prop}"][not(@content)]/@datetime | //*[@itemprop="{prop}"][not(@content)]'
+                 f'[not(@datetime)][not(.//*[@itemprop="name"])] | //*[@itemprop="{prop}"]//*[@itemprop="name"]'
+                 f'[not(@content)]', name=f"microdata:{prop}")
+
+
+def parsely(key: str) -> Func:
+    """A key of Parse.ly's JSON metadata (``<meta name="parsely-page" content='{...}'>``)."""
+    import json
+
+    def read(page: Page) -> Any:
+        for raw in page.metas.get("parsely-page", ()):
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(data, dict):
+                return data.get(key)
+        return None
+
+    return Func(read, name=f"parsely-page:{key}")
+
+
+def detected_language(page: Page) -> str | None:
+    """The language of the page's visible text, detected (py3langid) when the page does not say."""
+    import py3langid
+
+    sample = " ".join(page.root.xpath("//p//text()")[:200])[:3000] or page.response.text[:3000]
+    code, _ = py3langid.classify(sample)
+    return code
+
+
+BYLINE = ('//*[@rel="author"] | //*[contains(concat(" ", normalize-space(@class), " "), " byline ")'
+          ' or contains(@class, "author-name") or contains(@class, "authorName") or contains(@class, "byline__name")'
+          ' or contains(@class, "author__name")]')
+"""Where pages print bylines: ``rel=author`` links and elements whose class says byline or author name."""
+
+BASE_SOURCES: dict[str, tuple[Source, ...]] = {
+    "headline": (Hint("headline"), LD("headline"), Func(single_h1, name="h1"), Meta("og:title", "twitter:title"),
+                 LD("name"), Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
+                 Func(title_tag, name="title")),
+    "authors": (Hint("authors"), LD("author"), LD("creator"), itemprop_text("author"),
+                Meta("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+                     "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
+                parsely("author"), XPath(BYLINE, each=False, name="byline")),
+    "date_published": (Hint("date_published"), LD("datePublished"), LD("dateCreated"),
+                       Meta("article:published_time", "og:article:published_time", "datepublished",
+                            "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
+                            "dcterms.issued", "dcterms.created", "dc.date", "dcterms.date", "pubdate", "publishdate",
+                            "publish-date", "publish_date", "published_time", "article_date_original",
+                            "cxenseparse:recs:publishtime", "rnews:datepublished", "originalpublicationdate",
+                            "date", "citation_publication_date", "og:updated_time"),
+                       parsely("pub_date"), itemprop_text("datePublished"), Func(time_elements, name="time"),
+                       Func(visible_date, name="text"), Func(url_day, name="url")),
+    "date_modified": (Hint("date_modified"), LD("dateModified"),
+                      Meta("article:modified_time", "og:article:modified_time", "datemodified", "dcterms.modified",
+                           "last-modified", "og:updated_time"), itemprop_text("dateModified")),
+    "description": (Hint("description"), LD("description"),
+                    Meta("description", "og:description", "twitter:description", "dc.description",
+                         "dcterms.abstract", "sailthru.description")),
+    "image": (Hint("image"), LD("image"), LD("thumbnailUrl"), Meta("og:image", "og:image:url", "twitter:image",
+                                                                   "twitter:image:src", "thumbnailurl", "image")),
+    "language": (LD("inLanguage"), XPath("/html/@lang | /html/@xml:lang", name="html:lang"),
+                 Meta("content-language", "og:locale", "dc.language", "language", "inlanguage"),
+                 Func(detected_language, name="detected")),
+    "section": (Hint("section"), LD("articleSection"), Meta("article:section", "parsely-section", "sailthru.section",
+                                                            "section", "category")),
+    "keywords": (Hint("keywords"), LD("keywords"), Meta("news_keywords", "keywords", "article:tag", "parsely-tags",
+                                                        "sailthru.tags")),
+    "free_access": (LD("isAccessibleForFree"), Meta("isaccessibleforfree")),
+    "canonical_url": (XPath('//link[@rel="canonical"]/@href', name="link:canonical"), Meta("og:url"), LD("url"),
+                      Func(lambda page: page.url, name="url")),
+    "article_id": (Hint("article_id"), Meta("article:id", "parsely-post-id", "sailthru.post_id", "cxenseparse:articleid",
+                                            "article.id", "articleid"), LD("identifier"),
+                   Func(url_path_id, name="url_digits"), Func(url_hash, name="url_hash")),
+    "body": (Func(whole_article_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
+    "tickers": (),
+}
+
+NORMALISERS: dict[str, Normaliser] = {
+    "headline": headline, "authors": authors, "date_published": moment, "date_modified": moment,
+    "description": text, "image": absolute_url, "language": language, "section": text, "keywords": keywords,
+    "free_access": free_access, "canonical_url": absolute_url, "article_id": identifier, "body": body,
+    "tickers": symbols,
+}
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    """One value a source offered for a field, and what the normaliser made of it."""
+
+    source: str
+    raw: Any
+    value: Any
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the normaliser accepted it."""
+        return self.value is not None
+
+
+@dataclass
+class Extraction:
+    """Per field: the value, the raw value it came from, the winning source; candidates when traced."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    raws: dict[str, Any] = field(default_factory=dict)
+    winners: dict[str, str] = field(default_factory=dict)
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)
+
+
+def sources_for(name: str, overrides: Mapping[str, Sequence[Any]]) -> tuple[Source, ...]:
+    """A field's sources: the site's list (``...`` in it standing for the base's), else the base's."""
+    base = BASE_SOURCES.get(name, ())
+    if name not in overrides:
+        return base
+    resolved: list[Source] = []
+    for entry in overrides[name]:
+        resolved.extend(base if entry is Ellipsis else (entry,))
+    return tuple(resolved)
+
+
+def extract_fields(page: Page, overrides: Mapping[str, Sequence[Any]] | None = None,
+                   normalisers: Mapping[str, Normaliser] | None = None, trace: bool = False) -> Extraction:
+    """Read every field of the page; ``trace`` keeps every candidate of every source (slower: all run)."""
+    overrides = overrides or {}
+    normalisers = {**NORMALISERS, **(normalisers or {})}
+    result = Extraction()
+    for name in dict.fromkeys([*BASE_SOURCES, *overrides]):
+        normalise = normalisers.get(name, lambda raw, page: raw)
+        seen: list[Candidate] = []
+        for source in sources_for(name, overrides):
+            for raw in source.candidates(page):
+                value = normalise(raw, page)
+                if trace:
+                    seen.append(Candidate(source.label, raw, value))
+                if value is not None and name not in result.values:
+                    result.values[name], result.raws[name], result.winners[name] = value, raw, source.label
+                    if not trace:
+                        break
+            if name in result.values and not trace:
+                break
+        if trace:
+            result.candidates[name] = seen
+    return result

@@ -1,0 +1,88 @@
+"""``Page``: one parsed response and the structured data every field source reads from it.
+
+The page is parsed once (Scrapy's lxml tree, ``response.selector.root``); JSON-LD, meta tags,
+embedded page state and the article's JSON-LD object are computed on first use and kept, so
+any number of sources share one look at each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from lxml import etree
+from scrapy.http import Response
+
+from broadsheet.extract.jsonld import choose_article, json_ld_objects
+from broadsheet.news.xpath import nodes
+
+HINTS_META_KEY = "broadsheet_hints"
+"""``request.meta`` key holding values others already know about the URL (a feed's title, date):
+a dict of field name to raw value, read by the ``Hint`` source."""
+
+
+class Page:
+    """A response with its lazily computed structured data.
+
+    ``state`` is the site's embedded page state (a callable of the response, given by the spider;
+    ``{}`` when the site has none).
+    """
+
+    def __init__(self, response: Response, state: Callable[[Response], Any] | None = None):
+        self.response = response
+        self.url: str = response.url
+        self.root: etree._Element = response.selector.root
+        self._state = state
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page (``@graph`` members, lists and nested entities flattened)."""
+        return json_ld_objects(self.root, self.url)
+
+    @cached_property
+    def article_ld(self) -> dict[str, Any]:
+        """The JSON-LD object describing this page's article, or ``{}``."""
+        article, self.json_ld_conflicts = choose_article(self.json_ld, self.url, self.canonical_hint)
+        return article
+
+    json_ld_conflicts: int = 0
+    """How many other article-like JSON-LD objects disagreed with the chosen one's headline."""
+
+    @cached_property
+    def canonical_hint(self) -> str | None:
+        """The ``<link rel=canonical>`` href as written (relative or absolute), or None."""
+        found = nodes(self.root, '//link[@rel="canonical"]/@href')
+        return found[0].strip() if found else None
+
+    @cached_property
+    def metas(self) -> dict[str, list[str]]:
+        """Every ``<meta>``-like value by lower-cased ``name``/``property``/``itemprop``/``http-equiv``,
+        wherever the parser put it (head or body), from ``@content`` or ``@value``, in page order."""
+        found: dict[str, list[str]] = {}
+        for element in nodes(self.root, "//meta[@content or @value] | //*[@itemprop][@content]"):
+            value = element.get("content")
+            if value is None:
+                value = element.get("value")
+            value = (value or "").strip()
+            if not value:
+                continue
+            for attribute in ("name", "property", "itemprop", "http-equiv"):
+                key = element.get(attribute)
+                if key:
+                    for part in key.split():
+                        found.setdefault(part.lower(), []).append(value)
+        return found
+
+    @cached_property
+    def state(self) -> Any:
+        """The site's embedded page state, as the spider reads it (``{}`` without one)."""
+        return self._state(self.response) if self._state else {}
+
+    @cached_property
+    def hints(self) -> dict[str, Any]:
+        """Values given with the request (``request.meta["broadsheet_hints"]``), e.g. from a feed."""
+        request = getattr(self.response, "request", None)
+        meta = request.meta if request is not None else {}
+        hints = meta.get(HINTS_META_KEY) if isinstance(meta, dict) else None
+        return hints if isinstance(hints, dict) else {}
