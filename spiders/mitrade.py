@@ -1,8 +1,9 @@
 """Mitrade "Insights / Live News": market news republished from providers, in many locales.
 
 Pages are server-rendered Next.js: the article's id, title, provider, publish time (epoch ms,
-UTC), tags and cover image are in ``__NEXT_DATA__``; CSS-module class names carry a build hash,
-so selectors match the stable prefix (``NewsCard_headline__``) only.
+UTC), tags and cover image are in ``__NEXT_DATA__`` (the ``State`` sources, ahead of the base's);
+CSS-module class names carry a build hash, so selectors match the stable prefix
+(``NewsCard_headline__``) only.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 from scrapy.http import Response
 
 from broadsheet import FIXTURES
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import Meta, State, XPath
 from broadsheet.news import CardLayout, NewsSpider
 from broadsheet.news.structured import dig, next_data
 from broadsheet.news.xpath import nodes
-from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import from_epoch_millis
 
 CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
@@ -26,6 +28,9 @@ CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
 def _cls(tag: str, prefix: str) -> str:
     """XPath step for a tag whose CSS-module class starts with ``prefix`` (hash ignored)."""
     return f'{tag}[contains(@class, "{prefix}__")]'
+
+
+BODY = f'//article//{_cls("div", "NewsDetail_content")}'
 
 
 class MitradeSpider(NewsSpider):
@@ -44,10 +49,19 @@ class MitradeSpider(NewsSpider):
     )
     next_page_xpath = f'//a[@rel="next"]/@href | //{_cls("a", "Pager_next")}/@href'
     site_tz = dt.timezone(dt.timedelta(hours=8))
-    headline_xpath = f'//article//{_cls("h1", "NewsDetail_title")}'
-    authors_xpath = f'//article//{_cls("span", "NewsDetail_sourceName")}'
-    body_xpath = f'//article//{_cls("div", "NewsDetail_content")}'
-    body_exclude_xpath = f'.//{_cls("div", "SymbolList_list")}'
+    sources = {
+        "article_id": [State("id"), ...],
+        "headline": [State("title"), ...],
+        "authors": [State("source"), ...],
+        "date_published": [State("publishTime", then=from_epoch_millis), ...],
+        "date_modified": [State("updateTime", then=from_epoch_millis), ...],
+        "description": [State("summary"), ...],
+        "image": [State("coverImg"), ...],
+        "language": [XPath("/html/@lang", name="html:lang"), Meta("og:locale")],
+        "body": [Container(BODY, exclude=f'.//{_cls("div", "SymbolList_list")}')],
+        "tickers": [XPath(f"{BODY}//div[@data-symbol]/@data-symbol", each=False, name="body:data-symbol"),
+                    State("tags", then=lambda tags: [t.get("code") for t in tags if isinstance(t, dict)])],
+    }
     related_cards = CardLayout(
         cards=f'//{_cls("section", "RelatedNews_wrap")}//{_cls("div", "NewsCard_card")}',
         link="./a/@href",
@@ -74,22 +88,6 @@ class MitradeSpider(NewsSpider):
         return None
 
     def page_state(self, response: Response) -> dict[str, Any]:
-        """Fields from ``props.pageProps.newsDetail`` of ``__NEXT_DATA__``."""
+        """``props.pageProps.newsDetail`` of ``__NEXT_DATA__``: what the ``State`` sources read."""
         detail = dig(next_data(response.selector.root, response.url), "props", "pageProps", "newsDetail")
-        if not isinstance(detail, dict):
-            return {}
-        return {
-            "article_id": detail.get("id"),
-            "headline": detail.get("title"),
-            "authors": normalize_authors(detail.get("source")),
-            "date_published": from_epoch_millis(detail.get("publishTime")),
-            "date_modified": from_epoch_millis(detail.get("updateTime")),
-            "description": detail.get("summary"),
-            "image": detail.get("coverImg"),
-            "tickers": [t["code"] for t in detail.get("tags") or [] if isinstance(t, dict) and t.get("code")],
-        }
-
-    def extract_tickers(self, response: Response, state: dict[str, Any]) -> list[str]:
-        """Symbols of the in-body widgets in page order, else the page state's tags."""
-        symbols = nodes(response.selector.root, f"{self.body_xpath}//div[@data-symbol]/@data-symbol")
-        return list(dict.fromkeys(s.strip() for s in symbols if s.strip())) or super().extract_tickers(response, state)
+        return detail if isinstance(detail, dict) else {}

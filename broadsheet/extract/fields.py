@@ -204,6 +204,43 @@ def visible_date(page: Page) -> Moment | None:
     return Moment(None, found) if found else None
 
 
+_LABELLED_DATE = re.compile(r"(?:发表于|发表时间|发布时间|发布日期|更新时间|时间|日期|published|posted|updated)\s*(?:on)?\s*[:：]?\s*"
+                            r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.IGNORECASE)
+_LABELLED_TEXT = ('//body//text()[contains(., "发") or contains(., "时间") or contains(., "日期") or contains(., "ublished")'
+                  ' or contains(., "osted") or contains(., "pdated")][not(ancestor::script)]')
+
+
+def labelled_date(page: Page) -> Moment | None:
+    """A day after a label in the page's text ("发表于:2005-07-31 12:30", "Published: 2019/04/03")."""
+    from broadsheet.news.xpath import nodes
+
+    for found in nodes(page.root, _LABELLED_TEXT)[:50]:
+        match = _LABELLED_DATE.search(found)
+        day = day_in_text(re.sub(r"\s*[年月]\s*", "-", match.group(1)).replace("/", "-")) if match else None
+        if day:
+            return Moment(None, day)
+    return None
+
+
+_BYLINE_TEXT = ('//body//text()[starts-with(normalize-space(), "By ") or starts-with(normalize-space(), "BY ")'
+                ' or contains(., "作者") or contains(., "记者")][string-length(normalize-space()) < 120][not(ancestor::script)]')
+_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
+                              r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
+
+
+def labelled_byline(page: Page) -> list[str] | None:
+    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀")."""
+    from broadsheet.news.xpath import nodes
+
+    for found in nodes(page.root, _BYLINE_TEXT)[:20]:
+        match = _LABELLED_BYLINE.search(found)
+        if match and match.group(1):
+            return [match.group(1)]
+        if match and match.group(2):
+            return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
+    return None
+
+
 def itemprop_text(prop: str) -> XPath:
     """Microdata: the text (or ``@datetime``) of elements with ``itemprop=prop`` that carry no ``@content``."""
     return XPath(f'//*[@itemprop="{prop}"][not(@content)]/@datetime | //*[@itemprop="{prop}"][not(@content)]'
@@ -249,7 +286,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "authors": (Hint("authors"), LD("author"), LD("creator"), itemprop_text("author"),
                 Meta("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                      "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
-                parsely("author"), XPath(BYLINE, each=False, name="byline")),
+                parsely("author"), XPath(BYLINE, each=False, name="byline"),
+                Func(labelled_byline, name="text:byline")),
     "date_published": (Hint("date_published"), LD("datePublished"), LD("dateCreated"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
@@ -258,7 +296,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                             "cxenseparse:recs:publishtime", "rnews:datepublished", "originalpublicationdate",
                             "date", "citation_publication_date", "og:updated_time"),
                        parsely("pub_date"), itemprop_text("datePublished"), Func(time_elements, name="time"),
-                       Func(visible_date, name="text"), Func(url_day, name="url")),
+                       Func(visible_date, name="text"), Func(labelled_date, name="text:label"), Func(url_day, name="url")),
     "date_modified": (Hint("date_modified"), LD("dateModified"),
                       Meta("article:modified_time", "og:article:modified_time", "datemodified", "dcterms.modified",
                            "last-modified", "og:updated_time"), itemprop_text("dateModified")),

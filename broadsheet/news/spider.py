@@ -3,15 +3,17 @@
 A site spider is configuration plus the few things only its site needs:
 
 - ``listing_urls``, ``article_url`` (a regex with named groups ``id`` and, when the URL carries
-  the day, ``yyyymmdd``), ``next_page_xpath``, ``site_tz``;
-- ``headline_xpath`` and ``authors_xpath``: where the page shows them, the last resort after
-  structured data;
-- ``body_xpath`` and ``body_exclude_xpath`` (widgets, disclaimers, cards inside the body);
+  the day, ``yyyymmdd``), ``next_page_xpath``, ``site_tz`` (the zone its calendar days are in;
+  unset: the day as the page states it);
+- ``sources``: for the fields where the site knows better than the base, their ordered sources
+  (``broadsheet.extract.sources``; ``...`` in a list stands for the base's sources of that field),
+  e.g. ``{"body": [Container('//div[@class="story"]')], "headline": [State("title"), ...]}``;
 - ``related_cards``: where the related-story cards are and where each part of a card is;
-- optionally ``page_state(response)`` for fields that embedded page state carries, and
+- optionally ``page_state(response)``, the embedded state ``State`` sources read, and
   ``not_article_reason(response)`` for pages that are not articles (removal notices).
 
-Structured data comes first: the site's page state, then JSON-LD, then meta tags; selectors last.
+Every other field comes from the generic base (``broadsheet.extract.fields.BASE_SOURCES``):
+JSON-LD, microdata, metas of many vendors, bylines, ``<time>``, main-content extraction, the URL.
 
 Every requested URL ends in one outcome, accounted for by ``broadsheet.extensions.outcomes``:
 an article item (exported or quarantined by the pipelines), a listing page, a skipped page
@@ -25,34 +27,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 import scrapy
-from lxml import etree
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from broadsheet.discovery import ANNOUNCED
 from broadsheet.discovery.spider import DiscoveryMixin
 from broadsheet.errors import BadInput
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
-from broadsheet.items import Article, RelatedStory
-from broadsheet.news.structured import first_image, json_ld_article, meta
+from broadsheet.extract.body import Body
+from broadsheet.extract.fields import Extraction, extract_fields
+from broadsheet.extract.page import Page
+from broadsheet.extract.quality import FIELD_SOURCE_NAMES, quality
+from broadsheet.extract.sources import URL, Hint
+from broadsheet.items import Article, FieldSources, RelatedStory
 from broadsheet.news.xpath import first, nodes, text
-from broadsheet.normalize.authors import normalize_authors
-from broadsheet.normalize.dates import (
-    date_from_url,
-    local_date,
-    parse_card_date,
-    parse_http_date,
-    parse_instant,
-    to_rfc3339_utc,
-)
-from broadsheet.normalize.text import clean_or_none, clean_text, html_blocks, join_blocks
+from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
+from broadsheet.normalize.text import clean_or_none, clean_text
+
+
+def _raw_if_differs(raw: Any, moment: Moment | None) -> str | None:
+    """The raw date text when it says something other than the normalised instant or day."""
+    if moment is None or not isinstance(raw, str):
+        return None
+    return None if raw.strip() in (moment.instant, moment.day.isoformat()) else raw.strip()
 
 
 def article_urls(urls: str | None) -> list[str]:
@@ -109,11 +113,8 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
     listing_urls: ClassVar[list[str]] = []
     article_url: ClassVar[re.Pattern[str]]
     next_page_xpath: ClassVar[str] = '//a[@rel="next"]/@href'
-    site_tz: ClassVar[dt.tzinfo] = dt.UTC
-    body_xpath: ClassVar[str] = "//article"
-    body_exclude_xpath: ClassVar[str | None] = None
-    headline_xpath: ClassVar[str] = "//h1"
-    authors_xpath: ClassVar[str | None] = None
+    site_tz: ClassVar[dt.tzinfo | None] = None
+    sources: ClassVar[Mapping[str, Sequence[Any]]] = {}
     related_cards: ClassVar[CardLayout | None] = None
 
     @classmethod
@@ -215,65 +216,85 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
             return
         yield article
 
+    def field_sources(self) -> dict[str, Sequence[Any]]:
+        """Each field's sources for this spider: the base's (``broadsheet.extract.fields``), the id
+        and day from ``article_url`` when it has them, and the site's ``sources`` over them."""
+        own: dict[str, list[Any]] = {}
+        pattern = getattr(self, "article_url", None)
+        if pattern is not None:
+            own["article_id"] = [Hint("article_id"), URL(pattern, "id"), ...]
+            own["date_published"] = [..., URL(pattern, "yyyymmdd", name="url:yyyymmdd")]
+        for name, sources in self.sources.items():
+            own[name] = [entry for source in sources for entry in (own.get(name, [...]) if source is ... else [source])]
+        return own
+
     def extract_article(self, response: Response) -> Article:
-        """Build the item: page state, then JSON-LD, then meta tags, then selectors."""
-        root = response.selector.root
-        state = self.page_state(response)
-        ld = json_ld_article(root, response.url)
+        """Build the item: every field by its ordered sources (``field_sources``); the winning
+        source of each counted in the stats as ``broadsheet/field/<field>/<source>``."""
+        page = Page(response, self.page_state)
+        found = extract_fields(page, self._field_sources)
+        stats = self.crawler.stats
+        for field, source in found.winners.items():
+            stats.inc_value(f"broadsheet/field/{field}/{source}")
+        if page.json_ld_conflicts:
+            stats.inc_value("broadsheet/jsonld/conflicts")
+        return self.build_article(response, found)
+
+    @cached_property
+    def _field_sources(self) -> dict[str, Sequence[Any]]:
+        return self.field_sources()
+
+    def build_article(self, response: Response, found: Extraction) -> Article:
+        """The item from the extracted fields, with the page's served time and the related cards."""
+        values = found.values
         served = self.reference_time(response)
-        announced = response.meta.get(ANNOUNCED, {})  # what a feed or sitemap said: the last source
-        language = first(root, "/html/@lang") or meta(root, "og:locale") or announced.get("language")
-        url_match = self.article_url.search(response.url)
-        date_published = (state.get("date_published") or parse_instant(ld.get("datePublished"))
-                          or parse_instant(meta(root, "article:published_time")) or announced.get("date_published"))
+        published: Moment | None = values.get("date_published")
+        modified: Moment | None = values.get("date_modified")
+        body: Body | None = values.get("body")
+        language = values.get("language")
         return Article(
             url=response.url,
-            canonical_url=response.urljoin(first(root, '/html/head/link[@rel="canonical"]/@href') or response.url),
-            site=self.site,
-            article_id=str(state.get("article_id") or (url_match.group("id") if url_match else "")),
+            canonical_url=values.get("canonical_url") or response.url,
+            site=self.site_of(response),
+            article_id=values.get("article_id"),
             language=language,
-            headline=clean_or_none(state.get("headline") or ld.get("headline")
-                                   or clean_text(text(root, self.headline_xpath)) or meta(root, "og:title")),
-            authors=(state.get("authors") or normalize_authors(ld.get("author"))
-                     or normalize_authors(meta(root, "author", "article:author"))
-                     or (normalize_authors(nodes(root, self.authors_xpath + "//text()"))
-                         if self.authors_xpath else [])),
-            date_published=date_published,
-            publication_date=(local_date(date_published, self.site_tz)
-                              or date_from_url(response.url, self.article_url)),
-            date_modified=(state.get("date_modified") or parse_instant(ld.get("dateModified"))
-                           or parse_instant(meta(root, "article:modified_time"))),
-            description=clean_or_none(state.get("description") or ld.get("description")
-                                      or meta(root, "description", "og:description")),
-            image=self._absolute(response, state.get("image") or first_image(ld.get("image"))
-                                 or meta(root, "og:image")),
-            body=self.extract_body(response),
-            tickers=self.extract_tickers(response, state),
+            headline=values.get("headline"),
+            authors=values.get("authors") or [],
+            date_published=published.instant if published else None,
+            publication_date=self.local_day(published),
+            date_modified=modified.instant if modified else None,
+            description=values.get("description"),
+            image=values.get("image"),
+            body=body.text if body else None,
+            tickers=values.get("tickers") or [],
             related=self.extract_related(response, served, language or "en"),
             crawled_at=to_rfc3339_utc(served),
+            date_published_raw=_raw_if_differs(found.raws.get("date_published"), published),
+            date_modified_raw=_raw_if_differs(found.raws.get("date_modified"), modified),
+            section=values.get("section"),
+            keywords=values.get("keywords") or [],
+            free_access=values.get("free_access"),
+            body_markdown=body.markdown if body else None,
+            quality=quality(found),
+            field_sources=FieldSources(**{f: found.winners.get(f) for f in FIELD_SOURCE_NAMES}),
         )
 
-    @staticmethod
-    def _absolute(response: Response, url: str | None) -> str | None:
-        return response.urljoin(url) if url else None
+    def site_of(self, response: Response) -> str:
+        """The record's ``site``: the spider's own."""
+        return self.site
+
+    def local_day(self, moment: Moment | None) -> dt.date | None:
+        """The calendar day of publication: in ``site_tz`` when the site sets one, else as the page states it."""
+        if moment is None:
+            return None
+        if moment.instant and self.site_tz is not None:
+            return local_date(moment.instant, self.site_tz)
+        return moment.day
 
     def reference_time(self, response: Response) -> dt.datetime:
         """When the page was served: its ``Date`` header (the recording's time on replay);
         the crawler's clock only when the header is missing."""
         return parse_http_date(response.headers.get(b"Date")) or dt.datetime.now(dt.UTC)
-
-    def extract_body(self, response: Response) -> str | None:
-        """The body text as blocks, without the elements ``body_exclude_xpath`` selects."""
-        roots = nodes(response.selector.root, self.body_xpath)
-        if not roots:
-            return None
-        root: etree._Element = roots[0]
-        excluded = set(nodes(root, self.body_exclude_xpath)) if self.body_exclude_xpath else set()
-        return join_blocks(html_blocks(root, excluded.__contains__ if excluded else None)) or None
-
-    def extract_tickers(self, response: Response, state: dict[str, Any]) -> list[str]:
-        """Instrument symbols; the base takes them from page state only."""
-        return list(dict.fromkeys(state.get("tickers") or []))
 
     def extract_related(self, response: Response, served: dt.datetime, language: str) -> list[RelatedStory]:
         """The related-story cards that ``related_cards`` describes, in page order; their dates
@@ -296,7 +317,7 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
                 headline=clean_text(text(card, layout.headline)),
                 summary=clean_or_none(text(card, layout.summary)),
                 author=clean_or_none(author),
-                date_published=parse_card_date(date_text, language, served, self.site_tz),
+                date_published=parse_card_date(date_text, language, served, self.site_tz or dt.UTC),
                 date_text=date_text,
             ))
         return stories
