@@ -72,6 +72,72 @@ class RelatedStory(BaseModel):
     """
 
 
+class FieldSources(BaseModel):
+    """
+    The source that gave each field's value; null when no source gave one.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    headline: StrictStr | None = None
+    """
+    Source of headline.
+    """
+    authors: StrictStr | None = None
+    """
+    Source of authors.
+    """
+    date_published: StrictStr | None = None
+    """
+    Source of date_published.
+    """
+    date_modified: StrictStr | None = None
+    """
+    Source of date_modified.
+    """
+    description: StrictStr | None = None
+    """
+    Source of description.
+    """
+    image: StrictStr | None = None
+    """
+    Source of image.
+    """
+    language: StrictStr | None = None
+    """
+    Source of language.
+    """
+    section: StrictStr | None = None
+    """
+    Source of section.
+    """
+    keywords: StrictStr | None = None
+    """
+    Source of keywords.
+    """
+    body: StrictStr | None = None
+    """
+    Source of body.
+    """
+    canonical_url: StrictStr | None = None
+    """
+    Source of canonical_url.
+    """
+    article_id: StrictStr | None = None
+    """
+    Source of article_id.
+    """
+    free_access: StrictStr | None = None
+    """
+    Source of free_access.
+    """
+    tickers: StrictStr | None = None
+    """
+    Source of tickers.
+    """
+
+
 class Article(BaseModel):
     """
     One news article page: its identity, text, dates, authors, tickers and related-story cards.
@@ -112,7 +178,7 @@ class Article(BaseModel):
     """
     date_published: AwareDatetime | None
     """
-    Publication instant, RFC 3339 in UTC with Z; null when the page gives only a day.
+    Publication instant, RFC 3339 with the page's own offset; null when the page gives only a day.
     """
     publication_date: date
     """
@@ -120,7 +186,7 @@ class Article(BaseModel):
     """
     date_modified: AwareDatetime | None = None
     """
-    Last-modified instant, RFC 3339 UTC, when the page states one.
+    Last-modified instant, RFC 3339 with the offset the page states, when it states one.
     """
     description: StrictStr | None = None
     """

@@ -16,10 +16,10 @@ from scrapy.http import Response
 
 from broadsheet import FIXTURES
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import Meta, State, XPath
+from broadsheet.extract.sources import Meta, State, XPath, dig
+from broadsheet.extract.xpath import nodes
 from broadsheet.news import CardLayout, NewsSpider
-from broadsheet.news.structured import dig, next_data
-from broadsheet.news.xpath import nodes
+from broadsheet.news.structured import next_data
 from broadsheet.normalize.dates import from_epoch_millis
 
 CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"
@@ -89,5 +89,5 @@ class MitradeSpider(NewsSpider):
 
     def page_state(self, response: Response) -> dict[str, Any]:
         """``props.pageProps.newsDetail`` of ``__NEXT_DATA__``: what the ``State`` sources read."""
-        detail = dig(next_data(response.selector.root, response.url), "props", "pageProps", "newsDetail")
+        detail = dig(next_data(response.selector.root, response.url), "props.pageProps.newsDetail")
         return detail if isinstance(detail, dict) else {}

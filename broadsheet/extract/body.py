@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import Source
-from broadsheet.news.xpath import nodes
+from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text, markdown_blocks, tagged_blocks
 
 WHOLE_BODY_MIN_CHARS = 400

@@ -20,7 +20,7 @@ from typing import Any
 
 from broadsheet.extract.body import Body, main_content, text_body, whole_article_body
 from broadsheet.extract.page import Page
-from broadsheet.extract.sources import LD, URL, Func, Hint, Meta, Source, XPath
+from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_moment
 from broadsheet.normalize.text import clean_text
@@ -57,7 +57,7 @@ def title_tag(page: Page) -> str | None:
 
 def single_h1(page: Page) -> str | None:
     """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline)."""
-    from broadsheet.news.xpath import nodes
+    from broadsheet.extract.xpath import nodes
 
     found = [clean_text(" ".join(h.itertext())) for h in nodes(page.root, "//h1")]
     found = [f for f in found if f]
@@ -179,21 +179,22 @@ def url_day(page: Page) -> Moment | None:
 
 def time_elements(page: Page) -> list[str]:
     """``<time datetime>`` values: ``pubdate`` ones first, then those in the article, then the first on the page."""
-    from broadsheet.news.xpath import nodes
+    from broadsheet.extract.xpath import nodes
 
     return [*nodes(page.root, "//time[@pubdate]/@datetime"),
             *nodes(page.root, "(//article//time[@datetime])[1]/@datetime | (//time[@datetime])[1]/@datetime")]
 
 
-DATE_BLOCKS = ('//*[contains(@class, "date") or contains(@class, "Date") or contains(@class, "time") or contains(@class, "publish")'
-               ' or contains(@class, "posted") or contains(@class, "byline") or contains(@class, "meta") or contains(@id, "date")]'
+DATE_BLOCKS = ('//*[contains(@class, "date") or contains(@class, "Date") or contains(@class, "time")'
+               ' or contains(@class, "publish") or contains(@class, "posted") or contains(@class, "byline")'
+               ' or contains(@class, "meta") or contains(@id, "date")]'
                '[not(ancestor::*[contains(@class, "related") or contains(@class, "comment")])]')
 """Elements whose class says they hold a date (``published-date``, ``byline``, ``article-meta``)."""
 
 
 def visible_date(page: Page) -> Moment | None:
     """The first day spelled in a date-like element's text, else in the text that follows the ``<h1>``."""
-    from broadsheet.news.xpath import nodes
+    from broadsheet.extract.xpath import nodes
 
     for element in nodes(page.root, DATE_BLOCKS)[:40]:
         found = day_in_text(" ".join(element.itertext())[:300])
@@ -204,15 +205,17 @@ def visible_date(page: Page) -> Moment | None:
     return Moment(None, found) if found else None
 
 
-_LABELLED_DATE = re.compile(r"(?:发表于|发表时间|发布时间|发布日期|更新时间|时间|日期|published|posted|updated)\s*(?:on)?\s*[:：]?\s*"
+_LABELLED_DATE = re.compile(r"(?:发表于|发表时间|发布时间|发布日期|更新时间|时间|日期|published|posted|updated)"
+                            r"\s*(?:on)?\s*[:：]?\s*"
                             r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.IGNORECASE)
-_LABELLED_TEXT = ('//body//text()[contains(., "发") or contains(., "时间") or contains(., "日期") or contains(., "ublished")'
+_LABELLED_TEXT = ('//body//text()[contains(., "发") or contains(., "时间") or contains(., "日期")'
+                  ' or contains(., "ublished")'
                   ' or contains(., "osted") or contains(., "pdated")][not(ancestor::script)]')
 
 
 def labelled_date(page: Page) -> Moment | None:
     """A day after a label in the page's text ("发表于:2005-07-31 12:30", "Published: 2019/04/03")."""
-    from broadsheet.news.xpath import nodes
+    from broadsheet.extract.xpath import nodes
 
     for found in nodes(page.root, _LABELLED_TEXT)[:50]:
         match = _LABELLED_DATE.search(found)
@@ -223,14 +226,15 @@ def labelled_date(page: Page) -> Moment | None:
 
 
 _BYLINE_TEXT = ('//body//text()[starts-with(normalize-space(), "By ") or starts-with(normalize-space(), "BY ")'
-                ' or contains(., "作者") or contains(., "记者")][string-length(normalize-space()) < 120][not(ancestor::script)]')
+                ' or contains(., "作者") or contains(., "记者")][string-length(normalize-space()) < 120]'
+                '[not(ancestor::script)]')
 _LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
                               r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
 
 
 def labelled_byline(page: Page) -> list[str] | None:
     """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀")."""
-    from broadsheet.news.xpath import nodes
+    from broadsheet.extract.xpath import nodes
 
     for found in nodes(page.root, _BYLINE_TEXT)[:20]:
         match = _LABELLED_BYLINE.search(found)
@@ -296,7 +300,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                             "cxenseparse:recs:publishtime", "rnews:datepublished", "originalpublicationdate",
                             "date", "citation_publication_date", "og:updated_time"),
                        parsely("pub_date"), itemprop_text("datePublished"), Func(time_elements, name="time"),
-                       Func(visible_date, name="text"), Func(labelled_date, name="text:label"), Func(url_day, name="url")),
+                       Func(visible_date, name="text"), Func(labelled_date, name="text:label"),
+                       Func(url_day, name="url")),
     "date_modified": (Hint("date_modified"), LD("dateModified"),
                       Meta("article:modified_time", "og:article:modified_time", "datemodified", "dcterms.modified",
                            "last-modified", "og:updated_time"), itemprop_text("dateModified")),
@@ -315,8 +320,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "free_access": (LD("isAccessibleForFree"), Meta("isaccessibleforfree")),
     "canonical_url": (XPath('//link[@rel="canonical"]/@href', name="link:canonical"), Meta("og:url"), LD("url"),
                       Func(lambda page: page.url, name="url")),
-    "article_id": (Hint("article_id"), Meta("article:id", "parsely-post-id", "sailthru.post_id", "cxenseparse:articleid",
-                                            "article.id", "articleid"), LD("identifier"),
+    "article_id": (Hint("article_id"), Meta("article:id", "parsely-post-id", "sailthru.post_id",
+                                            "cxenseparse:articleid", "article.id", "articleid"), LD("identifier"),
                    Func(url_path_id, name="url_digits"), Func(url_hash, name="url_hash")),
     "body": (Func(whole_article_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
     "tickers": (),

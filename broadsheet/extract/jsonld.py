@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from broadsheet.news.xpath import nodes
+from broadsheet.extract.xpath import nodes
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from lxml import etree
 from scrapy.http import Response
 
 from broadsheet.extract.jsonld import choose_article, json_ld_objects
-from broadsheet.news.xpath import nodes
+from broadsheet.extract.xpath import nodes
 
 HINTS_META_KEY = "broadsheet_hints"
 """``request.meta`` key holding values others already know about the URL (a feed's title, date):

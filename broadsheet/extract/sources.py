@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from broadsheet.extract.page import Page
-from broadsheet.news.xpath import nodes
+from broadsheet.extract.xpath import nodes
 
 
 def dig(data: Any, path: str) -> Any:

@@ -46,8 +46,8 @@ from broadsheet.extract.fields import Extraction, extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import FIELD_SOURCE_NAMES, quality
 from broadsheet.extract.sources import URL, Hint
+from broadsheet.extract.xpath import first, nodes, text
 from broadsheet.items import Article, FieldSources, RelatedStory
-from broadsheet.news.xpath import first, nodes, text
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
 

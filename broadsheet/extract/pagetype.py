@@ -1,0 +1,35 @@
+"""Whether a page is an article, by what it says of itself: a page that declares itself a listing, a
+home page or a video page, and shows none of an article's marks, is not one."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy.http import Response
+
+from broadsheet.extract.jsonld import is_article, json_ld_objects, types_of
+from broadsheet.extract.xpath import nodes
+
+LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "WebSite"})
+_OG_TYPE = '//meta[@property="og:type"]/@content'
+_ARTICLE_MARKS = '//meta[starts-with(@property, "article:")] | //*[@itemtype[contains(., "Article")]]'
+
+
+def not_article_reason(response: Response) -> str | None:
+    """``not_article_home``, ``not_article_listing`` or ``not_article_video``; None for an article (or a doubt)."""
+    root = response.selector.root
+    objects = json_ld_objects(root, response.url)
+    if any(is_article(o) for o in objects) or nodes(root, _ARTICLE_MARKS):
+        return None
+    og_type = (nodes(root, _OG_TYPE) or [""])[0].strip().lower()
+    if og_type == "article":
+        return None
+    types = {t for o in objects for t in types_of(o)}
+    if og_type.startswith("video") or ("VideoObject" in types and not types - {"VideoObject", "WebSite", "Organization",
+                                                                              "BreadcrumbList", "WebPage"}):
+        return "not_article_video"
+    if urlsplit(response.url).path in ("", "/") and og_type in ("", "website"):
+        return "not_article_home"
+    if types & LISTING_TYPES - {"WebSite"}:
+        return "not_article_listing"
+    return None
