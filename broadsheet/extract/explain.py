@@ -15,7 +15,8 @@ from scrapy.http import Request, Response
 from broadsheet.extract.fields import Extraction, extract_fields
 
 
-def load_response(url: str, *, html: str | None = None, cassette: str | None = None, har: str | None = None) -> Response:
+def load_response(url: str, *, html: str | None = None, cassette: str | None = None,
+                  har: str | None = None) -> Response:
     """The response for ``url``: from a saved HTML file, a cassette, a HAR file, else downloaded."""
     from broadsheet.recording.handler import open_cassette, to_scrapy_response, to_vcr_request
 

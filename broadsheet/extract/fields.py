@@ -283,6 +283,11 @@ BYLINE = ('//*[@rel="author"] | //*[contains(concat(" ", normalize-space(@class)
           ' or contains(@class, "author__name")]')
 """Where pages print bylines: ``rel=author`` links and elements whose class says byline or author name."""
 
+BY_LABEL = ('//body//text()[translate(normalize-space(), "BYWRITENOSD", "bywritenosd")="by" or translate('
+            'normalize-space(), "BYWRITENOSD", "bywritenosd")="written by" or translate(normalize-space(), '
+            '"BYWRITENOSD", "bywritenosd")="posted by"]/following-sibling::*[1]')
+"""The element after a bare "By" / "Written by" / "Posted by" text: the name's link or span."""
+
 BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "headline": (Hint("headline"), LD("headline"), Func(single_h1, name="h1"), Meta("og:title", "twitter:title"),
                  LD("name"), Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
@@ -291,7 +296,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                 Meta("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                      "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
                 parsely("author"), XPath(BYLINE, each=False, name="byline"),
-                Func(labelled_byline, name="text:byline")),
+                Func(labelled_byline, name="text:byline"), XPath(BY_LABEL, name="text:by")),
     "date_published": (Hint("date_published"), LD("datePublished"), LD("dateCreated"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
