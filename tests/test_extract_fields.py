@@ -1,0 +1,132 @@
+"""Field sources, normalisers and their resolution, on small pages written for each rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from broadsheet.extract.body import Body, Container
+from broadsheet.extract.fields import authors, extract_fields, language, sources_for
+from broadsheet.extract.page import HINTS_META_KEY, Page
+from broadsheet.extract.sources import CSS, LD, URL, Func, Hint, Meta, State, XPath
+from broadsheet.normalize.dates import Moment, day_in_text, parse_moment
+
+URL_ = "https://news.example.org/world/2024/11/22/story-123456"
+
+
+def page(html: str, url: str = URL_, hints: dict | None = None, state=None) -> Page:
+    request = Request(url, meta={HINTS_META_KEY: hints} if hints else {})
+    return Page(HtmlResponse(url, body=html.encode(), request=request, encoding="utf-8"), state)
+
+
+def ld(*objects: dict) -> str:
+    return "".join(f'<script type="application/ld+json">{json.dumps(o)}</script>' for o in objects)
+
+
+@pytest.mark.parametrize(("source", "html", "expected"), [
+    (Meta("og:title"), '<head><meta property="og:title" content=" T "></head>', ["T"]),
+    (Meta("parsely-title"), '<body><meta name="parsely-title" value="in body"></body>', ["in body"]),
+    (Meta("datePublished"), '<span itemprop="datePublished" content="2024-01-02"></span>', ["2024-01-02"]),
+    (XPath("//h2"), "<h2>a</h2><h2>b</h2>", ["a", "b"]),
+    (XPath("//li", each=False), "<li>a</li><li>b</li>", [["a", "b"]]),
+    (CSS("p.lede"), '<p class="lede x">L</p><p>o</p>', ["L"]),
+    (URL(re.compile(r"story-(?P<id>\d+)"), "id"), "", ["123456"]),
+    (URL(re.compile(r"story-(?P<id>\d+)"), "missing"), "", []),
+    (LD("author.name"), ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann"}}), ["Ann"]),
+    (LD("headline"), ld({"@graph": [{"@type": "WebSite", "name": "S"}, {"@type": "NewsArticle", "headline": "G"}]}),
+     ["G"]),
+    (LD("headline"), ld({"@type": "WebPage", "mainEntity": {"@type": "Article", "headline": "Nested"}}), ["Nested"]),
+    (LD("headline"), ld([{"@type": "NewsArticle", "headline": "Other", "url": "https://news.example.org/other"},
+                         {"@type": "NewsArticle", "headline": "This", "url": URL_}]), ["This"]),
+    (Func(lambda p: p.url.rsplit("-", 1)[1], name="tail"), "", ["123456"]),
+    (LD("headline", then=str.upper), ld({"@type": "Article", "headline": "x"}), ["X"]),
+])
+def test_each_source_reads_its_candidates(source, html, expected):
+    assert list(source.candidates(page(f"<html>{html}</html>"))) == expected
+
+
+def test_hints_from_the_request_and_page_state_are_sources_like_the_others():
+    p = page("<html><h1>H</h1></html>", hints={"headline": "From the feed"}, state=lambda r: {"a": [{"b": 1}]})
+    assert list(Hint("headline").candidates(p)) == ["From the feed"]
+    assert list(State("a.b").candidates(p)) == [1] and list(State("a.0.b").candidates(p)) == [1]
+    assert extract_fields(p).winners["headline"] == "hint:headline"
+
+
+def test_the_first_candidate_the_normaliser_accepts_wins_and_is_named():
+    html = ("<html lang='en-gb'><head><meta name='author' content='https://x.org/ann'><meta name='author' "
+            "content='BY JANE DOE and John Roe'></head><h1>Only</h1></html>")
+    found = extract_fields(page(html))
+    assert found.values["authors"] == ["Jane Doe", "John Roe"] and found.winners["authors"] == "meta:author+"
+    assert found.values["headline"] == "Only" and found.winners["headline"] == "h1"
+    assert found.values["language"] == "en-GB"
+
+
+def test_a_site_overrides_one_field_and_extends_another_with_the_base():
+    overrides = {"headline": [XPath("//h2", name="site:h2")], "body": [Container("//div[@class='story']"), ...]}
+    assert sources_for("body", overrides)[1:] == sources_for("body", {})
+    html = "<html><h1>Base</h1><h2>Site</h2><div class='story'><h3>Sub</h3><p>One.</p><ul><li>Item</li></ul></div></html>"
+    found = extract_fields(page(html), overrides)
+    assert found.values["headline"] == "Site" and found.winners["body"] == "container"
+    assert found.values["body"] == Body("Sub\n\nOne.\n\nItem", "### Sub\n\nOne.\n\n- Item")
+    assert found.winners["date_published"] == "url" and found.values["date_published"] == Moment(None, dt.date(2024, 11, 22))
+
+
+def test_trace_keeps_every_candidate_with_its_verdict():
+    html = ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Org"}}) + \
+        "<meta name='author' content='Ann Lee'>"
+    found = extract_fields(page(f"<html>{html}</html>"), trace=True)
+    verdicts = [(c.source, c.accepted) for c in found.candidates["authors"]]
+    assert verdicts[:2] == [("jsonld:author", False), ("meta:author+", True)]
+
+
+def test_whole_json_ld_body_wins_over_the_extractor_and_a_teaser_does_not():
+    whole = "First paragraph of the story.\n" + "More text. " * 60
+    assert extract_fields(page("<html>" + ld({"@type": "NewsArticle", "articleBody": whole}) + "<p>x</p></html>")
+                          ).winners["body"] == "jsonld:articleBody"
+    teaser = ld({"@type": "NewsArticle", "articleBody": "Short teaser…"})
+    assert extract_fields(page(f"<html><body>{teaser}<article><p>{'Real body. ' * 40}</p></article></body></html>")
+                          ).winners["body"] == "main_content"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2024-11-22T10:00:00+01:00", Moment("2024-11-22T10:00:00+01:00", dt.date(2024, 11, 22))),
+    ("2024-11-22T00:30:00+0900", Moment("2024-11-22T00:30:00+09:00", dt.date(2024, 11, 22))),  # the page's day
+    ("2024-11-22 10:00", Moment(None, dt.date(2024, 11, 22))),  # no offset: only the day is known
+    ("2024-11-22", Moment(None, dt.date(2024, 11, 22))),  # a calendar date stays a date
+    ("Fri, 22 Nov 2024 10:00:00 GMT", Moment("2024-11-22T10:00:00Z", dt.date(2024, 11, 22))),
+    ("22.11.2024", Moment(None, dt.date(2024, 11, 22))),
+    (1732269600000, Moment("2024-11-22T10:00:00Z", dt.date(2024, 11, 22))),
+    ("yesterday", None), ("1970-01-01", None),
+])
+def test_dates_keep_the_precision_and_offset_the_page_gives(raw, expected):
+    assert parse_moment(raw) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Updated on December 12, 2016 09:22 AM", dt.date(2016, 12, 12)),
+    ("on 1 June 2019 at 08:34 PM EDT", dt.date(2019, 6, 1)),
+    ("发表于:2005年07月31日 12:30", dt.date(2005, 7, 31)),
+    ("no date here", None),
+])
+def test_visible_text_dates(text, expected):
+    assert day_in_text(text) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ([{"@type": "Person", "name": "Ann"}, {"@type": "Organization", "name": "Wire"}], ["Ann"]),
+    ({"@type": "Organization", "name": "Wire"}, None),
+    ("https://example.org/staff/ann", None),
+    ("jane@example.org", None),
+])
+def test_authors_are_people_not_urls_or_organisations(raw, expected):
+    assert authors(raw, page("<html></html>")) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("en_US", "en-US"), ("EN", "en"), ("zh-Hans", "zh-Hans"), ("und", None)])
+def test_language_tags(raw, expected):
+    assert language(raw, page("<html></html>")) == expected
