@@ -1,134 +1,194 @@
-"""How far the NewsSpider base gets on pages it was never configured for.
+"""The ``article`` spider against trafilatura and htmldate on a corpus folder: same pages, one run, per corpus.
 
-    python benchmarks/eval_corpora.py ../shared/corpora [--limit N]
+    python benchmarks/eval_corpora.py ../shared/corpora [--limit N]     (trafilatura: pip install ".[bench]")
 
-Runs the base's own extraction (JSON-LD, meta tags, ``<h1>``, ``<article>`` body; no site
-configuration) over every page of a corpus folder laid out as ``<corpus>/<page>/page.html.gz`` with
-``expected.json``, and prints, per corpus and field, how many pages have ground truth and the
-share the base gets right: headline (normalised equality), authors (same names, case-folded),
-date_published (same instant, or same day when the truth has no time), body (token F1 >= 0.9, or
-the truth's prefix). Shows where a new site needs configuration and where the base needs work.
+Builds one cassette of every ``<corpus>/<page>/page.html.gz`` (with ``expected.json``), runs the contract
+``scrapy crawl article -a urls_file=F -s VCR_CASSETTE=C -O out.jsonl`` (quarantined items count too; ms/page is
+the whole crawl's wall time per page, start-up included), runs trafilatura (headline, authors, date, body) and
+htmldate (date) in this process on the same pages, and prints per corpus and tool: right/checked per field, mean
+body token F1, ms/page. Scoring as ../shared/checks/score.py (the referee): headline case-folded equality; authors
+the same name set; date the same day; body token F1 >= 0.9 (or the truth's prefix) and mean F1.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gzip
 import json
 import re
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+import unicodedata
 from collections import Counter, defaultdict
+from email.utils import formatdate
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import yaml
 
-from scrapy.http import HtmlResponse, Request  # noqa: E402
-from scrapy.utils.test import get_crawler  # noqa: E402
-
-from broadsheet.news.spider import NewsSpider  # noqa: E402
-from broadsheet.normalize.text import clean_text  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+FIELDS = ("headline", "authors", "date", "body")
 
 
-class GenericSpider(NewsSpider):
-    """The base with nothing site-specific."""
-
-    name = "generic"
-    site = "generic"
-    article_url = re.compile(r"(?P<id>.+)")
-
-
-def tokens(text: str | None) -> Counter[str]:
-    """Lower-case word tokens of ``text`` with their counts."""
-    return Counter(re.findall(r"\w+", (text or "").lower()))
+def norm(text: str | None) -> str:
+    """Whitespace-normalised, NFKC, case-folded."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
 
 
 def f1(got: str | None, want: str | None) -> float:
     """Token F1 of ``got`` against ``want``."""
-    a, b = tokens(got), tokens(want)
+    a, b = Counter(re.findall(r"\w+", (got or "").lower())), Counter(re.findall(r"\w+", (want or "").lower()))
     common = sum((a & b).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(a.values()), common / sum(b.values())
-    return 2 * precision * recall / (precision + recall)
+    return 0.0 if not common else 2 * common / (sum(a.values()) + sum(b.values()))
 
 
-def same_instant(got: str | None, want: str, publication_date) -> bool:
-    """Whether ``got`` is the day (or instant) the truth ``want`` gives."""
-    want = want.strip().replace(" ", "T", 1)
-    try:
-        expected = dt.datetime.fromisoformat(want.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if got and expected.tzinfo:
-        return dt.datetime.fromisoformat(got.replace("Z", "+00:00")) == expected
-    day = got[:10] if got else (publication_date.isoformat() if publication_date else None)
-    return day == expected.date().isoformat()
+def names(values: list[str] | None) -> set[str]:
+    """The set of names in author strings ("By X and Y" split)."""
+    out = set()
+    for value in values or []:
+        for part in re.split(r"\s*(?:,|\band\b|&|\bund\b|\bet\b|\by\b)\s*", re.sub(r"^\s*by\s+", "", value, flags=re.I)):
+            if norm(part):
+                out.add(norm(part))
+    return out
 
 
-def score(article, truth: dict) -> dict[str, bool]:
-    """Right or wrong per field the truth checks."""
-    checks = {}
+def day(value: object) -> str | None:
+    """``YYYY-MM-DD`` at the start of a date text."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value or "").strip())
+    return match.group(0) if match else None
+
+
+def score(rec: dict, truth: dict) -> dict[str, float]:
+    """Right (1/0) per field the truth checks; ``_f1`` the body F1 when the truth has a whole body."""
+    checks: dict[str, float] = {}
     if truth.get("headline"):
-        checks["headline"] = clean_text(article.headline).lower() == clean_text(truth["headline"]).lower()
+        checks["headline"] = norm(rec.get("headline")) == norm(truth["headline"])
     if truth.get("authors"):
-        checks["authors"] = ({a.casefold() for a in article.authors}
-                             == {clean_text(a).casefold() for a in truth["authors"]})
-    if truth.get("datePublished"):
-        checks["date_published"] = same_instant(article.date_published, truth["datePublished"],
-                                                article.publication_date)
+        checks["authors"] = bool(names(truth["authors"])) and names(rec.get("authors")) == names(truth["authors"])
+    if truth.get("datePublished") and not truth.get("_extra", {}).get("no_date_expected"):
+        checks["date"] = day(truth["datePublished"]) is not None and day(rec.get("date")) == day(truth["datePublished"])
     if truth.get("articleBody"):
-        checks["body"] = f1(article.body, truth["articleBody"]) >= 0.9
+        checks["_f1"] = f1(rec.get("body"), truth["articleBody"])
+        checks["body"] = checks["_f1"] >= 0.9
     elif truth.get("articleBodyPrefix"):
-        prefix = clean_text(truth["articleBodyPrefix"])[:200].lower()
-        checks["body"] = bool(prefix) and clean_text(article.body).lower().startswith(prefix[:80])
+        prefix = norm(truth["articleBodyPrefix"])[:80]
+        checks["body"] = bool(prefix) and norm(rec.get("body")).startswith(prefix)
     return checks
 
 
+def load_pages(corpora: Path, limit: int) -> list[dict]:
+    """Every page: id, corpus, URL (a corpus.invalid one when the truth has none), HTML, truth."""
+    pages, per_corpus = [], Counter()
+    for path in sorted(corpora.glob("*/*/page.html.gz")):
+        corpus = path.parent.parent.name
+        if limit and per_corpus[corpus] >= limit:
+            continue
+        per_corpus[corpus] += 1
+        truth = json.loads((path.parent / "expected.json").read_text(encoding="utf-8"))
+        url = truth.get("url") if str(truth.get("url", "")).startswith("http") else None
+        pages.append({"id": f"{corpus}/{path.parent.name}", "corpus": corpus, "truth": truth,
+                      "url": url or f"https://corpus.invalid/{corpus}/{path.parent.name}",
+                      "html": gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")})
+    return pages
+
+
+def crawl(pages: list[dict], tmp: Path) -> tuple[dict[str, dict], float]:
+    """The article spider's records by URL, and its wall time per distinct page in ms."""
+    date = formatdate(usegmt=True)
+    by_url = {p["url"]: p for p in pages}
+    interactions = [{"request": {"body": None, "headers": {}, "method": "GET", "uri": url},
+                     "response": {"status": {"code": 200, "message": "OK"},
+                                  "headers": {"Content-Type": ["text/html; charset=utf-8"], "Date": [date]},
+                                  "body": {"string": page["html"]}}} for url, page in by_url.items()]
+    for host in sorted({u.split("/")[2] for u in by_url}):
+        for scheme in ("http", "https"):
+            interactions.append({"request": {"body": None, "headers": {}, "method": "GET",
+                                             "uri": f"{scheme}://{host}/robots.txt"},
+                                 "response": {"status": {"code": 404, "message": "Not Found"},
+                                              "headers": {"Date": [date]}, "body": {"string": ""}}})
+    (tmp / "c.yaml").write_text(yaml.dump({"version": 1, "interactions": interactions},
+                                          Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True))
+    (tmp / "urls.txt").write_text("\n".join(by_url) + "\n")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls_file={tmp / 'urls.txt'}",
+                    "-s", f"VCR_CASSETTE={tmp / 'c.yaml'}", "-s", "QUARANTINE_MAX_SHARE=1", "-s",
+                    f"QUARANTINE_URI={tmp / 'q.jsonl'}", "-s", "FIELD_COVERAGE_MIN={}", "-s", "LOG_LEVEL=WARNING",
+                    "-O", str(tmp / "out.jsonl")], cwd=ROOT, check=False, capture_output=True)
+    ms = (time.perf_counter() - started) * 1000 / max(1, len(by_url))
+    records = {}
+    for name in ("out.jsonl", "q.jsonl"):
+        path = tmp / name
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+            record = json.loads(line)
+            record = record.get("item", record)
+            records[record.get("url")] = {"headline": record.get("headline"), "authors": record.get("authors"),
+                                          "date": record.get("date_published") or record.get("publication_date"),
+                                          "body": record.get("body")}
+    return records, ms
+
+
+def anchors(page: dict) -> dict[str, tuple[dict, float]]:
+    """trafilatura's and htmldate's output for one page, each with its ms."""
+    import trafilatura
+    from htmldate import find_date
+
+    url = page["url"] if "corpus.invalid" not in page["url"] else None
+    started = time.perf_counter()
+    try:
+        doc = trafilatura.bare_extraction(page["html"], url=url, with_metadata=True)
+        doc = doc.as_dict() if hasattr(doc, "as_dict") else (doc or {})
+        traf = {"headline": doc.get("title"), "date": doc.get("date"), "body": doc.get("text"),
+                "authors": [a.strip() for a in (doc.get("author") or "").split(";") if a.strip()]}
+    except Exception:  # noqa: BLE001 - a failed page scores nothing
+        traf = {}
+    middle = time.perf_counter()
+    try:
+        html_date = {"date": find_date(page["html"], url=url, original_date=True, extensive_search=True)}
+    except Exception:  # noqa: BLE001
+        html_date = {}
+    return {"trafilatura": (traf, (middle - started) * 1000),
+            "htmldate": (html_date, (time.perf_counter() - middle) * 1000)}
+
+
 def main() -> None:
-    """Score every page of the corpus folder and print the table."""
+    """Crawl, run the anchors, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpora", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="pages per corpus (0: all)")
     args = parser.parse_args()
-    spider = GenericSpider.from_crawler(get_crawler(GenericSpider))
-    totals: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for page in sorted(args.corpora.glob("*/*/page.html.gz")):
-        corpus = page.parent.parent.name
-        if args.limit and sum(totals[corpus]["_pages"].values()) >= args.limit:
-            continue
-        truth = json.loads((page.parent / "expected.json").read_text(encoding="utf-8"))
-        url = truth.get("url") if isinstance(truth.get("url"), str) else ""
-        url = ("https:" + url if url.startswith("//") else url) if url.startswith(("http", "//")) \
-            else f"https://example.invalid/{page.parent.name}"
-        response = HtmlResponse(url=url, body=gzip.decompress(page.read_bytes()), request=Request(url),
-                                headers={"Content-Type": "text/html"})
-        totals[corpus]["_pages"]["n"] += 1
-        try:
-            article = spider.extract_article(response)
-        except Exception as exc:  # noqa: BLE001 - an evaluation counts failures, it does not stop
-            totals[corpus]["_errors"][type(exc).__name__] += 1
-            continue
-        for field, ok in score(article, truth).items():
-            totals[corpus][field]["checked"] += 1
-            totals[corpus][field]["right"] += ok
-    fields = ("headline", "authors", "date_published", "body")
-    print(f"{'corpus':22s} {'pages':>5s} " + " ".join(f"{f:>16s}" for f in fields) + "  errors")
-    overall: dict[str, Counter] = defaultdict(Counter)
-    for corpus, counts in sorted(totals.items()):
-        for field in fields:
-            overall[field].update(counts[field])
-        errors = dict(counts["_errors"]) or ""
-        print(f"{corpus:22s} {counts['_pages']['n']:5d} " + " ".join(cell(counts[f]) for f in fields) + f"  {errors}")
-    print(f"{'all':22s} {'':5s} " + " ".join(cell(overall[f]) for f in fields))
+    import logging
 
+    logging.disable(logging.CRITICAL)
+    pages = load_pages(args.corpora, args.limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        records, crawl_ms = crawl(pages, Path(tmp))
+    totals: dict[tuple[str, str], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    f1s: dict[tuple[str, str], list[float]] = defaultdict(list)
+    ms: dict[str, list[float]] = defaultdict(list)
+    for page in pages:
+        outputs = {"article": (records.get(page["url"], {}), crawl_ms), **anchors(page)}
+        for tool, (record, spent) in outputs.items():
+            ms[tool].append(spent)
+            for corpus in (page["corpus"], "all"):
+                checks = score(record, page["truth"])
+                if "_f1" in checks and tool != "htmldate":
+                    f1s[(corpus, tool)].append(checks.pop("_f1"))
+                checks.pop("_f1", None)
+                for field, ok in checks.items():
+                    if tool != "htmldate" or field == "date":
+                        totals[(corpus, tool)][field]["n"] += 1
+                        totals[(corpus, tool)][field]["ok"] += bool(ok)
+    print(f"{'corpus':20s} {'tool':12s} " + " ".join(f"{f:>15s}" for f in FIELDS) + f" {'bodyF1':>7s} {'ms/page':>8s}")
+    for corpus, tool in sorted(totals, key=lambda k: (k[0] == "all", k[0], k[1])):
+        counts = totals[(corpus, tool)]
+        cells = [f"{counts[f]['ok']}/{counts[f]['n']} {100 * counts[f]['ok'] / counts[f]['n']:.0f}%"
+                 if counts[f]["n"] else "-" for f in FIELDS]
+        body_f1 = f"{statistics.mean(f1s[(corpus, tool)]):.3f}" if f1s[(corpus, tool)] else "-"
+        spent = f"{statistics.median(ms[tool]):.1f}" if corpus == "all" else ""
+        print(f"{corpus:20s} {tool:12s} " + " ".join(f"{c:>15s}" for c in cells) + f" {body_f1:>7s} {spent:>8s}")
 
-def cell(count: Counter) -> str:
-    """``right/checked  share%`` right-aligned, or ``-`` where no page has ground truth."""
-    if not count["checked"]:
-        return f"{'-':>16s}"
-    text = f"{count['right']}/{count['checked']} {100 * count['right'] / count['checked']:.0f}%"
-    return f"{text:>16s}"
 
 if __name__ == "__main__":
     main()

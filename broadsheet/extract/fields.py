@@ -185,21 +185,26 @@ def time_elements(page: Page) -> list[str]:
             *nodes(page.root, "(//article//time[@datetime])[1]/@datetime | (//time[@datetime])[1]/@datetime")]
 
 
-DATE_BLOCKS = ('//*[contains(@class, "date") or contains(@class, "Date") or contains(@class, "time")'
-               ' or contains(@class, "publish") or contains(@class, "posted") or contains(@class, "byline")'
-               ' or contains(@class, "meta") or contains(@id, "date")]'
-               '[not(ancestor::*[contains(@class, "related") or contains(@class, "comment")])]')
-"""Elements whose class says they hold a date (``published-date``, ``byline``, ``article-meta``)."""
+DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta")
+"""Classes (or ids) of elements that hold a date: ``published-date``, ``byline``, ``article-meta``."""
+OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser")
+
+
+def _off_story(element: Any) -> bool:
+    return any(OFF_STORY.search((a.get("class") or "").lower()) for a in element.iterancestors())
 
 
 def visible_date(page: Page) -> Moment | None:
     """The first day spelled in a date-like element's text, else in the text that follows the ``<h1>``."""
     from broadsheet.extract.xpath import nodes
 
-    for element in nodes(page.root, DATE_BLOCKS)[:40]:
-        found = day_in_text(" ".join(element.itertext())[:300])
-        if found:
-            return Moment(None, found)
+    tried = 0
+    for element, names in page.classed:
+        if DATE_CLASS.search(names) and tried < 40:
+            tried += 1
+            found = day_in_text(" ".join(element.itertext())[:300])
+            if found and not _off_story(element):
+                return Moment(None, found)
     after = nodes(page.root, "(//h1)[1]/following::text()[normalize-space()][position() <= 60]")
     found = day_in_text(" ".join(after)[:3000]) if after else None
     return Moment(None, found) if found else None
@@ -208,16 +213,11 @@ def visible_date(page: Page) -> Moment | None:
 _LABELLED_DATE = re.compile(r"(?:发表于|发表时间|发布时间|发布日期|更新时间|时间|日期|published|posted|updated)"
                             r"\s*(?:on)?\s*[:：]?\s*"
                             r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.IGNORECASE)
-_LABELLED_TEXT = ('//body//text()[contains(., "发") or contains(., "时间") or contains(., "日期")'
-                  ' or contains(., "ublished")'
-                  ' or contains(., "osted") or contains(., "pdated")][not(ancestor::script)]')
 
 
 def labelled_date(page: Page) -> Moment | None:
     """A day after a label in the page's text ("发表于:2005-07-31 12:30", "Published: 2019/04/03")."""
-    from broadsheet.extract.xpath import nodes
-
-    for found in nodes(page.root, _LABELLED_TEXT)[:50]:
+    for found in page.short_texts:
         match = _LABELLED_DATE.search(found)
         day = day_in_text(re.sub(r"\s*[年月]\s*", "-", match.group(1)).replace("/", "-")) if match else None
         if day:
@@ -225,23 +225,26 @@ def labelled_date(page: Page) -> Moment | None:
     return None
 
 
-_BYLINE_TEXT = ('//body//text()[starts-with(normalize-space(), "By ") or starts-with(normalize-space(), "BY ")'
-                ' or contains(., "作者") or contains(., "记者")][string-length(normalize-space()) < 120]'
-                '[not(ancestor::script)]')
 _LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
                               r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
+_BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})
 
 
 def labelled_byline(page: Page) -> list[str] | None:
-    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀")."""
-    from broadsheet.extract.xpath import nodes
-
-    for found in nodes(page.root, _BYLINE_TEXT)[:20]:
+    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
+    or in the element after a bare "By" / "Written by" (the name's link)."""
+    for found in page.short_texts:
         match = _LABELLED_BYLINE.search(found)
         if match and match.group(1):
             return [match.group(1)]
         if match and match.group(2):
             return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
+        if found.strip().lower() in _BARE_BY:
+            parent = found.getparent()
+            after = parent.getnext() if found.is_tail else (parent[0] if len(parent) else None)
+            name = clean_text(" ".join(after.itertext())) if isinstance(getattr(after, "tag", None), str) else ""
+            if name:
+                return [name]
     return None
 
 
@@ -278,15 +281,22 @@ def detected_language(page: Page) -> str | None:
     return code
 
 
-BYLINE = ('//*[@rel="author"] | //*[contains(concat(" ", normalize-space(@class), " "), " byline ")'
-          ' or contains(@class, "author-name") or contains(@class, "authorName") or contains(@class, "byline__name")'
-          ' or contains(@class, "author__name")]')
-"""Where pages print bylines: ``rel=author`` links and elements whose class says byline or author name."""
+BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name")
+"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
 
-BY_LABEL = ('//body//text()[translate(normalize-space(), "BYWRITENOSD", "bywritenosd")="by" or translate('
-            'normalize-space(), "BYWRITENOSD", "bywritenosd")="written by" or translate(normalize-space(), '
-            '"BYWRITENOSD", "bywritenosd")="posted by"]/following-sibling::*[1]')
-"""The element after a bare "By" / "Written by" / "Posted by" text: the name's link or span."""
+
+def byline_elements(page: Page) -> list[str] | None:
+    """The texts of ``rel=author`` links and of elements whose class says byline or author name."""
+    from broadsheet.extract.xpath import nodes
+
+    found = [_text_of(e) for e in nodes(page.root, '//*[@rel="author"]')]
+    found += [_text_of(e) for e, names in page.classed if BYLINE_CLASS.search(names.split(" #", 1)[0])]
+    return [f for f in found if f] or None
+
+
+def _text_of(element: Any) -> str:
+    return " ".join(element.itertext())
+
 
 BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "headline": (Hint("headline"), LD("headline"), Func(single_h1, name="h1"), Meta("og:title", "twitter:title"),
@@ -295,8 +305,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "authors": (Hint("authors"), LD("author"), LD("creator"), itemprop_text("author"),
                 Meta("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                      "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
-                parsely("author"), XPath(BYLINE, each=False, name="byline"),
-                Func(labelled_byline, name="text:byline"), XPath(BY_LABEL, name="text:by")),
+                parsely("author"), Func(byline_elements, name="byline"), Func(labelled_byline, name="text:byline")),
     "date_published": (Hint("date_published"), LD("datePublished"), LD("dateCreated"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",

@@ -22,6 +22,9 @@ HINTS_META_KEY = "broadsheet_hints"
 a dict of field name to raw value, read by the ``Hint`` source."""
 
 
+_SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
+
+
 class Page:
     """A response with its lazily computed structured data.
 
@@ -73,6 +76,19 @@ class Page:
                     for part in key.split():
                         found.setdefault(part.lower(), []).append(value)
         return found
+
+    @cached_property
+    def classed(self) -> list[tuple[etree._Element, str]]:
+        """Every element with a ``class`` (or ``id``), with the two lower-cased: one walk that the
+        class-based heuristics (bylines, date blocks) share instead of one XPath scan each."""
+        return [(e, f'{e.get("class") or ""} #{e.get("id") or ""}'.lower())
+                for e in nodes(self.root, "//body//*[@class or @id]")]
+
+    @cached_property
+    def short_texts(self) -> list[str]:
+        """The body's short visible text nodes (labels, bylines, dates), in page order."""
+        return [t for t in _SHORT_TEXTS(self.root)
+                if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
 
     @cached_property
     def state(self) -> Any:
