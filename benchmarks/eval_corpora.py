@@ -48,7 +48,8 @@ def names(values: list[str] | None) -> set[str]:
     """The set of names in author strings ("By X and Y" split)."""
     out = set()
     for value in values or []:
-        for part in re.split(r"\s*(?:,|\band\b|&|\bund\b|\bet\b|\by\b)\s*", re.sub(r"^\s*by\s+", "", value, flags=re.I)):
+        value = re.sub(r"^\s*by\s+", "", value, flags=re.I)
+        for part in re.split(r"\s*(?:,|\band\b|&|\bund\b|\bet\b|\by\b)\s*", value):
             if norm(part):
                 out.add(norm(part))
     return out

@@ -68,11 +68,13 @@ def test_the_first_candidate_the_normaliser_accepts_wins_and_is_named():
 def test_a_site_overrides_one_field_and_extends_another_with_the_base():
     overrides = {"headline": [XPath("//h2", name="site:h2")], "body": [Container("//div[@class='story']"), ...]}
     assert sources_for("body", overrides)[1:] == sources_for("body", {})
-    html = "<html><h1>Base</h1><h2>Site</h2><div class='story'><h3>Sub</h3><p>One.</p><ul><li>Item</li></ul></div></html>"
+    html = ("<html><h1>Base</h1><h2>Site</h2><div class='story'><h3>Sub</h3><p>One.</p><ul><li>Item</li></ul></div>"
+            "</html>")
     found = extract_fields(page(html), overrides)
     assert found.values["headline"] == "Site" and found.winners["body"] == "container"
     assert found.values["body"] == Body("Sub\n\nOne.\n\nItem", "### Sub\n\nOne.\n\n- Item")
-    assert found.winners["date_published"] == "url" and found.values["date_published"] == Moment(None, dt.date(2024, 11, 22))
+    assert found.winners["date_published"] == "url"
+    assert found.values["date_published"] == Moment(None, dt.date(2024, 11, 22))
 
 
 def test_trace_keeps_every_candidate_with_its_verdict():
