@@ -19,6 +19,8 @@ from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text, markdown_bloc
 
 WHOLE_BODY_MIN_CHARS = 400
 """An ``articleBody`` shorter than this is taken for a teaser, not the body."""
+WHOLE_SHARE_OF_SHOWN = 0.4
+"""An ``articleBody`` shorter than this share of the page's paragraph text is not the whole body."""
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\bmore\b)\s*$", re.IGNORECASE)
 _LINES = re.compile(r"\s*\n\s*")
 
@@ -69,6 +71,9 @@ def whole_article_body(page: Page) -> Body | None:
         value = "\n".join(v for v in value if isinstance(v, str))
     if not isinstance(value, str) or len(value) < WHOLE_BODY_MIN_CHARS or _TRUNCATED.search(value):
         return None
+    shown = sum(len(t) for t in nodes(page.root, "//article//p//text()") or nodes(page.root, "//p//text()"))
+    if len(value) < WHOLE_SHARE_OF_SHOWN * shown:  # the page shows far more than the JSON-LD holds: a summary
+        return None
     if "<" in value and ">" in value:  # some sites put HTML in it
         from lxml import html as lxml_html
 
@@ -82,5 +87,26 @@ def main_content(page: Page) -> Body | None:
     from resiliparse.parse.html import HTMLTree
 
     tree = HTMLTree.parse(page.response.text)
-    return text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
+    body = text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
                                         list_bullets=False, noscript=False, form_fields=False))
+    return trimmed(body) if body else None
+
+
+PARAGRAPH_MIN_CHARS = 80
+"""A block this long is prose; shorter blocks before the first and after the last such block are page chrome
+(the headline, bylines, dates, share bars, "Read more" lists) unless they read as sentences."""
+_SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f:\uff1a\"\u201d\u00bb)]$")
+
+
+def trimmed(body: Body) -> Body:
+    """The body without the short, non-sentence blocks that lead or trail its prose."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    prose = [i for i, b in enumerate(blocks) if len(b) >= PARAGRAPH_MIN_CHARS]
+    if not prose:
+        return body
+    first, last = prose[0], prose[-1]
+    while first > 0 and _SENTENCE_END.search(blocks[first - 1]) and len(blocks[first - 1]) >= 30:
+        first -= 1
+    while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
+        last += 1
+    return Body(BLOCK_SEPARATOR.join(blocks[first:last + 1]))
