@@ -52,7 +52,7 @@ class MitradeSpider(NewsSpider):
     sources = {
         "article_id": [State("id"), ...],
         "headline": [State("title"), ...],
-        "authors": [State("source"), ...],
+        "authors": [State("source"), ..., XPath(f'//article//{_cls("span", "NewsDetail_sourceName")}', each=False)],
         "date_published": [State("publishTime", then=from_epoch_millis), ...],
         "date_modified": [State("updateTime", then=from_epoch_millis), ...],
         "description": [State("summary"), ...],

@@ -32,7 +32,7 @@ def feeds(tmp_path_factory):
 def test_parquet_types_come_from_the_registered_schema(feeds):
     _, parquet = feeds
     registry = default_registry()
-    expected = arrow_schema(registry.get("article@3"), registry)
+    expected = arrow_schema(registry.get("article"), registry)
     schema = pq.read_schema(parquet)
     assert schema.remove_metadata().equals(expected.remove_metadata())
     assert schema.field("date_published").type == pa.timestamp("us", tz="UTC")
@@ -89,7 +89,7 @@ def test_jsonl_is_utf8_one_object_per_line_in_registry_order(feeds):
     assert "’".encode() in raw and b"\\u2019" not in raw
     lines = raw.decode("utf-8").splitlines()
     assert len(lines) == 6 and all(json.loads(line) for line in lines)
-    order = list(default_registry().get("article@3").schema["properties"])
+    order = list(default_registry().get("article").schema["properties"])
     assert all(list(json.loads(line)) == order for line in lines)
 
 

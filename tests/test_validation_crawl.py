@@ -70,5 +70,5 @@ def test_without_structured_dates_the_url_day_is_kept_as_a_date(crawl, tmp_path)
 def test_unknown_schema_setting_is_named(crawl):
     result = crawl("mitrade", "-s", "SCHEMA=article@7", urls=[ALIBABA])
     assert result.returncode != 0
-    assert ("SCHEMA='article@7': article has no version 7; registered: ['article@1', 'article@2', 'article@3']"
-            in result.log)
+    registered = "['article@1', 'article@2', 'article@3']"
+    assert f"SCHEMA='article@7': article has no version 7; registered: {registered}" in result.log

@@ -51,8 +51,10 @@ def title_tag(page: Page) -> str | None:
     found = page.root.findtext(".//title")
     if not found:
         return None
-    parts = re.split(r"\s+[|\-–—•:»]\s+", clean_text(found))
-    return max(parts, key=len) if len(parts) > 1 else parts[0]
+    parts = [p for p in re.split(r"(?:^|\s+)[|\-–—•:»](?:\s+|$)", clean_text(found)) if p]
+    if len(parts) == 1 and parts[0] != clean_text(found):  # "| Site": the story's part is missing
+        return None
+    return max(parts, key=len) if parts else None
 
 
 def single_h1(page: Page) -> str | None:

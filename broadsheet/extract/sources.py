@@ -4,7 +4,7 @@ A field is read by an ordered list of sources; the first candidate the field's n
 wins (``broadsheet.extract.fields``). Every source has a ``name`` (the stats key
 ``broadsheet/field/<field>/<name>`` counts its wins) and ``candidates(page)``, the raw values it
 finds, best first. ``then`` (any source) turns each raw value into another before the normaliser
-sees it (``State("publishTime", then=from_epoch_millis)``).
+sees it (``State("publishTime", then=from_epoch_millis)``); a value ``then`` cannot take is left out.
 
 - ``LD("headline")``: a path in the page's article JSON-LD object;
 - ``State("props.pageProps.title")``: a path in the site's embedded page state;
@@ -63,8 +63,11 @@ class Source:
     def candidates(self, page: Page) -> Iterable[Any]:
         """The raw values, through ``then`` when given; None and empty values left out."""
         for value in self.raw(page):
-            if self.then is not None:
-                value = self.then(value)
+            if self.then is not None and value not in (None, "", [], {}):
+                try:
+                    value = self.then(value)
+                except (TypeError, ValueError, AttributeError, KeyError):  # a shape the site no longer uses
+                    continue
             if value not in (None, "", [], {}):
                 yield value
 

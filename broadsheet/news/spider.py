@@ -42,7 +42,7 @@ from broadsheet.discovery.spider import DiscoveryMixin
 from broadsheet.errors import BadInput
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
 from broadsheet.extract.body import Body
-from broadsheet.extract.fields import Extraction, extract_fields
+from broadsheet.extract.fields import Extraction, extract_fields, sources_for
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import FIELD_SOURCE_NAMES, quality
 from broadsheet.extract.sources import URL, Hint
@@ -50,6 +50,11 @@ from broadsheet.extract.xpath import first, nodes, text
 from broadsheet.items import Article, FieldSources, RelatedStory
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
+
+FIELD_STATS = "broadsheet/field"
+"""``broadsheet/field/<field>/<source>``: how many items took each field from each source."""
+JSON_LD_CONFLICTS = "broadsheet/jsonld/conflicts"
+"""Pages whose JSON-LD holds other article objects disagreeing with the chosen one."""
 
 
 def _raw_if_differs(raw: Any, moment: Moment | None) -> str | None:
@@ -223,7 +228,10 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
         pattern = getattr(self, "article_url", None)
         if pattern is not None:
             own["article_id"] = [Hint("article_id"), URL(pattern, "id"), ...]
-            own["date_published"] = [..., URL(pattern, "yyyymmdd", name="url:yyyymmdd")]
+            base = sources_for("date_published", {})
+            heuristic = next(i for i, source in enumerate(base) if source.label == "text")
+            own["date_published"] = [*base[:heuristic], URL(pattern, "yyyymmdd", name="url:yyyymmdd"),
+                                     *base[heuristic:]]  # the site's URL day before guesses from the text
         for name, sources in self.sources.items():
             own[name] = [entry for source in sources for entry in (own.get(name, [...]) if source is ... else [source])]
         return own
@@ -235,9 +243,9 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
         found = extract_fields(page, self._field_sources)
         stats = self.crawler.stats
         for field, source in found.winners.items():
-            stats.inc_value(f"broadsheet/field/{field}/{source}")
+            stats.inc_value(f"{FIELD_STATS}/{field}/{source}")
         if page.json_ld_conflicts:
-            stats.inc_value("broadsheet/jsonld/conflicts")
+            stats.inc_value(JSON_LD_CONFLICTS)
         return self.build_article(response, found)
 
     @cached_property
