@@ -18,6 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     RootModel,
+    StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
 )
@@ -28,6 +30,10 @@ class Ticker(RootModel[StrictStr]):
 
 
 class ChangedField(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(min_length=1)]
+
+
+class Keyword(RootModel[StrictStr]):
     root: Annotated[StrictStr, Field(min_length=1)]
 
 
@@ -228,3 +234,32 @@ class Article(BaseModel):
     """
     One key per story: its translations, locale copies and near-duplicate texts elsewhere.
     """
+    date_published_raw: StrictStr | None = None
+    """
+    The publication date exactly as the winning source gave it, when it differs from date_published.
+    """
+    date_modified_raw: StrictStr | None = None
+    """
+    The modification date exactly as the winning source gave it, when it differs from date_modified.
+    """
+    section: StrictStr | None = None
+    """
+    The section or category the page files the article under.
+    """
+    keywords: list[Keyword] | None = None
+    """
+    Keywords and tags the page declares, in page order.
+    """
+    free_access: StrictBool | None = None
+    """
+    Whether the page declares the article free to read (isAccessibleForFree); null when it does not say.
+    """
+    body_markdown: StrictStr | None = None
+    """
+    The body as Markdown (headings, list items, quotes kept) when the body's block structure is known.
+    """
+    quality: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)] = None
+    """
+    How sure the extraction is (0-1), from the fields found and their sources' strength.
+    """
+    field_sources: FieldSources | None = None

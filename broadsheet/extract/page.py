@@ -14,10 +14,11 @@ from typing import Any
 from lxml import etree
 from scrapy.http import Response
 
+from broadsheet.discovery import ANNOUNCED
 from broadsheet.extract.jsonld import choose_article, json_ld_objects
 from broadsheet.extract.xpath import nodes
 
-HINTS_META_KEY = "broadsheet_hints"
+HINTS_META_KEY = ANNOUNCED  # what discovery says about the URL: a feed's title, dates, language
 """``request.meta`` key holding values others already know about the URL (a feed's title, date):
 a dict of field name to raw value, read by the ``Hint`` source."""
 
@@ -97,7 +98,7 @@ class Page:
 
     @cached_property
     def hints(self) -> dict[str, Any]:
-        """Values given with the request (``request.meta["broadsheet_hints"]``), e.g. from a feed."""
+        """Values given with the request (``request.meta["broadsheet_announced"]``), e.g. from a feed."""
         request = getattr(self.response, "request", None)
         meta = request.meta if request is not None else {}
         hints = meta.get(HINTS_META_KEY) if isinstance(meta, dict) else None

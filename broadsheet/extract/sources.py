@@ -11,7 +11,8 @@ sees it (``State("publishTime", then=from_epoch_millis)``); a value ``then`` can
 - ``Meta("og:title", "twitter:title")``: ``<meta>`` by name/property/itemprop, anywhere, ``@content`` or ``@value``;
 - ``XPath("//h1")`` / ``CSS("h1.title")``: text of what a selector finds (``each=False``: all of it as one list);
 - ``URL(regex, "id")``: a named group of a regex on the page URL;
-- ``Hint("headline")``: a value given with the request (``request.meta["broadsheet_hints"]``, e.g. from a feed);
+- ``Hint("headline")``: a value given with the request (``request.meta["broadsheet_announced"]``,
+  e.g. from a feed), after what the page itself says;
 - ``Func(callable)``: anything else, ``callable(page)`` returning a value or None.
 """
 
@@ -193,7 +194,7 @@ class URL(Source):
 
 @dataclass(frozen=True)
 class Hint(Source):
-    """A value given with the request: ``request.meta["broadsheet_hints"][key]`` (a feed's title, date)."""
+    """A value given with the request: ``request.meta["broadsheet_announced"][key]`` (a feed's title, date)."""
 
     key: str
 
