@@ -53,7 +53,9 @@ def test_hints_from_the_request_and_page_state_are_sources_like_the_others():
     p = page("<html><h1>H</h1></html>", hints={"headline": "From the feed"}, state=lambda r: {"a": [{"b": 1}]})
     assert list(Hint("headline").candidates(p)) == ["From the feed"]
     assert list(State("a.b").candidates(p)) == [1] and list(State("a.0.b").candidates(p)) == [1]
-    assert extract_fields(p).winners["headline"] == "hint:headline"
+    assert extract_fields(p).winners["headline"] == "h1"  # what the page says comes first
+    bare = page("<html><p>no headline</p></html>", hints={"headline": "From the feed"})
+    assert extract_fields(bare).winners["headline"] == "hint:headline"  # the feed fills what the page lacks
 
 
 def test_the_first_candidate_the_normaliser_accepts_wins_and_is_named():
