@@ -16,8 +16,14 @@ __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult"
            "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
-# Crawls the tests start keep their run history out of the checkout (and out of each other's way).
+# Crawls the tests start keep their run history out of the checkout.
 os.environ.setdefault("BROADSHEET_HISTORY_URI", str(Path(tempfile.mkdtemp(prefix="broadsheet-history-")) / "%(name)s"))
+
+
+@pytest.fixture(autouse=True)
+def own_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's crawls have a run history of their own: never judged against another test's runs."""
+    monkeypatch.setenv("BROADSHEET_HISTORY_URI", str(tmp_path / "history" / "%(name)s"))
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
 
 
