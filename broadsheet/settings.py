@@ -50,6 +50,7 @@ ITEM_PIPELINES = {
     "pipelines.validation.SchemaValidationPipeline": 300,
     "pipelines.revisions.RevisionPipeline": 400,
     "pipelines.dataset.DatasetPipeline": 800,
+    "pipelines.table.TablePipeline": 850,
 }
 # The registered schema every item is validated against: subject[@version], newest by default.
 SCHEMA = "article"
@@ -113,3 +114,6 @@ CRAWL_STATE = ""
 CRAWL_RECHECK_MAX = 3  # stories without any change signal re-checked per run, at most
 CRAWL_RECHECK_DAYS = 2  # ... among those published this recently
 REMOVALS_URI = ""  # default: beside the first local feed, <feed>.removals.jsonl
+TABLE_URI = ""  # a folder (SQLite SQL catalog) or a catalog URL: commit to an Iceberg table (pipelines/table.py)
+TABLE_NAME = "broadsheet.articles"
+CRAWL_ID = ""  # default: a new id per crawl; the workers of one shared crawl may share one
