@@ -117,3 +117,10 @@ REMOVALS_URI = ""  # default: beside the first local feed, <feed>.removals.jsonl
 TABLE_URI = ""  # a folder (SQLite SQL catalog) or a catalog URL: commit to an Iceberg table (pipelines/table.py)
 TABLE_NAME = "broadsheet.articles"
 CRAWL_ID = ""  # default: a new id per crawl; the workers of one shared crawl may share one
+
+# Shared crawl (broadsheet/frontier/): REDIS_URL turns this crawl into one worker of many; the
+# add-on wires the shared scheduler and politeness only then.
+ADDONS = {"broadsheet.frontier.addon.SharedFrontier": 0}
+REDIS_URL = ""
+FRONTIER_WORKER_TIMEOUT = 30  # seconds without a heartbeat after which a worker's requests return to the queue
+FRONTIER_POLL_INTERVAL = 0.2  # seconds between polls of the shared queue when it is empty

@@ -13,15 +13,24 @@ class DeduplicationPipeline:
     Two locales of one story in one language declare the same canonical URL and are one
     record; a translation declares its own and is its own record. The spider already prefers the
     canonical page when it crawls both; this pipeline is the guarantee whatever the order.
+    With ``REDIS_URL`` the story keys are claimed in the shared crawl's Redis set, so a story is
+    exported once across all workers (a worker that dies without committing gives its claims back).
     """
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str], str] = {}
+        self.shared = None
+        if crawler.settings.get("REDIS_URL"):  # a shared crawl: the story set is in Redis, for all workers
+            from broadsheet.frontier.state import SharedCrawl
+
+            self.shared = SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name)
 
     def process_item(self, item: Any) -> Any:
         """Pass the first item per canonical URL; later ones are skipped pages (``duplicate_locale``)."""
         key = (getattr(item, "site", ""), getattr(item, "canonical_url", "") or getattr(item, "url", ""))
         first = self.seen.setdefault(key, item.url)
+        if self.shared is not None and first == item.url and not self.shared.claim_story("\t".join(key)):
+            first = "another worker's copy"
         if first != item.url:
             raise ItemSkipped("duplicate_locale", f"{item.url} is the same story as {first} (canonical {key[1]})")
         return item

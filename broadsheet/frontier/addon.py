@@ -1,0 +1,32 @@
+"""The add-on that turns a crawl into a worker of a shared crawl when ``REDIS_URL`` is set.
+
+Scrapy applies add-ons after the command line's settings, so ``-s REDIS_URL=...`` alone
+switches on: the shared scheduler, the lease bookkeeping (``leases.py``) and the per-site
+politeness across workers (``politeness.py``). Without ``REDIS_URL`` it changes nothing.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+# Outermost spider middleware: it sees every callback's and errback's output end.
+LEASES_SPIDER_MIDDLEWARE = ("broadsheet.frontier.leases.FinishLeasesSpiderMiddleware", 1)
+# Outermost downloader middleware: it sees a download failure that no middleware turned into a retry.
+LEASES_DOWNLOADER_MIDDLEWARE = ("broadsheet.frontier.leases.FinishLeasesDownloaderMiddleware", 1)
+# Innermost: a site's token is held only around the download itself.
+POLITENESS_MIDDLEWARE = ("broadsheet.frontier.politeness.SharedPolitenessMiddleware", 990)
+
+
+class SharedFrontier:
+    """``ADDONS`` entry: the shared frontier, on when ``REDIS_URL`` is set."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        """Wire the shared scheduler and its middlewares."""
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured("REDIS_URL is empty: a single-machine crawl")
+        settings.set("SCHEDULER", "broadsheet.frontier.scheduler.SharedScheduler", "addon")
+        for setting, (path, order) in (("SPIDER_MIDDLEWARES", LEASES_SPIDER_MIDDLEWARE),
+                                       ("DOWNLOADER_MIDDLEWARES", LEASES_DOWNLOADER_MIDDLEWARE),
+                                       ("DOWNLOADER_MIDDLEWARES", POLITENESS_MIDDLEWARE)):
+            settings.set_in_component_priority_dict(setting, path, order)

@@ -1,0 +1,157 @@
+"""scrapy-redis's scheduler on the shared crawl's keys, with leased pops and Scrapy's fingerprints.
+
+Used as is from scrapy-redis 0.9.1: ``Scheduler`` (enqueue through the dupefilter, then push),
+``queue.PriorityQueue`` (a sorted set; push, length, request encoding) and ``RFPDupeFilter`` (a
+set of fingerprints). Bridged here:
+
+- the pop: scrapy-redis removes a request from Redis when it pops it, so a worker that dies
+  loses what it held; ``next_request`` instead moves it into the worker's ``active`` hash in one
+  step (``SharedCrawl.lease``), and the request carries its lease id in ``meta``;
+- the fingerprint: scrapy-redis hashes method, canonical URL and body itself; the dupefilter here
+  uses the crawl's ``REQUEST_FINGERPRINTER_CLASS`` like Scrapy's own;
+- the end of a crawl: a worker with an empty queue stays while other workers still hold
+  requests (their pages may link new ones), and polls the queue every
+  ``FRONTIER_POLL_INTERVAL`` seconds (Scrapy's engine polls every 5 s);
+- persistence: keys are never flushed when a worker closes (``SCHEDULER_PERSIST``); the crawl
+  ends for good when its queue is empty and no worker holds a request. A stopped crawl resumes
+  when a worker starts again with the same ``CRAWL_ID``.
+
+scrapy-redis's ``RedisSpider`` start path (``start_requests``, removed in Scrapy 2.16) is not
+used: our spiders' ``start()`` yields the seed requests on every worker and the shared seen-set
+lets only the first worker's copies into the queue.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from broadsheet.frontier.state import SharedCrawl
+from broadsheet.table import table_committed
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+LEASE_META = "frontier_lease"
+QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+SERIALIZER = "scrapy_redis.picklecompat"  # request dicts (callbacks by name), as scrapy-redis stores them
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """scrapy-redis's Redis seen-set, fingerprinting with the crawl's request fingerprinter."""
+
+    def __init__(self, server, key: str, fingerprinter, debug: bool = False):
+        super().__init__(server, key, debug)
+        self.fingerprinter = fingerprinter
+
+    def request_fingerprint(self, request: Request) -> str:
+        """Scrapy's fingerprint of the request (``REQUEST_FINGERPRINTER_CLASS``), as hex."""
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def close(self, reason: str = "") -> None:
+        """Keep the seen-set: other workers still use it (scrapy-redis deletes it)."""
+
+
+class SharedScheduler(Scheduler):
+    """``SCHEDULER`` of a shared crawl (set by ``broadsheet.frontier.addon`` when ``REDIS_URL`` is)."""
+
+    crawler: Crawler
+    crawl: SharedCrawl
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
+        """Connect to ``REDIS_URL``; keys of the crawl ``CRAWL_ID`` (default: the spider's name)."""
+        settings = crawler.settings
+        crawl = SharedCrawl.from_settings(settings, crawler.spidercls.name)
+        dupefilter = SharedDupeFilter(crawl.client, crawl.key("seen"), crawler.request_fingerprinter,
+                                      debug=settings.getbool("DUPEFILTER_DEBUG"))
+        instance = cls(server=crawl.client, persist=True, queue_key=crawl.key("requests"), queue_cls=QUEUE_CLASS,
+                       dupefilter=dupefilter,
+                       serializer=importlib.import_module(settings.get("SCHEDULER_SERIALIZER") or SERIALIZER))
+        instance.stats = crawler.stats
+        instance.crawler = crawler
+        instance.crawl = crawl
+        instance.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL", 0.2)
+        instance.committed = False
+        instance._checked = 0.0
+        crawler.signals.connect(instance.table_committed, signal=table_committed)
+        crawler.signals.connect(instance.spider_closed, signal=signals.spider_closed)
+        return instance
+
+    def open(self, spider: Spider) -> None:
+        """Join the crawl: announce this worker, take back dead workers' requests, start polling."""
+        self.crawl.heartbeat()
+        recovered = self.crawl.recover()
+        super().open(spider)
+        self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = self.poll_interval  # bridge: the engine's poll period
+        self.beat = task.LoopingCall(self._beat)
+        self.beat.start(max(self.crawl.worker_timeout / 5, 0.1), now=False)
+        logger.info("Worker %(worker)s joined shared crawl %(crawl)s: %(state)s, %(recovered)d requests recovered",
+                    {"worker": self.crawl.worker, "crawl": self.crawl.prefix, "state": self.crawl.describe(),
+                     "recovered": recovered})
+
+    def _beat(self) -> None:
+        self.crawl.heartbeat()
+
+    def enqueue_request(self, request: Request) -> bool:
+        """A request derived from a leased one (a retry, a redirect) ends that lease: it is now
+        in the queue itself."""
+        lease = request.meta.pop(LEASE_META, None)
+        if lease:
+            self.crawl.finish(lease)
+        return super().enqueue_request(request)
+
+    def next_request(self) -> Request | None:
+        """Lease the queue's first request to this worker."""
+        leased = self.crawl.lease()
+        if leased is None:
+            return None
+        lease, data = leased
+        request = self.queue._decode_request(data)
+        request.meta[LEASE_META] = lease
+        self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        """Requests in the queue, or held by other workers (they may add more)."""
+        if len(self.queue):
+            return True
+        now = time.monotonic()
+        if now - self._checked > 1:  # dead workers' requests come back (at most once a second)
+            self._checked = now
+            if self.crawl.recover():
+                return True
+        return self.crawl.others_active() > 0
+
+    def close(self, reason: str) -> None:
+        """Keep the shared queue and seen-set (the crawl goes on, or resumes later)."""
+        self.beat.stop()
+
+    def table_committed(self, rows: int) -> None:
+        """The table holds this worker's records."""
+        self.committed = True
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Settle what this worker committed; give back what it did not (runs after the table's
+        commit, which is connected first)."""
+        needs_commit = bool(self.crawler.settings.get("TABLE_URI"))
+        if reason.startswith("failed_") or (needs_commit and not self.committed):
+            returned = self.crawl.release()
+        else:
+            returned = self.crawl.release_active()
+            self.crawl.settle()
+        self.crawl.leave()
+        logger.info("Worker %(worker)s left shared crawl %(crawl)s (%(reason)s): %(returned)d requests returned "
+                    "to the queue; %(state)s", {"worker": self.crawl.worker, "crawl": self.crawl.prefix,
+                                                 "reason": reason, "returned": returned,
+                                                 "state": self.crawl.describe()})
