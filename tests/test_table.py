@@ -46,7 +46,7 @@ def test_a_crawl_commits_one_snapshot_with_its_provenance(crawl, tmp_path):
 
     # Analysts: DuckDB over the scan's Arrow table, polars' scan_iceberg.
     arrow = table.scan(row_filter="site == 'mitrade'").to_arrow()
-    per_day = duckdb.sql("select publication_date, count(*) n from arrow group by all order by 1").fetchall()
+    per_day = duckdb.from_arrow(arrow).aggregate("publication_date, count(*) n").fetchall()
     assert sum(n for _, n in per_day) == 6
     assert pl.scan_iceberg(table).select(pl.len()).collect().item() == 6
 

@@ -17,6 +17,7 @@ gains that version's columns (``update_schema().union_by_name``); older columns 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -69,19 +70,17 @@ def open_table(catalog: Catalog, name: str, schema_ref: str) -> Table:
     """The table ``name``, created when missing, with every column of ``schema_ref``."""
     schema = table_schema(schema_ref)
     namespace = name.rsplit(".", 1)[0]
-    try:
+    with contextlib.suppress(NamespaceAlreadyExistsError):
         catalog.create_namespace(namespace)
-    except NamespaceAlreadyExistsError:
-        pass
     if not catalog.table_exists(name):
-        try:
-            table = catalog.create_table(name, schema=schema, properties=TABLE_PROPERTIES)
-            with table.update_spec() as spec:
+        # One commit creates the table with its partitioning, so no worker ever sees it unpartitioned.
+        with contextlib.suppress(TableAlreadyExistsError, CommitFailedException):  # another worker was first
+            create = catalog.create_table_transaction(name, schema=schema, properties=TABLE_PROPERTIES)
+            with create.update_spec() as spec:
                 spec.add_identity(PARTITION_SITE)
                 spec.add_identity(PARTITION_DAY)  # a date: the day itself (a day transform needs pyiceberg-core)
+            create.commit_transaction()
             logger.info("Created Iceberg table %(table)s from %(schema)s", {"table": name, "schema": schema_ref})
-        except (TableAlreadyExistsError, CommitFailedException):  # another worker was first
-            pass
     table = catalog.load_table(name)
     missing = [f.name for f in schema if f.name not in table.schema().column_names]
     if missing:
