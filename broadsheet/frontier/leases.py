@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 
 
 class _Leases:
-    def __init__(self, crawl: SharedCrawl):
+    def __init__(self, crawler: Crawler, crawl: SharedCrawl):
+        self.crawler = crawler
         self.crawl = crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         """The shared crawl of ``REDIS_URL`` and ``CRAWL_ID``."""
-        return cls(SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name))
+        return cls(crawler, SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name))
 
     def finish(self, request: Request) -> None:
         lease = request.meta.pop(LEASE_META, None)
@@ -54,5 +55,7 @@ class FinishLeasesDownloaderMiddleware(_Leases):
     """Finishes the lease of a request whose download failed and was not retried."""
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
-        """The errback that follows only accounts for the failure."""
-        self.finish(request)
+        """The errback that follows only accounts for the failure. A download cut short because
+        the crawl is stopping is not finished: its lease goes back to the queue."""
+        if self.crawler.crawling:
+            self.finish(request)

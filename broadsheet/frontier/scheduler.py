@@ -4,7 +4,9 @@ Used as is from scrapy-redis 0.9.1: ``Scheduler`` (enqueue through the dupefilte
 ``queue.PriorityQueue`` (a sorted set; push, length, request encoding) and ``RFPDupeFilter`` (a
 set of fingerprints). Bridged here:
 
-- the pop: scrapy-redis removes a request from Redis when it pops it, so a worker that dies
+- politeness: entries carry their site, and the pop takes the first request whose site has a
+  free token across all workers (``politeness.py``), so no worker hoards requests it must wait for;
+- leases: scrapy-redis removes a request from Redis when it pops it, so a worker that dies
   loses what it held; ``next_request`` instead moves it into the worker's ``active`` hash in one
   step (``SharedCrawl.lease``), and the request carries its lease id in ``meta``;
 - the fingerprint: scrapy-redis hashes method, canonical URL and body itself; the dupefilter here
@@ -27,9 +29,11 @@ import importlib
 import logging
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
@@ -43,8 +47,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LEASE_META = "frontier_lease"
-QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"
+TOKEN_META = "frontier_site_token"
+QUEUE_CLASS = "broadsheet.frontier.scheduler.SitePriorityQueue"
 SERIALIZER = "scrapy_redis.picklecompat"  # request dicts (callbacks by name), as scrapy-redis stores them
+
+
+def site_of(url: str) -> str:
+    """The politeness unit: the URL's host and port."""
+    return urlsplit(url).netloc
+
+
+class SitePriorityQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose entries start with the request's site, so that the
+    lease (a Redis script) can skip sites that have no free token."""
+
+    def _encode_request(self, request: Request) -> bytes:
+        return site_of(request.url).encode() + b"\0" + super()._encode_request(request)
+
+    def _decode_request(self, encoded_request: bytes) -> Request:
+        return super()._decode_request(encoded_request.partition(b"\0")[2])
 
 
 class SharedDupeFilter(RFPDupeFilter):
@@ -112,13 +133,14 @@ class SharedScheduler(Scheduler):
         return super().enqueue_request(request)
 
     def next_request(self) -> Request | None:
-        """Lease the queue's first request to this worker."""
+        """Lease the queue's first request whose site may be fetched now (``politeness.py``)."""
         leased = self.crawl.lease()
         if leased is None:
             return None
-        lease, data = leased
-        request = self.queue._decode_request(data)
+        lease, site, data = leased
+        request = super(SitePriorityQueue, self.queue)._decode_request(data)
         request.meta[LEASE_META] = lease
+        request.meta[TOKEN_META] = (site, lease)  # the site's token, given back when the download ends
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 

@@ -18,6 +18,7 @@ and nothing it did not commit stays claimed.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -27,12 +28,49 @@ from broadsheet.provenance import worker_id
 
 RECOVERED_SCORE = -1_000_000  # requeued requests go first (the queue pops the lowest score)
 
-LEASE = """
-local r = redis.call('ZRANGE', KEYS[1], 0, 0)
-if #r == 0 then return false end
-redis.call('ZREM', KEYS[1], r[1])
-redis.call('HSET', KEYS[2], ARGV[1], r[1])
-return r[1]
+# Queue entries are "<site>\0<request>": the lease takes the first of the queue's first ARGV[5]
+# entries whose site has a free token (fewer than ARGV[2] holders) and whose delay (ARGV[3] ms)
+# has passed, moves it to the worker's active hash under lease id ARGV[1] and makes that id one
+# of the site's token holders until Redis time + ARGV[4] ms. False when no entry can go now.
+LEASE = r"""
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, delay, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local blocked = {}
+for _, entry in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[5]) - 1)) do
+  local site = string.sub(entry, 1, string.find(entry, '\0', 1, true) - 1)
+  if not blocked[site] then
+    local holders, next_key = ARGV[6] .. site .. ':holders', ARGV[6] .. site .. ':next'
+    redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+    local free = redis.call('ZCARD', holders) < limit
+    if free and delay > 0 and tonumber(redis.call('GET', next_key) or '0') > now then free = false end
+    if free then
+      redis.call('ZREM', KEYS[1], entry)
+      redis.call('HSET', KEYS[2], ARGV[1], entry)
+      redis.call('ZADD', holders, now + ttl, ARGV[1])
+      if delay > 0 then redis.call('SET', next_key, now + delay, 'PX', delay + 1000) end
+      return entry
+    end
+    blocked[site] = true
+  end
+end
+return false
+"""
+
+# The same token for a request that does not come from the queue (robots.txt): 0 when granted,
+# else the milliseconds to wait. KEYS: the site's holders and next keys; ARGV: limit, delay, ttl, token.
+ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 5 end
+local next_at = tonumber(redis.call('GET', KEYS[2]) or '0')
+if next_at > now then return next_at - now end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[2], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + 1000)
+end
+return 0
 """
 
 FINISH = """
@@ -43,11 +81,18 @@ redis.call('HSET', KEYS[2], ARGV[1], data)
 return 1
 """
 
-REQUEUE = """
-local entries = redis.call('HVALS', KEYS[1])
-for _, data in ipairs(entries) do redis.call('ZADD', KEYS[2], ARGV[1], data) end
+# Put a worker's hash of leased entries back in the queue (KEYS[2]) and free the site tokens
+# their lease ids hold (site keys start with ARGV[2]).
+REQUEUE = r"""
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local entry = entries[i + 1]
+  local site = string.sub(entry, 1, string.find(entry, '\0', 1, true) - 1)
+  redis.call('ZREM', ARGV[2] .. site .. ':holders', entries[i])
+  redis.call('ZADD', KEYS[2], ARGV[1], entry)
+end
 redis.call('DEL', KEYS[1])
-return #entries
+return #entries / 2
 """
 
 UNCLAIM = """
@@ -62,6 +107,17 @@ if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('SADD', KEYS[2], ARGV[1])
 return 1
 """
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """A site's limits across all workers: tokens, least delay between starts (s), token lifetime
+    (s, frees a dead worker's tokens) and how deep into the queue a lease looks for a free site."""
+
+    concurrency: int = 8
+    delay: float = 0.0
+    ttl: float = 190.0
+    scan: int = 200
 
 
 def crawl_name(settings: BaseSettings, spider_name: str) -> str:
@@ -83,12 +139,15 @@ def connect(settings: BaseSettings) -> redis.Redis:
 class SharedCrawl:
     """One worker's handle on the shared crawl's state."""
 
-    def __init__(self, client: redis.Redis, crawl: str, worker: str | None = None, worker_timeout: float = 30):
+    def __init__(self, client: redis.Redis, crawl: str, worker: str | None = None, worker_timeout: float = 30,
+                 politeness: Politeness | None = None):
         self.client = client
+        self.politeness = politeness or Politeness()
         self.prefix = f"broadsheet:{crawl}"
         self.worker = worker or worker_id()
         self.worker_timeout = worker_timeout
         self._lease = client.register_script(LEASE)
+        self._acquire = client.register_script(ACQUIRE)
         self._finish = client.register_script(FINISH)
         self._requeue = client.register_script(REQUEUE)
         self._unclaim = client.register_script(UNCLAIM)
@@ -97,8 +156,11 @@ class SharedCrawl:
     @classmethod
     def from_settings(cls, settings: BaseSettings, spider_name: str) -> SharedCrawl:
         """The state of the crawl ``REDIS_URL`` and ``CRAWL_ID`` name."""
+        politeness = Politeness(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8),
+                                settings.getfloat("DOWNLOAD_DELAY", 0), settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 10,
+                                settings.getint("FRONTIER_SCAN", 200))
         return cls(connect(settings), crawl_name(settings, spider_name),
-                   worker_timeout=settings.getfloat("FRONTIER_WORKER_TIMEOUT", 30))
+                   worker_timeout=settings.getfloat("FRONTIER_WORKER_TIMEOUT", 30), politeness=politeness)
 
     def key(self, name: str, worker: str | None = None) -> str:
         """The Redis key ``name`` (of ``worker``, for per-worker keys)."""
@@ -136,7 +198,7 @@ class SharedCrawl:
         return self._requeue_hash(self.key("active", self.worker))
 
     def _requeue_hash(self, key: str) -> int:
-        return int(self._requeue(keys=[key, self.key("requests")], args=[RECOVERED_SCORE]))
+        return int(self._requeue(keys=[key, self.key("requests")], args=[RECOVERED_SCORE, self.key("site") + ":"]))
 
     def settle(self) -> None:
         """This worker's results are committed: forget its done requests and keep its claims."""
@@ -157,11 +219,33 @@ class SharedCrawl:
 
     # --- requests --------------------------------------------------------------------------
 
-    def lease(self) -> tuple[str, bytes] | None:
-        """Take the queue's first request: ``(lease id, encoded request)``, or None if empty."""
+    def lease(self) -> tuple[str, str, bytes] | None:
+        """Take the first queued request whose site may be fetched now (a free token, the delay
+        passed): ``(lease id, site, encoded request)``, or None."""
         lease = uuid.uuid4().hex
-        data = self._lease(keys=[self.key("requests"), self.key("active", self.worker)], args=[lease])
-        return (lease, data) if data is not None else None
+        p = self.politeness
+        entry = self._lease(keys=[self.key("requests"), self.key("active", self.worker)],
+                            args=[lease, p.concurrency, int(p.delay * 1000), int(p.ttl * 1000), p.scan,
+                                  self.key("site") + ":"])
+        if entry is None:
+            return None
+        site, _, data = entry.partition(b"\0")
+        return lease, site.decode(), data
+
+    def acquire(self, site: str, token: str) -> float:
+        """Take one of ``site``'s tokens as ``token`` for a request that is not queued: 0 when
+        granted, else the seconds to wait before asking again."""
+        p = self.politeness
+        return int(self._acquire(keys=self.site_keys(site), args=[p.concurrency, int(p.delay * 1000),
+                                                                   int(p.ttl * 1000), token])) / 1000
+
+    def give_back(self, site: str, token: str) -> None:
+        """Return ``site``'s token ``token`` (the download ended)."""
+        self.client.zrem(self.site_keys(site)[0], token)
+
+    def site_keys(self, site: str) -> list[str]:
+        """The keys of ``site``'s token holders and of the time its next request may start."""
+        return [self.key("site", f"{site}:holders"), self.key("site", f"{site}:next")]
 
     def finish(self, lease: str) -> None:
         """The leased request is processed; its results await the commit."""
