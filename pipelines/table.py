@@ -106,10 +106,11 @@ class TablePipeline:
             if rows:
                 started = time.perf_counter()
                 snapshot = append(self.table, pq.read_table(self.spool_path), self._summary(spider, reason, rows))
-                stats.set_value("broadsheet/table/commit_seconds", round(time.perf_counter() - started, 3))
+                seconds = time.perf_counter() - started
+                stats.set_value("broadsheet/table/commit_seconds", round(seconds, 3))
                 stats.set_value("broadsheet/table/snapshot_id", snapshot)
-                logger.info("Committed %(rows)d rows to %(table)s: snapshot %(snapshot)d",
-                            {"rows": rows, "table": self.name, "snapshot": snapshot})
+                logger.info("Committed %(rows)d rows to %(table)s in %(seconds).3fs: snapshot %(snapshot)d",
+                            {"rows": rows, "table": self.name, "seconds": seconds, "snapshot": snapshot})
             stats.set_value("broadsheet/table/rows", rows)
             self.crawler.signals.send_catch_log(table_committed, rows=rows)
         finally:

@@ -1,0 +1,191 @@
+"""Scaling of a shared crawl: 1, 2 and 4 workers on one Redis, committing to one Iceberg table.
+
+A local server answers for ``--sites`` sites, each on its own loopback address (127.0.0.10,
+127.0.0.11, ...), after a fixed ``--latency``: a listing page per site linking ``--articles``
+article pages. Every worker runs ``scrapy runspider`` on the spider below with the same command
+(``REDIS_URL``, ``TABLE_URI``). The server measures pages/s (first to last page served) and each
+site's highest number of requests in flight, which must never exceed the per-site limit
+(``CONCURRENT_REQUESTS_PER_DOMAIN``, held across workers). Request counts are bounded, so every
+run stops by itself.
+
+    .venv/bin/python benchmarks/bench_scaleout.py --sites 20 --articles 30 --latency 0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import email.utils
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+if __name__ != "__main__":  # loaded by `scrapy runspider`: the spider
+    from broadsheet.news import NewsSpider
+
+    class BenchSpider(NewsSpider):
+        """Listing pages of the benchmark's sites, then their articles."""
+
+        name = "bench"
+        site = "bench"
+        article_url = re.compile(r"^http://127\.0\.0\.\d+:\d+/a/(?P<id>\d+)$")
+        body_xpath = "//article"
+
+        def __init__(self, *args, listings: str = "", **kwargs):
+            super().__init__(*args, **kwargs)
+            self.listing_urls = listings.split(",")
+
+else:
+    from common import ROOT
+
+    PAGE = ('<!DOCTYPE html><html lang="en"><head><title>{title}</title>'
+            '<link rel="canonical" href="{url}"/>{ld}</head><body>{body}</body></html>')
+
+    class Server:
+        """HTTP/1.0 pages on many loopback addresses, each answered after ``latency`` seconds."""
+
+        def __init__(self, sites: int, articles: int, latency: float):
+            self.hosts = [f"127.0.0.{10 + i}" for i in range(sites)]
+            self.articles = articles
+            self.latency = latency
+            self.in_flight: dict[str, int] = defaultdict(int)
+            self.peak: dict[str, int] = defaultdict(int)
+            self.served: list[float] = []
+            self.port = 0
+
+        def reset(self) -> None:
+            """Forget the previous run's counts."""
+            self.in_flight.clear()
+            self.peak.clear()
+            self.served = []
+
+        def page(self, host: str, path: str) -> tuple[int, str]:
+            """Status and HTML of ``path`` on ``host``: the listing, an article, or 404."""
+            base = f"http://{host}:{self.port}"
+            if path == "/":
+                links = "".join(f'<a href="/a/{n}">story {n}</a>' for n in range(self.articles))
+                return 200, PAGE.format(title="news", url=base + "/", ld="", body=links)
+            match = re.fullmatch(r"/a/(\d+)", path)
+            if not match:
+                return 404, "not found"
+            n = int(match.group(1))
+            ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": f"{host} story {n}",
+                             "datePublished": "2026-02-05T10:00:00Z", "author": {"name": "Bench Writer"}})
+            body = f"<article><h1>{host} story {n}</h1><p>{'Lorem ipsum dolor sit amet. ' * 40}</p></article>"
+            return 200, PAGE.format(title=f"story {n}", url=f"{base}{path}",
+                                    ld=f'<script type="application/ld+json">{ld}</script>', body=body)
+
+        async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            """Answer one connection after the latency, counting it in flight for its site."""
+            host = writer.get_extra_info("sockname")[0]
+            try:
+                request = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+                return
+            path = request.split(b" ", 2)[1].decode()
+            self.in_flight[host] += 1
+            self.peak[host] = max(self.peak[host], self.in_flight[host])
+            try:
+                await asyncio.sleep(self.latency)
+                status, text = self.page(host, path)
+                body = text.encode()
+                head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\n"
+                        f"Content-Type: text/html; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+                        f"Date: {email.utils.format_datetime(dt.datetime.now(dt.UTC), usegmt=True)}\r\n"
+                        "Connection: close\r\n\r\n")
+                writer.write(head.encode() + body)
+                await writer.drain()
+                if path.startswith("/a/") or path == "/":
+                    self.served.append(time.monotonic())
+            finally:
+                self.in_flight[host] -= 1
+                writer.close()
+
+        def start(self) -> None:
+            """Serve in a background thread until the process ends."""
+            ready = threading.Event()
+
+            async def main() -> None:
+                first = await asyncio.start_server(self.handle, self.hosts[0], 0, backlog=512)
+                self.port = first.sockets[0].getsockname()[1]
+                for host in self.hosts[1:]:
+                    await asyncio.start_server(self.handle, host, self.port, backlog=512)
+                ready.set()
+                await asyncio.Event().wait()
+
+            threading.Thread(target=lambda: asyncio.run(main()), daemon=True).start()
+            ready.wait(10)
+
+    def run(server: Server, workers: int, redis_url: str, work: Path, per_site: int) -> dict:
+        """One shared crawl with ``workers`` workers; pages/s, peaks, stories and table figures."""
+        server.reset()
+        table = work / f"table-{workers}"
+        listings = ",".join(f"http://{h}:{server.port}/" for h in server.hosts)
+        cmd = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__)), "-a", f"listings={listings}",
+               "-s", f"REDIS_URL={redis_url}", "-s", f"TABLE_URI={table}", "-s", f"CRAWL_ID=bench-{workers}",
+               "-s", "VCR_CASSETTE=", "-s", "LOG_LEVEL=INFO", "-s", "AUTOTHROTTLE_ENABLED=False",
+               "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_site}", "-s", "CONCURRENT_REQUESTS=16",
+               "-s", "ROBOTSTXT_OBEY=False", "-s", "FRONTIER_POLL_INTERVAL=0.05"]
+        procs = []
+        for _ in range(workers):
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        logs = [p.communicate(timeout=1800)[1] for p in procs]
+        codes = [p.returncode for p in procs]
+        assert codes == [0] * workers, [log[-2000:] for log in logs]
+        served = sorted(server.served)
+        pages_per_s = (len(served) - 1) / (served[-1] - served[0])
+        from broadsheet.table.iceberg import open_catalog
+
+        rows = open_catalog(str(table)).load_table("broadsheet.articles").scan().to_arrow()
+        urls = rows["canonical_url"].to_pylist()
+        commit_s = [float(m) for log in logs for m in re.findall(r"Committed \d+ rows to \S+ in ([\d.]+)s", log)]
+        return {"workers": workers, "codes": codes, "pages": len(served), "pages_per_s": pages_per_s,
+                "peak_per_site": max(server.peak.values()), "rows": len(urls), "unique": len(set(urls)),
+                "commit_s": commit_s, "rows_per_s_commit": len(urls) / max(sum(commit_s), 1e-9)}
+
+    def main() -> None:
+        """Run 1, 2 and 4 workers and print the table."""
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--sites", type=int, default=20)
+        parser.add_argument("--articles", type=int, default=30)
+        parser.add_argument("--latency", type=float, default=0.5)
+        parser.add_argument("--per-site", type=int, default=4)
+        parser.add_argument("--workers", default="1,2,4")
+        args = parser.parse_args()
+        server = Server(args.sites, args.articles, args.latency)
+        server.start()
+        work = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
+        port = 16000 + os.getpid() % 1000
+        redis_proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                       "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        try:
+            results = [run(server, int(n), f"redis://127.0.0.1:{port}/0", work, args.per_site)
+                       for n in args.workers.split(",")]
+        finally:
+            redis_proc.terminate()
+            shutil.rmtree(work, ignore_errors=True)
+        base = results[0]["pages_per_s"]
+        expected = args.sites * (args.articles + 1)
+        print(f"{args.sites} sites x {args.articles} articles, {args.latency}s latency, "
+              f"limit {args.per_site} per site across workers")
+        print("| workers | pages | pages/s | x one | peak per site | rows | unique | commit s (each) | rows/s |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in results:
+            print(f"| {r['workers']} | {r['pages']} | {r['pages_per_s']:.1f} | {r['pages_per_s'] / base:.2f} | "
+                  f"{r['peak_per_site']} | {r['rows']} | {r['unique']} | "
+                  f"{', '.join(f'{s:.2f}' for s in r['commit_s'])} | {r['rows_per_s_commit']:.0f} |")
+            assert r["pages"] == expected and r["unique"] == r["rows"] == args.sites * args.articles, r
+            assert r["peak_per_site"] <= args.per_site, r
+
+    main()
