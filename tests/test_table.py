@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 import pytest
+from conftest import ROOT
 
 from broadsheet.table.iceberg import append, open_catalog, open_table, table_schema
 
@@ -49,6 +51,15 @@ def test_a_crawl_commits_one_snapshot_with_its_provenance(crawl, tmp_path):
     per_day = duckdb.from_arrow(arrow).aggregate("publication_date, count(*) n").fetchall()
     assert sum(n for _, n in per_day) == 6
     assert pl.scan_iceberg(table).select(pl.len()).collect().item() == 6
+
+
+def test_the_readme_table_example_runs(crawl, tmp_path, capsys):
+    uri = tmp_path / "table"
+    assert crawl("mitrade", "-s", f"TABLE_URI={uri}").returncode == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = next(block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "scan_iceberg" in block)
+    exec(code.replace("/abs/path/data/table", str(uri)).replace("data/table", str(uri)), {})
+    assert "2026-02-0" in capsys.readouterr().out  # the per-day counts were shown
 
 
 def test_a_newer_schema_version_adds_its_columns_and_old_snapshots_still_read(crawl, tmp_path):
