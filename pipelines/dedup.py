@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadsheet.extensions.outcomes import ItemSkipped
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from broadsheet.frontier.state import SharedCrawl
 
 
 class DeduplicationPipeline:
@@ -17,13 +22,18 @@ class DeduplicationPipeline:
     exported once across all workers (a worker that dies without committing gives its claims back).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedCrawl | None = None) -> None:
         self.seen: dict[tuple[str, str], str] = {}
-        self.shared = None
-        if crawler.settings.get("REDIS_URL"):  # a shared crawl: the story set is in Redis, for all workers
-            from broadsheet.frontier.state import SharedCrawl
+        self.shared = shared
 
-            self.shared = SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name)
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DeduplicationPipeline:
+        """With ``REDIS_URL``, the story set is the shared crawl's, in Redis, for all workers."""
+        if not crawler.settings.get("REDIS_URL"):
+            return cls()
+        from broadsheet.frontier.state import SharedCrawl
+
+        return cls(SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name))
 
     def process_item(self, item: Any) -> Any:
         """Pass the first item per canonical URL; later ones are skipped pages (``duplicate_locale``)."""
