@@ -57,22 +57,6 @@ end
 return false
 """
 
-# The same token for a request that does not come from the queue (robots.txt): 0 when granted,
-# else the milliseconds to wait. KEYS: the site's holders and next keys; ARGV: limit, delay, ttl, token.
-ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 5 end
-local next_at = tonumber(redis.call('GET', KEYS[2]) or '0')
-if next_at > now then return next_at - now end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[2], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + 1000)
-end
-return 0
-"""
-
 FINISH = """
 local data = redis.call('HGET', KEYS[1], ARGV[1])
 if not data then return 0 end
@@ -147,7 +131,6 @@ class SharedCrawl:
         self.worker = worker or worker_id()
         self.worker_timeout = worker_timeout
         self._lease = client.register_script(LEASE)
-        self._acquire = client.register_script(ACQUIRE)
         self._finish = client.register_script(FINISH)
         self._requeue = client.register_script(REQUEUE)
         self._unclaim = client.register_script(UNCLAIM)
@@ -231,13 +214,6 @@ class SharedCrawl:
             return None
         site, _, data = entry.partition(b"\0")
         return lease, site.decode(), data
-
-    def acquire(self, site: str, token: str) -> float:
-        """Take one of ``site``'s tokens as ``token`` for a request that is not queued: 0 when
-        granted, else the seconds to wait before asking again."""
-        p = self.politeness
-        return int(self._acquire(keys=self.site_keys(site), args=[p.concurrency, int(p.delay * 1000),
-                                                                   int(p.ttl * 1000), token])) / 1000
 
     def give_back(self, site: str, token: str) -> None:
         """Return ``site``'s token ``token`` (the download ended)."""
