@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+OPEN_ATTEMPTS = 6
+
 class TablePipeline:
     """Spools every valid record and commits them to the Iceberg table when the crawl closes."""
 
@@ -73,10 +75,15 @@ class TablePipeline:
 
     def spider_opened(self, spider: Spider) -> None:
         """Open (create, evolve) the table before any record, so a bad catalog fails early."""
-        try:
-            self.table = open_table(open_catalog(self.uri, self.catalog_properties), self.name, self.schema_ref)
-        except Exception as exc:
-            raise RuntimeError(f"TABLE_URI={self.uri!r}: cannot open table {self.name}: {exc}") from exc
+        for attempt in range(OPEN_ATTEMPTS):  # workers starting together race to create the catalog and table
+            try:
+                self.table = open_table(open_catalog(self.uri, self.catalog_properties), self.name, self.schema_ref)
+                break
+            except Exception as exc:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise RuntimeError(f"TABLE_URI={self.uri!r}: cannot open table {self.name}: {exc}") from exc
+                logger.warning("Opening %(table)s failed (%(error)s), retrying", {"table": self.name, "error": exc})
+                time.sleep(0.1 * 2 ** attempt)
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".broadsheet-{self.crawl_id}-", suffix=".parquet", dir=self.spool_dir)
         os.close(fd)
