@@ -18,6 +18,7 @@ import pytest
 from conftest import ROOT
 
 from broadsheet.table.iceberg import append, open_catalog, open_table, table_schema
+from schemas.registry import default_registry
 
 pytestmark = pytest.mark.crawl
 os.environ.setdefault("POLARS_ICEBERG_PLANNER", "pyiceberg")  # polars_iceberg is not installed
@@ -38,7 +39,7 @@ def test_a_crawl_commits_one_snapshot_with_its_provenance(crawl, tmp_path):
     summary = snapshot.summary.additional_properties
     assert summary["broadsheet.crawl_id"] == "crawl-1"
     assert summary["broadsheet.spider"] == "mitrade"
-    assert summary["broadsheet.schema"] == "article@2"
+    assert summary["broadsheet.schema"] == default_registry().get("article").ref
     assert summary["added-records"] == "6"
     assert [f.name for f in table.spec().fields] == ["site", "publication_date"]
     rows = table.scan().to_arrow()
