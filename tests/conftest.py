@@ -27,6 +27,17 @@ def own_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
 
 
+def pytest_recording_configure(config, vcr) -> None:
+    """pytest-recording's VCR reads and writes cassettes as the crawls do: sorted, and
+    gzip-compressed under the serializer name ``yaml.gz`` (path ``cassette.yaml.gz``)."""
+    from broadsheet.recording import serializer
+    from broadsheet.recording.handler import StablePersister
+
+    vcr.register_serializer("yaml", serializer)
+    vcr.register_serializer("yaml.gz", serializer)
+    vcr.register_persister(StablePersister)
+
+
 @pytest.fixture
 def crawl(tmp_path: Path):
     """``crawl(spider, *scrapy_args, urls=[...], cassette=path)`` -> ``CrawlResult``."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, CrawlResult, run_crawl
 
+from broadsheet.recording.handler import cassette_text, is_compressed
 from broadsheet.testing.cases import Case, discover, explain, field_paths, value_at
 
 CASES = discover(FIXTURES)
@@ -41,6 +42,13 @@ def default_cassette_name(request) -> str:
     """The case's own share of its spider's recordings."""
     case: Case = request.node.callspec.params["case"]
     return f"{case.spider}/{case.name}/cassette"
+
+
+@pytest.fixture
+def vcr_config(request) -> dict:
+    """Compressed cases (``cassette.yaml.gz``) through the serializer name ``yaml.gz`` (see conftest)."""
+    case: Case = request.node.callspec.params["case"]
+    return {"serializer": "yaml.gz"} if is_compressed(case.cassette) else {}
 
 
 def crawl_case(case: Case, folder: Path, cassette: Path, record_mode: str = "none") -> CrawlResult:
@@ -69,7 +77,7 @@ def test_case_crawl(vcr, case: Case, tmp_path):
     assert result.returncode == 0, result.log[-3000:]
     failed = {k: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
     assert not failed, f"{case.id}: requests the cassette cannot answer (stale?): {failed}\n{result.log[-2000:]}"
-    dates = [line for line in cassette.read_text(encoding="utf-8").splitlines() if line.strip().lower() == "date:"]
+    dates = [line for line in cassette_text(cassette).splitlines() if line.strip().lower() == "date:"]
     assert dates, f"{case.id}: the cassette keeps no Date header, so no reference time"
     if case.expected.get("removed"):
         assert not result.items

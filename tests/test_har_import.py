@@ -55,3 +55,17 @@ def test_bad_har_is_named(tmp_path, content, message):
     with pytest.raises(HarError, match="bad.har") as info:
         import_har(har, tmp_path / "c.yaml")
     assert message in str(info.value)
+
+
+def test_text_bodies_are_declared_utf8_as_stored(tmp_path):
+    """A HAR keeps text decoded; stored as UTF-8, the served Latin-1 charset would make mojibake."""
+    har = tmp_path / "c.har"
+    page = entry("https://x.test/de", "<p>Gr\u00fc\u00dfe</p>".encode(), base64_body=False,
+                 headers=[{"name": "Content-Type", "value": "text/html; charset=ISO-8859-1"}])
+    har.write_text(json.dumps({"log": {"entries": [page]}}))
+    cassette = tmp_path / "c.yaml"
+    import_har(har, cassette)
+    request = Request("https://x.test/de")
+    response = to_scrapy_response(open_cassette(cassette, "none").play_response(to_vcr_request(request)), request)
+    assert response.headers[b"Content-Type"] == b"text/html; charset=utf-8"
+    assert "Gr\u00fc\u00dfe" in response.text

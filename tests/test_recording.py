@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -11,6 +12,10 @@ import threading
 import pytest
 import yaml
 from conftest import ROOT
+
+from broadsheet.recording import serializer
+from broadsheet.recording.handler import cassette_text
+from broadsheet.recording.page import import_page
 
 PAGE = b"<html><body><p>recorded page</p></body></html>"
 
@@ -72,19 +77,37 @@ def test_recording_scrubs_secrets_and_replays(server, tmp_path):
     assert replayed.returncode == 0 and "recorded page" in replayed.stdout, replayed.stderr[-2000:]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "fixtures").rglob("cassette.yaml")),
-                         ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
-def test_committed_cassettes_are_fit_for_a_repository(path):
-    """Readable text (no escapes, no binary or compressed HTML), sorted, dated, no secrets."""
-    text = path.read_text(encoding="utf-8")
-    assert "\\u20" not in text and "\\xE9" not in text, "non-ASCII text is escaped"
+def assert_fit_for_a_repository(path) -> None:
+    """Written by the project's serializer (Unicode as text, not escaped), sorted, dated, no
+    secrets; a body is bytes only when it is not UTF-8 (a page served in Latin-1, kept as served)."""
+    text = cassette_text(path)
     data = yaml.safe_load(text)
+    assert serializer.serialize(data) == text, "not as the project's serializer writes it (escaped non-ASCII?)"
     uris = [(i["request"]["uri"], i["request"]["method"]) for i in data["interactions"]]
     assert uris == sorted(uris), "interactions are not in stable (sorted) order"
     for interaction in data["interactions"]:
         headers = {k.lower(): v for k, v in interaction["response"]["headers"].items()}
         assert "date" in headers, f"{interaction['request']['uri']}: no Date header (the reference time)"
         assert "content-encoding" not in headers and "set-cookie" not in headers
-        assert isinstance(interaction["response"]["body"]["string"], str), "a text body is stored as bytes"
+        body = interaction["response"]["body"]["string"]
+        if isinstance(body, bytes):
+            with pytest.raises(UnicodeDecodeError):
+                body.decode("utf-8")
         request_headers = {k.lower() for k in interaction["request"]["headers"]}
         assert not request_headers & {"cookie", "authorization"}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "fixtures").rglob("cassette.yaml*")),
+                         ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
+def test_committed_cassettes_are_fit_for_a_repository(path):
+    assert_fit_for_a_repository(path)
+
+
+def test_a_page_with_json_escapes_in_its_own_script_is_a_fit_cassette(tmp_path):
+    """The six characters ``\\u201e`` in a page's inline JSON are the page's text, not an escape."""
+    page = tmp_path / "p.html"
+    page.write_bytes('<script>var t = "\\u201eZitat\\u201c";</script><p>\u201eZitat\u201c</p>'.encode())
+    cassette = tmp_path / "cassette.yaml.gz"
+    import_page(page, "https://x.test/a", dt.datetime(2024, 1, 2, tzinfo=dt.UTC), cassette)
+    assert_fit_for_a_repository(cassette)
+    assert "\u201eZitat" in cassette_text(cassette)

@@ -1,9 +1,13 @@
 """``scrapy fixture``: add and refresh regression cases under ``fixtures/<spider>/``.
 
-- ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME] [--force]``: records each page into
-  its case's cassette (from the live site, or from a browser capture with ``--har``), crawls it
-  with the current spider and writes ``expected.json`` and ``meta.json``. One case per URL; an
-  existing case is replaced only with ``--force``, and a failed add leaves no folder.
+- ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME] [--force] [--note TEXT]``: records
+  each page into its case's cassette (from the live site, or from a browser capture with ``--har``),
+  crawls it with the current spider and writes ``expected.json`` and ``meta.json``. One case per
+  URL; an existing case is replaced only with ``--force``, and a failed add leaves no folder.
+- ``scrapy fixture add SPIDER --html FILE --url URL --date RFC3339``: one case from a saved page
+  (``.html`` or ``.html.gz``), its cassette synthesised: the page as served at ``--date`` (the
+  reference time) and an allow-all ``robots.txt``. ``--note`` is kept in ``meta.json`` (say there
+  where the page's own data or a corpus's truth is wrong). New cassettes are ``cassette.yaml.gz``.
 - ``scrapy fixture update SPIDER [--case NAME] [--fields a,b] [--write]``: re-runs the spider over
   each case's cassette and prints the diff against the expected records, for what the tests
   compare (the keys the expected record names); ``--fields`` takes those fields whole, new
@@ -26,7 +30,7 @@ class Command(ProjectTool, ScrapyCommand):
 
     def syntax(self) -> str:
         """Command syntax."""
-        return ("add SPIDER URL... [--har FILE] [--name NAME] [--force] | "
+        return ("add SPIDER URL... [--har FILE | --html FILE --date RFC3339] [--name NAME] [--force] [--note TEXT] | "
                 "update SPIDER [--case C] [--fields a,b] [--write]")
 
     def short_desc(self) -> str:
@@ -37,6 +41,10 @@ class Command(ProjectTool, ScrapyCommand):
         """Options of both sub-commands."""
         super().add_options(parser)
         parser.add_argument("--har", help="add: import the pages from this HAR capture instead of the network")
+        parser.add_argument("--html", help="add: import this saved page (.html or .html.gz) as the URL's response")
+        parser.add_argument("--url", help="add: the page's URL (instead of a positional URL)")
+        parser.add_argument("--date", help="add --html: when the page was captured, RFC 3339 (the reference time)")
+        parser.add_argument("--note", help="add: a note kept in meta.json (e.g. where the truth is wrong)")
         parser.add_argument("--name", help="add: case name (one URL only; default: from the URL)")
         parser.add_argument("--force", action="store_true", help="add: replace an existing case of that name")
         parser.add_argument("--case", help="update: only this case")

@@ -51,7 +51,7 @@ from vcr.serialize import serialize as vcr_serialize
 from broadsheet.recording import serializer
 from broadsheet.recording.loading import REMEDY, CassetteError, read_cassette
 from broadsheet.recording.scrub import Scrubber
-from broadsheet.storage.files import write_text_atomically
+from broadsheet.storage.files import atomic_writer, write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -69,11 +69,26 @@ class DownloadTooLargeError(DownloadCancelledError):
     """A recorded body larger than the download's maximum size (``DOWNLOAD_MAXSIZE``)."""
 
 
+def is_compressed(path: str | Path) -> bool:
+    """Whether a cassette path names a gzip-compressed cassette (``cassette.yaml.gz``)."""
+    return str(path).endswith(".gz")
+
+
+def cassette_text(path: str | Path) -> str:
+    """The YAML text of a cassette, plain or gzip-compressed."""
+    data = Path(path).read_bytes()
+    return (gzip.decompress(data) if is_compressed(path) else data).decode("utf-8")
+
+
 class StablePersister(FilesystemPersister):
     """vcrpy's file persister, loading strictly (a broken file raises ``CassetteError`` naming
     it, never passes as empty) and saving interactions sorted by URL and method (stable for
     equal keys), so that a re-recorded cassette diffs cleanly against the committed one, and
-    atomically (a full disk or a kill leaves the previous cassette whole)."""
+    atomically (a full disk or a kill leaves the previous cassette whole).
+
+    A path ending in ``.gz`` (``cassette.yaml.gz``) holds the same YAML gzip-compressed, with no
+    timestamp in the gzip header, so saving the same interactions gives the same bytes.
+    """
 
     @staticmethod
     def load_cassette(cassette_path, serializer):
@@ -85,11 +100,16 @@ class StablePersister(FilesystemPersister):
 
     @staticmethod
     def save_cassette(cassette_path, cassette_dict, serializer):
-        """Sort, serialize as vcrpy does, then replace the file whole."""
+        """Sort, serialize as vcrpy does, then replace the file whole (compressed for ``.gz``)."""
         pairs = sorted(zip(cassette_dict["requests"], cassette_dict["responses"], strict=True),
                        key=lambda pair: (pair[0].uri, pair[0].method))
         ordered = {**cassette_dict, "requests": [r for r, _ in pairs], "responses": [r for _, r in pairs]}
-        write_text_atomically(Path(cassette_path), vcr_serialize(ordered, serializer))
+        text = vcr_serialize(ordered, serializer)
+        if not is_compressed(cassette_path):
+            write_text_atomically(Path(cassette_path), text)
+            return
+        with atomic_writer(Path(cassette_path), "wb") as f:
+            f.write(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
 
 
 class IndexedCassette(Cassette):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,20 @@ def _entry_body(entry: dict[str, Any], where: str) -> tuple[bytes, dict[str, lis
             raise HarError(f"{where}: content.text is not valid base64") from exc
     else:
         body = text.encode("utf-8")
+        headers = utf8_declared(headers)
     return stored_body(body, headers)  # browsers store most bodies decoded already
+
+
+def utf8_declared(headers: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``headers`` with a ``Content-Type`` charset saying ``utf-8``: a HAR keeps a text body as
+    decoded text, which is stored as UTF-8, so the served charset (``iso-8859-1``) no longer
+    describes the bytes and would turn every non-ASCII letter into mojibake on replay."""
+    fixed = {}
+    for name, values in headers.items():
+        if name.lower() == "content-type":
+            values = [re.sub(r"charset=[\w.:-]+", "charset=utf-8", v, flags=re.IGNORECASE) for v in values]
+        fixed[name] = values
+    return fixed
 
 
 def har_interactions(entries: Iterable[dict[str, Any]], source: str,

@@ -9,6 +9,7 @@ file, the place and what to do.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,15 @@ def read_cassette(path: str | Path) -> tuple[list[VcrRequest], list[dict[str, An
     """
     path = Path(path)
     try:
-        marker = conflict_marker_line(path)
+        compressed = path.name.endswith(".gz")  # cassette.yaml.gz: the same YAML, gzip-compressed
+        marker = None if compressed else conflict_marker_line(path)
         if marker is not None:
             raise CassetteError(f"{path}: line {marker} is a git merge conflict marker; resolve the conflict "
                                 "(or `git checkout` the cassette) before replaying it")
-        with path.open(encoding="utf-8") as stream:
+        with (gzip.open(path, "rt", encoding="utf-8") if compressed else path.open(encoding="utf-8")) as stream:
             data = serializer.deserialize(stream)
-    except OSError as exc:
-        raise CassetteError(f"{path}: cannot read the cassette ({exc.strerror})") from exc
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise CassetteError(f"{path}: cannot read the cassette ({getattr(exc, 'strerror', None) or exc})") from exc
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{path}: not UTF-8 text at byte {exc.start}; {REMEDY}") from exc
     except yaml.YAMLError as exc:

@@ -6,6 +6,7 @@ What ``scrapy fixture add|update`` does (the command only parses its arguments):
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import os
@@ -21,6 +22,7 @@ from scrapy.exceptions import UsageError
 
 from broadsheet.recording.handler import open_cassette
 from broadsheet.recording.har import import_har, load_har
+from broadsheet.recording.page import ensure_robots, import_page
 from broadsheet.recording.scrub import Scrubber
 from broadsheet.storage.files import write_text_atomically
 from broadsheet.testing.cases import FIXTURES, Case, discover, project
@@ -63,11 +65,31 @@ def reference_time(cassette: Path, url: str) -> str | None:
 
 
 def _dump(value: Any) -> list[str]:
+    """Lines to diff: long text line by line (a body is one JSON string), anything else as JSON."""
+    if isinstance(value, str) and "\n" in value:
+        return value.splitlines()
     return json.dumps(value, indent=2, ensure_ascii=False).splitlines()
 
 
 def _write_json(path: Path, data: Any) -> None:
     write_text_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b|^\w*(Error|Exception)\b")
+
+
+def report_failure(what: str, log: str) -> None:
+    """Print why a case could not be made: the log's error lines (with the traceback lines after
+    each) and the path of a file holding the whole log."""
+    with tempfile.NamedTemporaryFile("w", prefix="fixture-", suffix=".log", delete=False, encoding="utf-8") as f:
+        f.write(log)
+    lines = log.splitlines()
+    picked: list[str] = []
+    for index, line in enumerate(lines):
+        if ERROR_LINE.search(line):
+            picked.extend(lines[index:index + 12] if "Traceback" in line else [line])
+    excerpt = "\n".join(dict.fromkeys(picked)) or "\n".join(lines[-40:])
+    print(f"{PREFIX}: {what}\n{excerpt}\n{PREFIX}: the whole log: {f.name}")
 
 
 def crawl_failure(result: CrawlResult) -> str | None:
@@ -86,6 +108,22 @@ def case_folder(spider: str, name: str) -> Path:
     return FIXTURES / spider / name
 
 
+def saved_page_time(opts: Any) -> dt.datetime:
+    """``--date`` of ``--html``: when the saved page was captured, with its offset (the reference time)."""
+    if not getattr(opts, "date", None):
+        raise UsageError("--html needs --date: when the page was captured, RFC 3339 (2019-11-19T08:00:00Z); "
+                         "it is the case's reference time", print_help=False)
+    try:
+        served = dt.datetime.fromisoformat(opts.date.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"--date {opts.date!r}: not an RFC 3339 time ({exc})", print_help=False) from exc
+    if served.tzinfo is None:
+        raise UsageError(f"--date {opts.date!r}: give the offset (Z or +01:00)", print_help=False)
+    if not Path(opts.html).is_file():
+        raise UsageError(f"--html {opts.html}: no such file", print_help=False)
+    return served
+
+
 class CaseAuthor:
     """Adds and refreshes the cases of a project whose settings are ``settings``."""
 
@@ -96,10 +134,14 @@ class CaseAuthor:
 
     def add(self, spider: str, urls: list[str], opts: Any) -> int:
         """Record and describe one case per URL."""
+        urls = [*urls, *([opts.url] if getattr(opts, "url", None) else [])]
         if not urls:
             raise UsageError("expected at least one URL: scrapy fixture add SPIDER URL...")
         if opts.name and len(urls) > 1:
             raise UsageError("--name names one case: give one URL with it")
+        served = saved_page_time(opts) if getattr(opts, "html", None) else None
+        if served and len(urls) != 1:
+            raise UsageError("--html imports one page: give its one URL (--url URL or URL)")
         entries = load_har(opts.har) if opts.har else None
         status = 0
         for url in urls:
@@ -109,24 +151,28 @@ class CaseAuthor:
                                  print_help=False)
             if entries is not None and url not in {e["request"]["url"] for e in entries}:
                 raise UsageError(f"{PREFIX}: {url} is not in {opts.har}", print_help=False)
-            status |= self._add_case(spider, url, folder, entries, opts)
+            status |= self._add_case(spider, url, folder, entries, opts, served)
         return status
 
-    def _add_case(self, spider: str, url: str, folder: Path, entries: list | None, opts: Any) -> int:
+    def _add_case(self, spider: str, url: str, folder: Path, entries: list | None, opts: Any,
+                  served: dt.datetime | None = None) -> int:
         """Build the case in a hidden folder beside its place; publish it only when complete."""
         folder.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         work.chmod(0o755)
         try:
-            cassette = work / "cassette.yaml"
-            if entries is not None:
+            cassette = work / "cassette.yaml.gz"
+            if served is not None:
+                import_page(opts.html, url, served, cassette)
+            elif entries is not None:
                 import_har(opts.har, cassette, Scrubber.from_settings(self.settings), har_chain(entries, url))
+                ensure_robots(cassette, url)
             else:
                 recorded = self._crawl(spider, url, cassette, "new_episodes")
                 if recorded.returncode != 0:
-                    print(f"{PREFIX}: recording {url} failed (is there a network?):\n{recorded.log[-1500:]}")
+                    report_failure(f"recording {url} failed (is there a network?)", recorded.log)
                     return 1
-            if self._describe(spider, url, work, cassette, folder.name):
+            if self._describe(spider, url, work, cassette, folder.name, getattr(opts, "note", None)):
                 return 1
             if folder.exists():  # --force
                 shutil.rmtree(folder)
@@ -139,14 +185,14 @@ class CaseAuthor:
         with tempfile.TemporaryDirectory() as tmp:
             return run_crawl(Path(tmp), spider, "-s", f"VCR_RECORD_MODE={mode}", urls=[url], cassette=cassette)
 
-    def _describe(self, spider: str, url: str, folder: Path, cassette: Path, name: str) -> int:
+    def _describe(self, spider: str, url: str, folder: Path, cassette: Path, name: str,
+                  note: str | None = None) -> int:
         """Crawl the recorded page and write expected.json and meta.json from what the spider makes."""
         result = self._crawl(spider, url, cassette)
         record = result.by_url().get(url)
         failure = crawl_failure(result)
         if failure:
-            print(f"{PREFIX}: {url}: the crawl over {cassette} failed ({failure}); no case written:\n"
-                  f"{result.log[-1500:]}")
+            report_failure(f"{url}: the crawl over {cassette} failed ({failure}); no case written", result.log)
             return 1
         if record is None:
             skipped = [k.rsplit("/", 1)[-1] for k in result.stats if k.startswith("broadsheet/pages/skipped/")]
@@ -156,6 +202,7 @@ class CaseAuthor:
             "urls": [url],
             "reference_time": reference_time(cassette, url),
             "schema": record.get("record_schema") or result.stats.get("broadsheet/schema"),
+            **({"notes": note} if note else {}),
         })
         what = f"removed: {record['reason']}" if record.get("removed") else f"{len(record)} fields"
         print(f"{PREFIX}: {spider}/{name}: {cassette.name}, expected.json ({what}), meta.json")

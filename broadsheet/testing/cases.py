@@ -2,8 +2,8 @@
 
 A case folder holds ``meta.json`` (``urls``, ``reference_time``, ``schema``), ``expected.json``
 (the expected record, or ``{"url": ..., "removed": true}`` for a page that must not reach the
-dataset) and ``cassette.yaml``, its share of the spider's recordings (when absent, the spider's
-``fixtures/<spider>/cassette.yaml``).
+dataset) and ``cassette.yaml`` or ``cassette.yaml.gz`` (the same YAML, gzip-compressed), its share
+of the spider's recordings (when absent, the spider's ``fixtures/<spider>/cassette.yaml``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import FIXTURES
+
+CASSETTE_NAMES = ("cassette.yaml.gz", "cassette.yaml")
+"""A case's own cassette: gzip-compressed YAML (new cases), or plain YAML."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,10 @@ class Case:
     @property
     def cassette(self) -> Path:
         """The cassette this case replays: its own when it has one, else the spider's."""
-        own = self.folder / "cassette.yaml"
-        return own if own.exists() else self.folder.parent / "cassette.yaml"
+        for name in CASSETTE_NAMES:
+            if (self.folder / name).exists():
+                return self.folder / name
+        return self.folder.parent / "cassette.yaml"
 
 
 def discover(fixtures: Path = FIXTURES, spider: str = "*") -> list[Case]:

@@ -1,0 +1,33 @@
+"""NDR (ndr.de): the public broadcaster of northern Germany, regional news."""
+
+import datetime as dt
+import re
+
+from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.news import NewsSpider
+
+
+class NdrSpider(LayoutVersions, FieldXPaths, NewsSpider):
+    """ndr.de news pages (``-a urls=``), or the news RSS feed."""
+
+    name = site = "ndr"
+    allowed_domains = ["www.ndr.de"]
+    feeds = ["https://www.ndr.de/nachrichten/index-rss.xml"]
+    listing_urls = ["https://www.ndr.de/nachrichten/"]
+    article_url = re.compile(r"^https://www\.ndr\.de/nachrichten/.+,(?P<id>[a-z0-9-]+)\.html")
+    site_tz = dt.timezone(dt.timedelta(hours=1))
+    field_xpaths = {"headline": "//article//h1"}
+
+    class CopyText(Layout):
+        """2023: the text in a ``copytext`` module."""
+
+        valid_until = dt.date(2025, 1, 1)
+        body_xpath = '//article//p[@class="preface"] | //article/div[contains(@class, "copytext")]/p'
+
+    class Flat(Layout):
+        """Since 2025: paragraphs straight under ``<article>``."""
+
+        body_xpath = '//article//p[@class="preface"] | //article/p[not(normalize-space(@class))]'
+
+    layouts = [CopyText, Flat]
