@@ -19,6 +19,11 @@ class NdrSpider(LayoutVersions, FieldXPaths, NewsSpider):
     site_tz = dt.timezone(dt.timedelta(hours=1))
     field_xpaths = {"headline": "//article//h1"}
 
+    def __init__(self, *args, urls: str | None = None, **kwargs):
+        """``-a urls=`` split only before ``http``: every ndr.de article path holds a comma."""
+        super().__init__(*args, **kwargs)
+        self.article_urls = [u for u in re.split(r",(?=https?://)", urls or "") if u.strip()]
+
     class CopyText(Layout):
         """2023: the text in a ``copytext`` module."""
 

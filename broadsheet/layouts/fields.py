@@ -7,6 +7,7 @@ never coded per site. Remove each part when the base has it.
 - ``field_xpaths``: ``{field: xpath}`` read before structured data (the base's page-state slot):
   ``authors`` split as bylines, ``date_published``/``date_modified`` parsed as instants, text
   fields cleaned. One XPath per field and layout; an era with other markup is another layout.
+- ``field_xpaths["publication_date"]``: a page's ``YYYY-MM-DD`` day when it gives no instant.
 - ``url_date``: a regex with groups ``y``, ``m``, ``d`` for URLs that carry the day in any shape
   (``/2016/12/20/``, ``2016-12-06``, ``/2019/nov/18/``): the publication day when the page
   states no instant (the base reads only an 8-digit ``yyyymmdd`` group).
@@ -66,7 +67,9 @@ class FieldXPaths:
         root = response.selector.root
         for field, xpath in self.field_xpaths.items():
             if field == "authors":
-                state[field] = normalize_authors([_value(n, ".") for n in nodes(root, xpath)])
+                state[field] = normalize_authors([n if isinstance(n, str) else _value(n, ".") for n in nodes(root, xpath)])
+            elif field == "publication_date":
+                state[field] = _value(root, xpath)
             elif field in ("date_published", "date_modified"):
                 state[field] = parse_instant(_value(root, xpath))
             else:
@@ -77,7 +80,9 @@ class FieldXPaths:
         """The base's article, its publication day taken from the URL when the page gives none."""
         article = super().extract_article(response)  # type: ignore[misc]
         if article.publication_date is None:
-            article.publication_date = day_from_url(response.url, self.url_date)
+            day = self.page_state(response).get("publication_date") if "publication_date" in self.field_xpaths else None
+            article.publication_date = (dt.date.fromisoformat(day[:10]) if day and re.match(r"\d{4}-\d\d-\d\d", day)
+                                        else day_from_url(response.url, self.url_date))
         return article
 
     def extract_body(self, response: Response) -> str | None:
