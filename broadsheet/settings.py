@@ -9,6 +9,8 @@ BOT_NAME = "broadsheet"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "broadsheet.commands"
+# `scrapy genspider -t news NAME DOMAIN` writes a site spider on the base (broadsheet/templates/spiders/news.tmpl).
+TEMPLATES_DIR = str(__import__("pathlib").Path(__file__).resolve().parent / "templates")
 
 ROBOTSTXT_OBEY = True
 USER_AGENT = "Broadsheet/0.1 (news article datasets; Scrapy)"

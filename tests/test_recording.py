@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import datetime as dt
+import http.server
 import json
 import subprocess
 import sys

@@ -67,7 +67,8 @@ class FieldXPaths:
         root = response.selector.root
         for field, xpath in self.field_xpaths.items():
             if field == "authors":
-                state[field] = normalize_authors([n if isinstance(n, str) else _value(n, ".") for n in nodes(root, xpath)])
+                found = nodes(root, xpath)
+                state[field] = normalize_authors([n if isinstance(n, str) else _value(n, ".") for n in found])
             elif field == "publication_date":
                 state[field] = _value(root, xpath)
             elif field in ("date_published", "date_modified"):
