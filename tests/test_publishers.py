@@ -13,22 +13,9 @@ from conftest import ROOT
 from broadsheet.recording.page import import_page
 from broadsheet.testing.cases import discover
 from broadsheet.testing.crawl import run_crawl
-from broadsheet.testing.publishers import TABLE, render
+from broadsheet.testing.publishers import TABLE, code_lines, render
 
 SITES = sorted(p for p in (ROOT / "spiders").glob("[!_]*.py") if p.stem != "mitrade")
-
-
-def code_lines(path) -> int:
-    """Lines of code: no blank lines, comments or docstrings."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None:
-            first = node.body[0]
-            docstrings.update(range(first.lineno, first.end_lineno + 1))
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return sum(1 for number, line in enumerate(lines, 1)
-               if line.strip() and not line.strip().startswith("#") and number not in docstrings)
 
 
 def test_publisher_table_is_fresh():
