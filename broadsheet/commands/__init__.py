@@ -1,4 +1,5 @@
-"""Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``report``, ``schema``."""
+"""Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``publishers``,
+``report``, ``schema``."""
 
 from typing import Any, ClassVar
 
