@@ -16,6 +16,9 @@ import pytest
 import yaml
 from conftest import MITRADE_CASSETTE, ROOT
 
+from broadsheet.recording.handler import cassette_text
+from broadsheet.testing.authoring import _dump, report_failure
+
 URL = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"
 ROBOTS = "https://www.mitrade.com/robots.txt"
 
@@ -71,7 +74,7 @@ def test_add_from_har_then_a_selector_change_fails_exactly_that_field(project, t
     assert expected["record_schema"] == "article@3" and len(expected["related"]) == 4
     meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
     assert meta == {"urls": [URL], "reference_time": "2026-02-06T09:13:14Z", "schema": "article@3"}
-    cassette = (case / "cassette.yaml").read_text(encoding="utf-8")
+    cassette = cassette_text(case / "cassette.yaml.gz")
     assert "SECRETCOOKIE" not in cassette and "!!binary" not in cassette and "content-encoding" not in cassette
     assert "Bitcoin Drops to $70,000" in cassette and "date:" in cassette
 
@@ -97,3 +100,40 @@ def test_add_rejects_a_url_the_capture_does_not_hold(project, tmp_path):
     har = har_from_cassette(tmp_path / "capture.har", [ROBOTS])
     result = run(project, "-m", "scrapy", "fixture", "add", "mitrade", URL, "--har", str(har))
     assert result.returncode == 2 and f"{URL} is not in" in result.stderr
+
+
+def test_add_from_a_saved_page_synthesises_a_dated_cassette(project, tmp_path):
+    body = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
+    page = next(i["response"]["body"]["string"] for i in body["interactions"] if i["request"]["uri"] == URL)
+    saved = tmp_path / "saved.html.gz"
+    saved.write_bytes(gzip.compress(page.encode("utf-8")))
+    added = run(project, "-m", "scrapy", "fixture", "add", "mitrade", "--html", str(saved), "--url", URL,
+                "--date", "2026-02-06T09:13:14Z", "--name", "saved", "--note", "a saved copy")
+    assert added.returncode == 0, added.stdout + added.stderr
+    case = project / "fixtures" / "mitrade" / "saved"
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    assert meta["reference_time"] == "2026-02-06T09:13:14Z" and meta["notes"] == "a saved copy"
+    data = yaml.safe_load(cassette_text(case / "cassette.yaml.gz"))
+    assert [i["request"]["uri"] for i in data["interactions"]] == [URL, ROBOTS]
+    assert json.loads((case / "expected.json").read_text(encoding="utf-8"))["headline"].startswith("Bitcoin Drops")
+    no_offset = run(project, "-m", "scrapy", "fixture", "add", "mitrade", "--html", str(saved), "--url", URL,
+                    "--date", "2026-02-06T09:13:14", "--name", "other")
+    assert no_offset.returncode == 2 and "offset" in no_offset.stderr
+    assert not (project / "fixtures" / "mitrade" / "other").exists()
+
+
+def test_a_failed_add_names_the_errors_keeps_the_log_and_leaves_no_half_case(tmp_path, capsys):
+    folder = tmp_path / "half"
+    folder.mkdir()
+    log = "\n".join([f"INFO line {i}" for i in range(200)] + ["ERROR: Failed https://x.test/a: boom"]
+                    + [f"INFO after {i}" for i in range(200)])
+    report_failure("crawl failed", log, folder)
+    out = capsys.readouterr().out
+    assert not folder.exists() and "ERROR: Failed https://x.test/a: boom" in out and "INFO line 3" not in out
+    kept = Path(re.search(r"the whole log: (\S+)", out).group(1))
+    assert kept.read_text(encoding="utf-8") == log
+
+
+def test_update_diffs_long_text_line_by_line():
+    assert _dump("first paragraph\n\nsecond") == ["first paragraph", "", "second"]
+    assert _dump(["a"]) == ["[", '  "a"', "]"]
