@@ -47,8 +47,8 @@ def default_cassette_name(request) -> str:
 @pytest.fixture
 def vcr_config(request) -> dict:
     """Compressed cases (``cassette.yaml.gz``) through the serializer name ``yaml.gz`` (see conftest)."""
-    case: Case = request.node.callspec.params["case"]
-    return {"serializer": "yaml.gz"} if is_compressed(case.cassette) else {}
+    case: Case | None = getattr(request.node, "callspec", None) and request.node.callspec.params.get("case")
+    return {"serializer": "yaml.gz"} if case and is_compressed(case.cassette) else {}
 
 
 def crawl_case(case: Case, folder: Path, cassette: Path, record_mode: str = "none") -> CrawlResult:
