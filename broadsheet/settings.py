@@ -4,13 +4,14 @@ Every component is wired here by name; each reads its own settings in ``from_cra
 """
 
 import os
+from pathlib import Path
 
 BOT_NAME = "broadsheet"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "broadsheet.commands"
 # `scrapy genspider -t news NAME DOMAIN` writes a site spider on the base (broadsheet/templates/spiders/news.tmpl).
-TEMPLATES_DIR = str(__import__("pathlib").Path(__file__).resolve().parent / "templates")
+TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
 
 ROBOTSTXT_OBEY = True
 USER_AGENT = "Broadsheet/0.1 (news article datasets; Scrapy)"
