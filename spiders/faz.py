@@ -13,7 +13,7 @@ class FazSpider(LayoutVersions, FieldXPaths, NewsSpider):
 
     name = site = "faz"
     allowed_domains = ["www.faz.net"]
-    sitemaps = ["https://www.faz.net/sitemaps/news.xml"]
+    news_sitemaps = ["https://www.faz.net/sitemaps/news.xml"]
     feeds = ["https://www.faz.net/rss/aktuell/"]
     article_url = re.compile(r"^https://www\.faz\.net/.+-(?P<id>\d{8,9})\.html")
     site_tz = dt.timezone(dt.timedelta(hours=1))

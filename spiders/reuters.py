@@ -13,7 +13,7 @@ class ReutersSpider(LayoutVersions, FieldXPaths, NewsSpider):
 
     name = site = "reuters"
     allowed_domains = ["www.reuters.com", "uk.reuters.com", "in.reuters.com"]
-    sitemaps = ["https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"]
+    news_sitemaps = ["https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"]
     article_url = re.compile(r"^https?://(?:www|uk|in)\.reuters\.com/article/.*id(?P<id>[A-Z0-9]+)")
     url_date = re.compile(r"/article/(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)/")
     field_xpaths = {"headline": "//h1", "authors": '//meta[@name="Author"]/@content',

@@ -11,7 +11,7 @@ class StandardSpider(FieldXPaths, NewsSpider):
 
     name = site = "standard"
     allowed_domains = ["www.standard.co.uk"]
-    sitemaps = ["https://www.standard.co.uk/sitemaps/googlenews"]
+    news_sitemaps = ["https://www.standard.co.uk/sitemaps/googlenews"]
     article_url = re.compile(r"^https://www\.standard\.co\.uk/.+-(?P<id>b\d+)\.html")
     field_xpaths = {"headline": '//meta[@property="og:title"]/@content'}
     body_xpath = "//article//p[not(ancestor::figure or ancestor::aside)]"

@@ -11,7 +11,7 @@ class TelegraphSpider(FieldXPaths, NewsSpider):
 
     name = site = "telegraph"
     allowed_domains = ["www.telegraph.co.uk"]
-    sitemaps = ["https://www.telegraph.co.uk/sitemap-news.xml"]
+    news_sitemaps = ["https://www.telegraph.co.uk/sitemap-news.xml"]
     article_url = re.compile(r"^https://www\.telegraph\.co\.uk/(?P<id>[a-z-]+/(?:\d{4}/\d\d/\d\d/)?[\w-]+)/")
     field_xpaths = {"headline": "//h1", "authors": '(//article//span[@itemprop="name"])[1]',
                     "date_published": '//article//time[contains(@class, "e-published-date")]/@datetime'}

@@ -13,7 +13,7 @@ class TimesOfIndiaSpider(LayoutVersions, FieldXPaths, NewsSpider):
 
     name = site = "timesofindia"
     allowed_domains = ["timesofindia.indiatimes.com"]
-    sitemaps = ["https://timesofindia.indiatimes.com/sitemap/today"]
+    news_sitemaps = ["https://timesofindia.indiatimes.com/sitemap/today"]
     article_url = re.compile(r"^https://timesofindia\.indiatimes\.com/.+/articleshow/(?P<id>\d+)\.cms")
     site_tz = dt.timezone(dt.timedelta(hours=5, minutes=30))
 

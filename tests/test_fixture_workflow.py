@@ -122,14 +122,12 @@ def test_add_from_a_saved_page_synthesises_a_dated_cassette(project, tmp_path):
     assert not (project / "fixtures" / "mitrade" / "other").exists()
 
 
-def test_a_failed_add_names_the_errors_keeps_the_log_and_leaves_no_half_case(tmp_path, capsys):
-    folder = tmp_path / "half"
-    folder.mkdir()
+def test_a_failed_add_names_the_errors_and_keeps_the_whole_log(capsys):
     log = "\n".join([f"INFO line {i}" for i in range(200)] + ["ERROR: Failed https://x.test/a: boom"]
                     + [f"INFO after {i}" for i in range(200)])
-    report_failure("crawl failed", log, folder)
+    report_failure("crawl failed", log)
     out = capsys.readouterr().out
-    assert not folder.exists() and "ERROR: Failed https://x.test/a: boom" in out and "INFO line 3" not in out
+    assert "ERROR: Failed https://x.test/a: boom" in out and "INFO line 3" not in out
     kept = Path(re.search(r"the whole log: (\S+)", out).group(1))
     assert kept.read_text(encoding="utf-8") == log
 
