@@ -2,17 +2,25 @@
 
 import re
 
-from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
-class BbcSpider(FieldXPaths, NewsSpider):
+class BbcSpider(NewsSpider):
     """bbc.com news stories (``-a urls=``), or the news RSS feed."""
 
     name = site = "bbc"
     allowed_domains = ["www.bbc.com"]
     feeds = ["https://feeds.bbci.co.uk/news/rss.xml"]
     article_url = re.compile(r"^https?://www\.bbc\.com/news/(?P<id>[\w-]+-\d+)")
-    field_xpaths = {"headline": "(//h1)[1]", "authors": '//meta[@property="og:article:author"]/@content'}
-    body_xpath = '//div[@class="story-body__inner"]'
-    body_exclude_xpath = './/figure | .//*[contains(@class, "story-more")] | .//script'
+    sources = {
+        "headline": [XPath("(//h1)[1]"), ...],
+        "authors": [XPath('//meta[@property="og:article:author"]/@content', each=False), ...],
+        "body": [
+            Container(
+                '//div[@class="story-body__inner"]',
+                exclude='.//figure | .//*[contains(@class, "story-more")] | .//script',
+            )
+        ],
+    }

@@ -2,18 +2,20 @@
 
 import re
 
-from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
-class BusinessInsiderSpider(FieldXPaths, NewsSpider):
+class BusinessInsiderSpider(NewsSpider):
     """businessinsider.com articles (``-a urls=``), or the RSS feed."""
 
     name = site = "businessinsider"
     allowed_domains = ["www.businessinsider.com"]
     feeds = ["https://www.businessinsider.com/rss"]
     article_url = re.compile(r"^https?://www\.businessinsider\.com/(?P<id>[\w-]+)")
-    field_xpaths = {"headline": "(//h1)[1]", "authors": '//meta[@name="sailthru.author"]/@content',
-                    "publication_date": '//meta[@name="date"]/@content'}
-    body_xpath = '(//div[@itemprop="articleBody"])[1]'
-    body_exclude_xpath = './/figure | .//*[contains(@class, "ad")]'
+    sources = {
+        "headline": [XPath("(//h1)[1]"), ...],
+        "authors": [XPath('//meta[@name="sailthru.author"]/@content', each=False), ...],
+        "body": [Container('(//div[@itemprop="articleBody"])[1]', exclude='.//figure | .//*[contains(@class, "ad")]')],
+    }

@@ -3,12 +3,13 @@
 import datetime as dt
 import re
 
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.layouts import Layout, LayoutVersions
-from broadsheet.layouts.fields import FieldXPaths
 from broadsheet.news import NewsSpider
 
 
-class FazSpider(LayoutVersions, FieldXPaths, NewsSpider):
+class FazSpider(LayoutVersions, NewsSpider):
     """faz.net articles (``-a urls=``), or the news sitemap and RSS feed."""
 
     name = site = "faz"
@@ -22,18 +23,25 @@ class FazSpider(LayoutVersions, FieldXPaths, NewsSpider):
         """2023: ``atc-`` classes; the JSON-LD headline is the SEO one, the date only in ``<time>``."""
 
         valid_until = dt.date(2024, 1, 1)
-        field_xpaths = {"headline": "//h1", "date_published": '//time[@class="atc-MetaTime"]/@datetime'}
-        body_xpath = '//div[@class="atc-Intro "] | //div[contains(@class, "atc-Text ")]'
+        sources = {
+            "headline": [XPath("//h1"), ...],
+            "date_published": [XPath('//time[@class="atc-MetaTime"]/@datetime'), ...],
+            "body": [Container('//div[@class="atc-Intro "] | //div[contains(@class, "atc-Text ")]')],
+        }
 
     class BodyElements(Layout):
         """2024: ``body-elements`` blocks under a ``header-teaser``."""
 
         valid_until = dt.date(2025, 1, 1)
-        body_xpath = '//div[contains(@class, "header-teaser")] | //div[contains(@class, "body-elements ")]'
+        sources = {
+            "body": [Container('//div[contains(@class, "header-teaser")] | //div[contains(@class, "body-elements ")]')]
+        }
 
     class Walled(Layout):
         """Since 2025: Tailwind classes; the text under ``walled-content``."""
 
-        body_xpath = '//article//header//p[contains(@class, "intro")] | //div[@class="walled-content"]'
+        sources = {
+            "body": [Container('//article//header//p[contains(@class, "intro")] | //div[@class="walled-content"]')]
+        }
 
     layouts = [Atc, BodyElements, Walled]

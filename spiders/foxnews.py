@@ -2,16 +2,20 @@
 
 import re
 
-from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
-class FoxnewsSpider(FieldXPaths, NewsSpider):
+class FoxnewsSpider(NewsSpider):
     """foxnews.com articles (``-a urls=``), or the latest-news RSS feed."""
 
     name = site = "foxnews"
     allowed_domains = ["www.foxnews.com"]
     feeds = ["https://moxie.foxnews.com/google-publisher/latest.xml"]
     article_url = re.compile(r"^https?://www\.foxnews\.com/(?P<id>[a-z-]+/[\w-]+)")
-    field_xpaths = {"headline": "//h1", "authors": '//div[@class="author-byline"]//a'}
-    body_xpath = '//div[@class="article-body"]/p'
+    sources = {
+        "headline": [XPath("//h1"), ...],
+        "authors": [XPath('//div[@class="author-byline"]//a', each=False), ...],
+        "body": [Container('//div[@class="article-body"]/p')],
+    }

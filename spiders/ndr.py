@@ -3,12 +3,13 @@
 import datetime as dt
 import re
 
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.layouts import Layout, LayoutVersions
-from broadsheet.layouts.fields import FieldXPaths
 from broadsheet.news import NewsSpider
 
 
-class NdrSpider(LayoutVersions, FieldXPaths, NewsSpider):
+class NdrSpider(LayoutVersions, NewsSpider):
     """ndr.de news pages (``-a urls=``), or the news RSS feed."""
 
     name = site = "ndr"
@@ -17,7 +18,7 @@ class NdrSpider(LayoutVersions, FieldXPaths, NewsSpider):
     listing_urls = ["https://www.ndr.de/nachrichten/"]
     article_url = re.compile(r"^https://www\.ndr\.de/nachrichten/.+,(?P<id>[a-z0-9-]+)\.html")
     site_tz = dt.timezone(dt.timedelta(hours=1))
-    field_xpaths = {"headline": "//article//h1"}
+    sources = {"headline": [XPath("//article//h1"), ...]}
 
     def __init__(self, *args, urls: str | None = None, **kwargs):
         """``-a urls=`` split only before ``http``: every ndr.de article path holds a comma."""
@@ -28,11 +29,17 @@ class NdrSpider(LayoutVersions, FieldXPaths, NewsSpider):
         """2023: the text in a ``copytext`` module."""
 
         valid_until = dt.date(2025, 1, 1)
-        body_xpath = '//article//p[@class="preface"] | //article/div[contains(@class, "copytext")]/p'
+        sources = {
+            "headline": [XPath("//article//h1"), ...],
+            "body": [Container('//article//p[@class="preface"] | //article/div[contains(@class, "copytext")]/p')],
+        }
 
     class Flat(Layout):
         """Since 2025: paragraphs straight under ``<article>``."""
 
-        body_xpath = '//article//p[@class="preface"] | //article/p[not(normalize-space(@class))]'
+        sources = {
+            "headline": [XPath("//article//h1"), ...],
+            "body": [Container('//article//p[@class="preface"] | //article/p[not(normalize-space(@class))]')],
+        }
 
     layouts = [CopyText, Flat]

@@ -2,16 +2,19 @@
 
 import re
 
-from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
-class StandardSpider(FieldXPaths, NewsSpider):
+class StandardSpider(NewsSpider):
     """standard.co.uk articles (``-a urls=``), or the news sitemap."""
 
     name = site = "standard"
     allowed_domains = ["www.standard.co.uk"]
     news_sitemaps = ["https://www.standard.co.uk/sitemaps/googlenews"]
     article_url = re.compile(r"^https://www\.standard\.co\.uk/.+-(?P<id>b\d+)\.html")
-    field_xpaths = {"headline": '//meta[@property="og:title"]/@content'}
-    body_xpath = "//article//p[not(ancestor::figure or ancestor::aside)]"
+    sources = {
+        "headline": [XPath('//meta[@property="og:title"]/@content'), ...],
+        "body": [Container("//article//p[not(ancestor::figure or ancestor::aside)]")],
+    }

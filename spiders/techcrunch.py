@@ -2,16 +2,19 @@
 
 import re
 
-from broadsheet.layouts.fields import FieldXPaths
+from broadsheet.extract.body import Container
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
-class TechcrunchSpider(FieldXPaths, NewsSpider):
+class TechcrunchSpider(NewsSpider):
     """techcrunch.com posts (``-a urls=``), or the RSS feed."""
 
     name = site = "techcrunch"
     allowed_domains = ["techcrunch.com"]
     feeds = ["https://techcrunch.com/feed/"]
     article_url = re.compile(r"^https?://techcrunch\.com/(?P<id>\d{4}/\d\d/\d\d/[\w-]+)/")
-    field_xpaths = {"headline": "//h1"}
-    body_xpath = '//div[contains(@class, "article-content")] | //div[contains(@class, "entry-content")]'
+    sources = {
+        "headline": [XPath("//h1"), ...],
+        "body": [Container('//div[contains(@class, "article-content")] | //div[contains(@class, "entry-content")]')],
+    }

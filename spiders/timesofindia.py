@@ -3,12 +3,12 @@
 import datetime as dt
 import re
 
+from broadsheet.extract.body import Container
 from broadsheet.layouts import Layout, LayoutVersions
-from broadsheet.layouts.fields import FieldXPaths
 from broadsheet.news import NewsSpider
 
 
-class TimesOfIndiaSpider(LayoutVersions, FieldXPaths, NewsSpider):
+class TimesOfIndiaSpider(LayoutVersions, NewsSpider):
     """Times of India articles (``-a urls=``), or the news sitemap."""
 
     name = site = "timesofindia"
@@ -21,11 +21,11 @@ class TimesOfIndiaSpider(LayoutVersions, FieldXPaths, NewsSpider):
         """2024: a synopsis box, then the text in ``_s30J``."""
 
         valid_until = dt.date(2025, 1, 1)
-        body_xpath = '//div[@class="art_synopsis"] | //div[contains(@class, "_s30J ")]'
+        sources = {"body": [Container('//div[@class="art_synopsis"] | //div[contains(@class, "_s30J ")]')]}
 
     class Ihgno(Layout):
         """Since 2025: the text in ``ihgno``."""
 
-        body_xpath = '//div[contains(@class, "js_tbl_article")]/div[contains(@class, "ihgno ")]'
+        sources = {"body": [Container('//div[contains(@class, "js_tbl_article")]/div[contains(@class, "ihgno ")]')]}
 
     layouts = [Synopsis, Ihgno]

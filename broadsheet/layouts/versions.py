@@ -2,7 +2,7 @@
 
 fundus's ``VALID_UNTIL`` on Broadsheet's reference-time model. A site spider lists its layouts
 oldest first; each is a class whose attributes are the spider attributes that era needs
-(``body_xpath``, ``authors_xpath``, ...) and whose ``valid_until`` is the first day it no longer
+(its ``sources``, ...) and whose ``valid_until`` is the first day it no longer
 applies (the newest has none). For each page the spider uses the first layout whose
 ``valid_until`` is after the page's reference time (its ``Date`` header: the recording's time on
 replay, the server's on a live crawl), so a recorded 2016 page is always read with the 2016
@@ -11,17 +11,17 @@ layout and today's pages with today's::
     class Faz(LayoutVersions, NewsSpider):
         class Y2023(Layout):
             valid_until = dt.date(2024, 1, 1)
-            body_xpath = '//div[@class="atc-Text"]'
+            sources = {"body": [Container('//div[@class="atc-Text"]')]}
 
         class Current(Layout):
-            body_xpath = '//div[contains(@class, "body-elements")]'
+            sources = {"body": [Container('//div[contains(@class, "body-elements")]')]}
 
         layouts = [Y2023, Current]
 
 Attributes a layout does not set are the spider's own. Which layout read each page is counted
 in the stats (``broadsheet/layout/<name>``), so a site's drift shows. The mechanism wraps
-``extract_article``, so it works with any base that reads its configuration from ``self``; it
-belongs in the base and can move there as it is.
+``extract_article`` and drops the base's per-spider cache of resolved sources (``_field_sources``)
+while a layout is in use; it belongs in the base and can move there as it is.
 """
 
 from __future__ import annotations
@@ -74,11 +74,13 @@ class LayoutVersions:
         settings = layout.settings() if layout else {}
         for name, value in settings.items():
             setattr(self, name, value)
+        self.__dict__.pop("_field_sources", None)  # the base resolves ``sources`` once per spider
         try:
             yield
         finally:
             for name in settings:
                 delattr(self, name)
+            self.__dict__.pop("_field_sources", None)
 
     def extract_article(self, response: Response) -> Any:
         """The base's extraction, with the layout of the page's reference time."""
