@@ -60,6 +60,6 @@ def test_genspider_news_writes_a_working_spider(tmp_path):
         import_page(page, url, dt.datetime(2024, 3, 2, tzinfo=dt.UTC), cassette)
         result = run_crawl(tmp_path / "out", "example_news", urls=[url], cassette=cassette)
         assert result.returncode == 0 and "ERROR" not in result.log, result.log[-2000:]
-        assert result.items[0]["headline"] == "Headline" and result.items[0]["body"] == "Text of the story."
+        assert result.items[0]["headline"] == "Headline" and "Text of the story." in result.items[0]["body"]
     finally:
         spider.unlink(missing_ok=True)
