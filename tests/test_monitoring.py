@@ -81,6 +81,21 @@ def test_a_spider_tightens_or_loosens_its_rules(tmp_path):
     assert rule_for("outcome/article", monitor.rules).level == "fail" and rule_for("outcome/x", monitor.rules).k == 5
 
 
+def test_an_incremental_crawl_is_its_own_job_judged_on_coverage_not_volume(tmp_path):
+    def monitor(settings: dict) -> RunMonitor:
+        base = {"EXTENSIONS": {RunMonitor: 850}, "HISTORY_URI": str(tmp_path)}
+        crawler = get_crawler(MitradeSpider, {**base, **settings})
+        crawler._apply_settings()
+        return crawler.get_extension(RunMonitor)
+
+    full, daily = monitor({}), monitor({"CRAWL_STATE": str(tmp_path / "state")})
+    assert full.job == "default" and daily.job != full.job
+    assert rule_for("items", daily.rules).level == "off" and rule_for("outcome/exported", daily.rules).level == "off"
+    assert rule_for("coverage/image", daily.rules).level == "fail" and rule_for("items", full.rules).level == "fail"
+    again = monitor({"CRAWL_STATE": str(tmp_path / "state"), "MONITOR_RULES": {"items": {"level": "warn"}}})
+    assert rule_for("items", again.rules).level == "warn"
+
+
 def test_history_keeps_the_newest_runs(tmp_path):
     history = History(tmp_path, keep=2)
     for n in range(3):

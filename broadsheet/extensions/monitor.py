@@ -4,7 +4,7 @@ On by default, with nothing to set up (``HISTORY_ENABLED = False`` switches it o
 
 1. When the crawl goes idle (everything downloaded and exported, the spider not yet closed),
    the run's numbers are judged against the last ``HISTORY_WINDOW`` (10) good runs of the same
-   job (same spider arguments) in the history, once ``HISTORY_MIN_RUNS`` (3) exist; the rules
+   job (same spider arguments and ``CRAWL_STATE``) in the history, once ``HISTORY_MIN_RUNS`` (3) exist; the rules
    are in ``broadsheet.monitoring.rules``, changed by ``MONITOR_RULES`` and a spider's
    ``monitor_rules``. Each finding is one log line (ERROR for ``fail``, WARNING for ``warn``); a
    ``fail`` finding closes the spider with reason ``failed_drift``, so ``scrapy crawl`` exits 1.
@@ -32,7 +32,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from broadsheet.extensions.field_coverage import FieldCoverage
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.monitoring.history import DEFAULT_JOB, History, build_record, history_folder
-from broadsheet.monitoring.rules import Finding, judge, resolve_rules
+from broadsheet.monitoring.rules import INCREMENTAL_RULES, Finding, judge, resolve_rules
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -76,6 +76,8 @@ class RunMonitor:
         self.report = report
         self.alerts = AlertSettings.from_settings(crawler.settings)
         self.job_args = dict(crawler.settings.getdict("HISTORY_JOB_ARGS"))
+        if crawler.settings.get("CRAWL_STATE"):  # incremental runs are compared with incremental runs only
+            self.job_args["CRAWL_STATE"] = str(crawler.settings.get("CRAWL_STATE"))
         self.job = job_of(self.job_args)
         self.findings: list[Finding] | None = None  # None: not judged yet
         self.baseline_runs = 0
@@ -88,7 +90,8 @@ class RunMonitor:
         if not settings.getbool("HISTORY_ENABLED", True):
             raise NotConfigured("HISTORY_ENABLED is off: no run history, drift checks or report")
         try:
-            rules = resolve_rules(settings.getdict("MONITOR_RULES"), getattr(crawler.spidercls, "monitor_rules", {}))
+            rules = resolve_rules(INCREMENTAL_RULES if settings.get("CRAWL_STATE") else {},
+                                  settings.getdict("MONITOR_RULES"), getattr(crawler.spidercls, "monitor_rules", {}))
         except ValueError as exc:
             raise ValueError(f"MONITOR_RULES / {crawler.spidercls.__name__}.monitor_rules: {exc}") from exc
         folder = history_folder(settings.get("HISTORY_URI"), crawler.spidercls.name)

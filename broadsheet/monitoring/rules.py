@@ -57,6 +57,11 @@ DEFAULT_RULES: dict[str, Rule] = {
     "source": Rule(level="warn"),
 }
 
+INCREMENTAL_RULES: dict[str, dict[str, Any]] = {"items": {"level": "off"}, "outcome": {"level": "off"}}
+"""Under ``CRAWL_STATE`` a run exports what is new or revised since the last one: how many items
+and what share of pages that is says how much news there was, not how well the crawl read the
+site, so those rules are off (``MONITOR_RULES`` can turn them back on); coverage and sources stay."""
+
 
 @dataclass(frozen=True)
 class Finding:
