@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from babel.dates import get_day_names, get_month_names
@@ -11,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from broadsheet.normalize.dates import (
-    date_from_url,
     from_epoch_millis,
     local_date,
     parse_card_date,
@@ -72,13 +70,6 @@ def test_instants():
 
 def test_local_date_is_the_sites_calendar_day():
     assert local_date("2026-02-05T17:00:00Z", UTC8) == dt.date(2026, 2, 6)
-
-
-def test_url_date_is_a_calendar_date():
-    pattern = re.compile(r"article-\d+-\d+-(?P<yyyymmdd>\d{8})")
-    assert date_from_url("https://x/article-8-1-20250917", pattern) == dt.date(2025, 9, 17)
-    assert date_from_url("https://x/article-8-1-20251399", pattern) is None
-    assert date_from_url("https://x/article-8-1-20250917", re.compile(r"article-(?P<id>\d+)")) is None
 
 
 LANGUAGES = ["en", "es", "pt", "fr", "de", "it", "id"]

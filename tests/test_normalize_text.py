@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from broadsheet.normalize.text import clean_text, html_blocks, join_blocks
+from broadsheet.normalize.text import clean_text, html_blocks
 
 
 def blocks_of(markup: str, skip_xpath: str | None = None) -> list[str]:
@@ -29,10 +29,6 @@ def test_one_block_per_paragraph_heading_item_and_quote():
 def test_skipped_elements_and_scripts_contribute_nothing_but_tails_stay():
     markup = '<p>Before</p><div class="w">WIDGET</div>after<script>x()</script><p>End</p>'
     assert blocks_of(markup, './/div[@class="w"]') == ["Before", "after", "End"]
-
-
-def test_join_blocks_uses_blank_lines():
-    assert join_blocks(["a", "b"]) == "a\n\nb"
 
 
 printable = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)

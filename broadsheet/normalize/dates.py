@@ -173,18 +173,6 @@ def parse_relative(text: str, language: str, local_reference: dt.datetime) -> dt
     return parsed.date()
 
 
-def date_from_url(url: str, pattern: re.Pattern[str]) -> dt.date | None:
-    """The calendar date that ``pattern``'s ``yyyymmdd`` group finds in a URL, or None (also when
-    the pattern has no such group: not every site puts the day in its URLs)."""
-    if "yyyymmdd" not in pattern.groupindex:
-        return None
-    match = pattern.search(url)
-    if not match or match.group("yyyymmdd") is None:
-        return None
-    digits = match.group("yyyymmdd")
-    return _safe_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-
-
 @dataclass(frozen=True)
 class Moment:
     """A date as a page states it: the ``instant`` (RFC 3339 with the page's own offset, or None when

@@ -105,8 +105,3 @@ def markdown_blocks(blocks: list[tuple[str, str]]) -> str:
             out.append(_MARKDOWN_PREFIX.get(tag, "") + text + _MARKDOWN_SUFFIX.get(tag, ""))
     return BLOCK_SEPARATOR.join(out)
 
-
-def join_blocks(blocks: list[str]) -> str:
-    """Blocks as one text, separated by a blank line."""
-    return BLOCK_SEPARATOR.join(blocks)
-
