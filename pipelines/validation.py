@@ -109,18 +109,13 @@ class SchemaValidationPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SchemaValidationPipeline:
-        """Reads ``SCHEMA`` and ``QUARANTINE_MAX_SHARE``; a bad value names the setting."""
+        """Reads ``SCHEMA`` and ``QUARANTINE_MAX_SHARE`` (both checked by the preflight first)."""
         settings = crawler.settings
         ref = settings.get("SCHEMA") or ""
         if not ref:
             raise NotConfigured("SCHEMA is empty: items are not validated")
         try:
-            max_share = float(settings.get("QUARANTINE_MAX_SHARE", 0.1))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"QUARANTINE_MAX_SHARE={settings.get('QUARANTINE_MAX_SHARE')!r} is not a number "
-                             "between 0 and 1") from exc
-        try:
-            pipeline = cls(crawler, ref, max_share)
+            pipeline = cls(crawler, ref, settings.getfloat("QUARANTINE_MAX_SHARE", 0.1))
         except SchemaError as exc:
             raise ValueError(f"SCHEMA={ref!r}: {exc}") from exc
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)

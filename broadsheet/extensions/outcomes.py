@@ -152,18 +152,10 @@ class PageOutcomes:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageOutcomes:
-        """Reads ``FAILURE_MAX_SHARE`` (a share between 0 and 1; a bad value names the setting)."""
+        """Reads ``FAILURE_MAX_SHARE`` (checked by the preflight before any component exists)."""
         if not crawler.settings.getbool("PAGE_OUTCOMES_ENABLED", True):
             raise NotConfigured("PAGE_OUTCOMES_ENABLED is off: pages are not accounted for")
-        raw = crawler.settings.get("FAILURE_MAX_SHARE", 0.1)
-        try:
-            max_share = float(raw)
-        except (TypeError, ValueError):
-            max_share = -1.0
-        if not 0 <= max_share <= 1:
-            raise ValueError(f"FAILURE_MAX_SHARE={raw!r}: give the share of requested URLs that may fail, "
-                             "between 0 and 1 (e.g. 0.1)")
-        extension = cls(crawler, max_share)
+        extension = cls(crawler, crawler.settings.getfloat("FAILURE_MAX_SHARE", 0.1))
         for handler, signal in (
             (extension.request_scheduled, signals.request_scheduled),
             (extension.request_dropped, signals.request_dropped),
