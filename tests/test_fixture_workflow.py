@@ -92,8 +92,13 @@ def test_add_from_har_then_a_selector_change_fails_exactly_that_field(project, t
     assert "expected: 'Bitcoin plunges 11%" in failing.stdout and "got:      None" in failing.stdout
 
     update = run(project, "-m", "scrapy", "fixture", "update", "mitrade")
-    assert update.returncode == 1 and '+    "summary": null,' in update.stdout
+    assert update.returncode == 1 and '-    "summary": "Bitcoin plunges 11%' in update.stdout
+    assert '"summary": null' not in update.stdout  # a lost value leaves the record, never as null
     assert "fixture: 1 of 1 cases differ; not written (add --write)" in update.stdout
+    written = run(project, "-m", "scrapy", "fixture", "update", "mitrade", "--write")
+    assert written.returncode == 0, written.stdout
+    related = json.loads((case / "expected.json").read_text(encoding="utf-8"))["related"]
+    assert len(related) == 4 and not any("summary" in card for card in related)
 
 
 def test_add_rejects_a_url_the_capture_does_not_hold(project, tmp_path):

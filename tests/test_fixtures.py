@@ -5,7 +5,9 @@ pytest-recording's ``vcr`` fixture opens (``fixtures/<spider>/<case>/cassette.ya
 record mode: ``--record-mode=none`` (CI) replays offline, ``once``/``new_episodes``/``rewrite``
 re-record from the live site. ``test_field`` then checks every field of the expected record,
 one test per case and field, with a readable failure (page, field, expected, got, a diff for
-long text). A missing or stale cassette fails; nothing here skips.
+long text), and ``test_no_unexpected_value`` that every field the expected record leaves out is
+empty in the crawl's record (expected records are complete and hold no empty value).
+A missing or stale cassette fails; nothing here skips.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from conftest import FIXTURES, CrawlResult, run_crawl
 
 from broadsheet.recording.handler import cassette_text, is_compressed
-from broadsheet.testing.cases import Case, discover, explain, field_paths, value_at
+from broadsheet.testing.cases import Case, discover, empty_paths, explain, field_paths, unexpected, value_at
 
 CASES = discover(FIXTURES)
 RESULTS: dict[str, CrawlResult] = {}
@@ -96,6 +98,23 @@ def test_field(case: Case, path: str, expected, tmp_path):
     assert record is not None, f"{case.id}: no record for {case.meta['urls'][0]}\n{result.log[-2000:]}"
     got = value_at(record, path)
     assert got == expected, explain(case, path, expected, got)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.expected.get("removed")], ids=lambda c: c.id)
+def test_no_unexpected_value(case: Case, tmp_path):
+    """A field the expected record leaves out is empty in the crawl's record: nothing gained silently."""
+    result = RESULTS.get(case.id) or crawl_case(case, tmp_path, case.cassette)
+    record = result.by_url().get(case.meta["urls"][0])
+    assert record is not None, f"{case.id}: no record\n{result.log[-2000:]}"
+    extra = unexpected(record, case.expected)
+    assert not extra, (f"{case.id}: values the expected record does not hold: {sorted(extra)}; "
+                       f"if right, `scrapy fixture update {case.spider} --case {case.name} --write`")
+
+
+def test_expected_records_hold_no_empty_value():
+    """fundus's rule: an expected record names only what the page has."""
+    empty = {case.id: empty_paths(case.expected) for case in CASES if empty_paths(case.expected)}
+    assert not empty, f"empty values in expected records (leave the field out instead): {empty}"
 
 
 def test_expected_records_are_valid_json_objects():

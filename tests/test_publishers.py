@@ -63,3 +63,18 @@ def test_genspider_news_writes_a_working_spider(tmp_path):
         assert result.items[0]["headline"] == "Headline" and "Text of the story." in result.items[0]["body"]
     finally:
         spider.unlink(missing_ok=True)
+
+
+def test_expected_records_are_compact_and_extras_are_found():
+    """fundus's rule in the harness: empty values leave the expected record, and a value the
+    record holds where the expected record names nothing is found, nested ones too."""
+    from broadsheet.testing.cases import compact, empty_paths, unexpected
+
+    record = {"headline": "H", "authors": [], "section": None, "related": [{"url": "u", "summary": ""}],
+              "field_sources": {"headline": "xpath", "keywords": None}}
+    expected = compact(record)
+    assert expected == {"headline": "H", "related": [{"url": "u"}], "field_sources": {"headline": "xpath"}}
+    assert empty_paths(record) == ["authors", "section", "related[0].summary", "field_sources.keywords"]
+    assert unexpected(record, expected) == {}
+    gained = {**record, "section": "World", "related": [{"url": "u", "summary": "S"}]}
+    assert unexpected(gained, expected) == {"section": "World", "related[0].summary": "S"}

@@ -2,16 +2,18 @@
 
 - ``scrapy fixture add SPIDER URL... [--har FILE] [--name NAME] [--force] [--note TEXT]``: records
   each page into its case's cassette (from the live site, or from a browser capture with ``--har``),
-  crawls it with the current spider and writes ``expected.json`` and ``meta.json``. One case per
+  crawls it with the current spider and writes ``expected.json`` (the record without its empty
+  values) and ``meta.json``. One case per
   URL; an existing case is replaced only with ``--force``, and a failed add leaves no folder.
 - ``scrapy fixture add SPIDER --html FILE --url URL --date RFC3339``: one case from a saved page
   (``.html`` or ``.html.gz``), its cassette synthesised: the page as served at ``--date`` (the
   reference time) and an allow-all ``robots.txt``. ``--note`` is kept in ``meta.json`` (say there
   where the page's own data or a corpus's truth is wrong). New cassettes are ``cassette.yaml.gz``.
 - ``scrapy fixture update SPIDER [--case NAME] [--fields a,b] [--write]``: re-runs the spider over
-  each case's cassette and prints the diff against the expected records, for what the tests
-  compare (the keys the expected record names); ``--fields`` takes those fields whole, new
-  ones included. Writes only with ``--write``. Exit 1 when something differs and nothing was
+  each case's cassette and prints the diff against the expected records, field by field: a
+  field the page gained is added, one it lost removed (expected records hold every field the
+  page has and no empty value); ``--fields`` limits it to those fields.
+  Writes only with ``--write``. Exit 1 when something differs and nothing was
   written.
 """
 

@@ -25,7 +25,7 @@ from broadsheet.recording.har import import_har, load_har
 from broadsheet.recording.page import ensure_robots, import_page
 from broadsheet.recording.scrub import Scrubber
 from broadsheet.storage.files import write_text_atomically
-from broadsheet.testing.cases import FIXTURES, Case, discover, project
+from broadsheet.testing.cases import FIXTURES, Case, compact, discover
 from broadsheet.testing.crawl import CrawlResult, run_crawl
 
 PREFIX = "fixture"
@@ -197,6 +197,7 @@ class CaseAuthor:
         if record is None:
             skipped = [k.rsplit("/", 1)[-1] for k in result.stats if k.startswith("broadsheet/pages/skipped/")]
             record = {"url": url, "removed": True, "reason": ",".join(skipped) or "no record"}
+        record = compact(record)  # every field the page has, no empty value
         _write_json(folder / "expected.json", record)
         _write_json(folder / "meta.json", {
             "urls": [url],
@@ -233,22 +234,25 @@ class CaseAuthor:
         result = self._crawl(case.spider, url, case.cassette)
         failure = crawl_failure(result)
         if failure:
-            print(f"{PREFIX}: {case.id}: the crawl over {case.cassette} failed ({failure}); "
-                  f"{case.folder / 'expected.json'} left as it was:\n{result.log[-1500:]}")
+            report_failure(f"{case.id}: the crawl over {case.cassette} failed ({failure}); "
+                           f"{case.folder / 'expected.json'} left as it was", result.log)
             return None
         record = result.by_url().get(url)
-        if record is None:
-            record = {"url": url, "removed": True}
+        record = compact(record) if record is not None else {"url": url, "removed": True}
         expected = dict(case.expected)
-        names = fields or [k for k in expected if not (expected.get("removed") and k == "reason")]
+        if record.get("removed") and "reason" in expected:
+            record["reason"] = expected["reason"]
+        names = fields or list(dict.fromkeys([*expected, *record]))
         diffs = []
         for name in names:
-            old = expected.get(name)
-            new = record.get(name) if fields else project(record.get(name), old)
+            old, new = expected.get(name), record.get(name)
             if old != new:
                 diff = difflib.unified_diff(_dump(old), _dump(new), f"expected {name}", f"got {name}", lineterm="")
                 diffs.append("\n".join(diff))
-                expected[name] = new
+                if new is None:
+                    expected.pop(name, None)
+                else:
+                    expected[name] = new
         if not diffs:
             return False
         print(f"--- {case.id}: {url}")

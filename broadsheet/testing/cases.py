@@ -4,6 +4,11 @@ A case folder holds ``meta.json`` (``urls``, ``reference_time``, ``schema``), ``
 (the expected record, or ``{"url": ..., "removed": true}`` for a page that must not reach the
 dataset) and ``cassette.yaml`` or ``cassette.yaml.gz`` (the same YAML, gzip-compressed), its share
 of the spider's recordings (when absent, the spider's ``fixtures/<spider>/cassette.yaml``).
+
+Expected records follow fundus's rule: complete, and never an empty value. They hold every field
+the page has (``compact`` of the crawl's record: no ``null``, ``[]``, ``""`` or ``{}`` at any depth),
+and a field they leave out is one the crawl's record must leave empty (``unexpected``), so a value
+is neither lost nor gained silently.
 """
 
 from __future__ import annotations
@@ -59,6 +64,55 @@ def discover(fixtures: Path = FIXTURES, spider: str = "*") -> list[Case]:
     return cases
 
 
+def is_empty(value: Any) -> bool:
+    """Whether a value says nothing: ``None``, ``""``, ``[]`` or ``{}``."""
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+def compact(value: Any) -> Any:
+    """``value`` without its empty values at any depth: what an expected record holds."""
+    if isinstance(value, dict):
+        kept = {key: compact(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if not is_empty(item)}
+    if isinstance(value, list):
+        return [compact(item) for item in value]
+    return value
+
+
+def empty_paths(expected: Any, prefix: str = "") -> list[str]:
+    """Where ``expected`` holds an empty value (which an expected record never does)."""
+    if isinstance(expected, dict):
+        return [path for key, item in expected.items()
+                for path in ([f"{prefix}{key}"] if is_empty(item) else empty_paths(item, f"{prefix}{key}."))]
+    if isinstance(expected, list):
+        return [path for index, item in enumerate(expected) for path in empty_paths(item, f"{prefix[:-1]}[{index}].")]
+    return []
+
+
+def unexpected(got: Any, expected: Any, prefix: str = "") -> dict[str, Any]:
+    """The values of ``got`` at the paths ``expected`` leaves out (those must be empty): path to value.
+
+    Lists of objects are compared element by element when their lengths agree (their lengths are
+    one of the expected fields).
+    """
+    if isinstance(got, dict) and isinstance(expected, dict):
+        found: dict[str, Any] = {}
+        for key, value in got.items():
+            if key not in expected:
+                if not is_empty(compact(value)):
+                    found[f"{prefix}{key}"] = value
+            else:
+                found.update(unexpected(value, expected[key], f"{prefix}{key}."))
+        return found
+    if (isinstance(got, list) and isinstance(expected, list) and len(got) == len(expected)
+            and all(isinstance(e, dict) for e in expected)):
+        found = {}
+        for index, (g, e) in enumerate(zip(got, expected, strict=True)):
+            found.update(unexpected(g, e, f"{prefix[:-1]}[{index}]."))
+        return found
+    return {}
+
+
 def field_paths(expected: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """(path, expected value) for each leaf the expected record names: ``related[0].url``.
 
@@ -101,12 +155,3 @@ def explain(case: Case, path: str, expected: Any, got: Any) -> str:
     return head + f"  expected: {expected!r}\n  got:      {got!r}"
 
 
-def project(got: Any, expected: Any) -> Any:
-    """``got`` cut to the shape of ``expected``: the keys it names, element by element for lists
-    of objects of equal length; what the field tests compare."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {key: project(got.get(key), value) for key, value in expected.items()}
-    if (isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got)
-            and all(isinstance(e, dict) for e in expected)):
-        return [project(g, e) for g, e in zip(got, expected, strict=True)]
-    return got
