@@ -10,13 +10,12 @@ from broadsheet.news import NewsSpider
 class BbcSpider(NewsSpider):
     """bbc.com news stories (``-a urls=``), or the news RSS feed."""
 
-    name = site = "bbc"
+    name = "bbc"
     allowed_domains = ["www.bbc.com"]
     feeds = ["https://feeds.bbci.co.uk/news/rss.xml"]
     article_url = re.compile(r"^https?://www\.bbc\.com/news/(?P<id>[\w-]+-\d+)")
     sources = {
         "headline": [XPath("(//h1)[1]"), ...],
-        "authors": [XPath('//meta[@property="og:article:author"]/@content', each=False), ...],
         "body": [
             Container(
                 '//div[@class="story-body__inner"]',

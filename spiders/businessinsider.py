@@ -3,19 +3,16 @@
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
 class BusinessInsiderSpider(NewsSpider):
     """businessinsider.com articles (``-a urls=``), or the RSS feed."""
 
-    name = site = "businessinsider"
+    name = "businessinsider"
     allowed_domains = ["www.businessinsider.com"]
     feeds = ["https://www.businessinsider.com/rss"]
     article_url = re.compile(r"^https?://www\.businessinsider\.com/(?P<id>[\w-]+)")
     sources = {
-        "headline": [XPath("(//h1)[1]"), ...],
-        "authors": [XPath('//meta[@name="sailthru.author"]/@content', each=False), ...],
         "body": [Container('(//div[@itemprop="articleBody"])[1]', exclude='.//figure | .//*[contains(@class, "ad")]')],
     }

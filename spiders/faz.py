@@ -5,14 +5,14 @@ import re
 
 from broadsheet.extract.body import Container
 from broadsheet.extract.sources import XPath
-from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
-class FazSpider(LayoutVersions, NewsSpider):
+class FazSpider(NewsSpider):
     """faz.net articles (``-a urls=``), or the news sitemap and RSS feed."""
 
-    name = site = "faz"
+    name = "faz"
     allowed_domains = ["www.faz.net"]
     news_sitemaps = ["https://www.faz.net/sitemaps/news.xml"]
     feeds = ["https://www.faz.net/rss/aktuell/"]

@@ -10,12 +10,11 @@ from broadsheet.news import NewsSpider
 class FoxnewsSpider(NewsSpider):
     """foxnews.com articles (``-a urls=``), or the latest-news RSS feed."""
 
-    name = site = "foxnews"
+    name = "foxnews"
     allowed_domains = ["www.foxnews.com"]
     feeds = ["https://moxie.foxnews.com/google-publisher/latest.xml"]
     article_url = re.compile(r"^https?://www\.foxnews\.com/(?P<id>[a-z-]+/[\w-]+)")
     sources = {
-        "headline": [XPath("//h1"), ...],
         "authors": [XPath('//div[@class="author-byline"]//a', each=False), ...],
         "body": [Container('//div[@class="article-body"]/p')],
     }

@@ -4,36 +4,27 @@ import datetime as dt
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
-from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
-class GuardianSpider(LayoutVersions, NewsSpider):
+class GuardianSpider(NewsSpider):
     """theguardian.com articles (``-a urls=``), or the international front's RSS feed."""
 
-    name = site = "guardian"
+    name = "guardian"
     allowed_domains = ["www.theguardian.com"]
     feeds = ["https://www.theguardian.com/international/rss"]
     article_url = re.compile(r"^https?://www\.theguardian\.com/(?P<id>[a-z-]+(?:/[a-z-]+)?/\d{4}/[a-z]{3}/\d\d/[\w-]+)")
-    sources = {"headline": [XPath("(//h1)[1]"), ...]}
 
     class Frontend(Layout):
         """2019: ``content__article-body``."""
 
         valid_until = dt.date(2020, 1, 1)
-        sources = {
-            "headline": [XPath("(//h1)[1]"), ...],
-            "body": [Container('//div[@itemprop="articleBody"]', exclude=".//figure | .//aside")],
-        }
+        sources = {"body": [Container('//div[@itemprop="articleBody"]', exclude=".//figure | .//aside")]}
 
     class DotcomRendering(Layout):
-        """Since 2020: ``dcr-`` classes; bylines as ``rel=author`` links."""
+        """Since 2020: ``dcr-`` classes."""
 
-        sources = {
-            "headline": [XPath("(//h1)[1]"), ...],
-            "authors": [XPath('//address//a[@rel="author"]', each=False), ...],
-            "body": [Container('//div[contains(@class, "article-body-commercial-selector")]/p')],
-        }
+        sources = {"body": [Container('//div[contains(@class, "article-body-commercial-selector")]/p')]}
 
     layouts = [Frontend, DotcomRendering]

@@ -3,19 +3,16 @@
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
 class NypostSpider(NewsSpider):
     """nypost.com stories (``-a urls=``), or the RSS feed."""
 
-    name = site = "nypost"
+    name = "nypost"
     allowed_domains = ["nypost.com"]
     feeds = ["https://nypost.com/feed/"]
     article_url = re.compile(r"^https?://nypost\.com/(?P<id>\d{4}/\d\d/\d\d/[\w-]+)/")
     sources = {
-        "headline": [XPath("//h1"), ...],
-        "authors": [XPath('//p[@class="byline"]/a', each=False), ...],
         "body": [Container('//div[contains(@class, "entry-content")]/p')],
     }

@@ -4,43 +4,27 @@ import datetime as dt
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
-from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
-class ReutersSpider(LayoutVersions, NewsSpider):
+class ReutersSpider(NewsSpider):
     """reuters.com articles (``-a urls=``), or the news sitemap."""
 
-    name = site = "reuters"
+    name = "reuters"
     allowed_domains = ["www.reuters.com", "uk.reuters.com", "in.reuters.com"]
     news_sitemaps = ["https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"]
     article_url = re.compile(r"^https?://(?:www|uk|in)\.reuters\.com/article/.*id(?P<id>[A-Z0-9]+)")
-    sources = {
-        "headline": [XPath("//h1"), ...],
-        "authors": [XPath('//meta[@name="Author"]/@content', each=False), ...],
-        "date_published": [XPath('//meta[@property="og:article:published_time"]/@content'), ...],
-    }
 
     class ArticleText(Layout):
         """2014: the regional editions' ``articleText``; the day only in the URL."""
 
         valid_until = dt.date(2017, 1, 1)
-        sources = {
-            "headline": [XPath("//h1"), ...],
-            "authors": [XPath('//meta[@name="Author"]/@content', each=False), ...],
-            "date_published": [XPath('//meta[@property="og:article:published_time"]/@content'), ...],
-            "body": [Container('//span[@id="articleText"]')],
-        }
+        sources = {"body": [Container('//span[@id="articleText"]')]}
 
     class StandardArticle(Layout):
         """2019: ``StandardArticleBody_body``."""
 
-        sources = {
-            "headline": [XPath("//h1"), ...],
-            "authors": [XPath('//meta[@name="Author"]/@content', each=False), ...],
-            "date_published": [XPath('//meta[@property="og:article:published_time"]/@content'), ...],
-            "body": [Container('//div[@class="StandardArticleBody_body"]/p')],
-        }
+        sources = {"body": [Container('//div[@class="StandardArticleBody_body"]/p')]}
 
     layouts = [ArticleText, StandardArticle]

@@ -10,7 +10,7 @@ from broadsheet.news import NewsSpider
 class StandardSpider(NewsSpider):
     """standard.co.uk articles (``-a urls=``), or the news sitemap."""
 
-    name = site = "standard"
+    name = "standard"
     allowed_domains = ["www.standard.co.uk"]
     news_sitemaps = ["https://www.standard.co.uk/sitemaps/googlenews"]
     article_url = re.compile(r"^https://www\.standard\.co\.uk/.+-(?P<id>b\d+)\.html")

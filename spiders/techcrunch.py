@@ -3,18 +3,16 @@
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
 class TechcrunchSpider(NewsSpider):
     """techcrunch.com posts (``-a urls=``), or the RSS feed."""
 
-    name = site = "techcrunch"
+    name = "techcrunch"
     allowed_domains = ["techcrunch.com"]
     feeds = ["https://techcrunch.com/feed/"]
     article_url = re.compile(r"^https?://techcrunch\.com/(?P<id>\d{4}/\d\d/\d\d/[\w-]+)/")
     sources = {
-        "headline": [XPath("//h1"), ...],
         "body": [Container('//div[contains(@class, "article-content")] | //div[contains(@class, "entry-content")]')],
     }

@@ -10,14 +10,13 @@ from broadsheet.news import NewsSpider
 class TelegraphSpider(NewsSpider):
     """telegraph.co.uk articles (``-a urls=``), or the news sitemap."""
 
-    name = site = "telegraph"
+    name = "telegraph"
     allowed_domains = ["www.telegraph.co.uk"]
     news_sitemaps = ["https://www.telegraph.co.uk/sitemap-news.xml"]
     article_url = re.compile(r"^https://www\.telegraph\.co\.uk/(?P<id>[a-z-]+/(?:\d{4}/\d\d/\d\d/)?[\w-]+)/")
     sources = {
         "headline": [XPath("//h1"), ...],
         "authors": [XPath('(//article//span[@itemprop="name"])[1]', each=False), ...],
-        "date_published": [XPath('//article//time[contains(@class, "e-published-date")]/@datetime'), ...],
         "body": [
             Container(
                 '//article//p[@itemprop="description"] | //article//div[@itemprop="articleBody"]',

@@ -4,14 +4,14 @@ import datetime as dt
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
-class TimesOfIndiaSpider(LayoutVersions, NewsSpider):
+class TimesOfIndiaSpider(NewsSpider):
     """Times of India articles (``-a urls=``), or the news sitemap."""
 
-    name = site = "timesofindia"
+    name = "timesofindia"
     allowed_domains = ["timesofindia.indiatimes.com"]
     news_sitemaps = ["https://timesofindia.indiatimes.com/sitemap/today"]
     article_url = re.compile(r"^https://timesofindia\.indiatimes\.com/.+/articleshow/(?P<id>\d+)\.cms")

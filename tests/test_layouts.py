@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from broadsheet.layouts import Layout, LayoutVersions
+from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
@@ -17,12 +17,13 @@ class Old(Layout):
 
 
 class New(Layout):
-    sources = {"headline": ["new"]}
+    sources = {"headline": ["new", ...], "body": ["new body"]}
 
 
-class Site(LayoutVersions, NewsSpider):
-    name = site = "site"
+class Site(NewsSpider):
+    name = "news-site"
     article_url = re.compile(r"(?P<id>.+)")
+    sources = {"headline": ["site"], "authors": ["site authors", ...]}
     layouts = [Old, New]
 
 
@@ -35,13 +36,21 @@ def test_the_layout_is_the_first_still_valid_at_the_reference_time(served, layou
     assert Site.layout_for(served) is layout
 
 
-def test_a_layout_sets_its_attributes_for_one_page_only():
+def test_a_layouts_sources_lie_over_the_spiders_and_are_resolved_once():
     spider = Site()
-    with spider.using(Old):
-        assert spider.sources == {"headline": ["old"]}
-    assert spider.sources == NewsSpider.sources
+    old = spider.sources_at(dt.datetime(2019, 5, 1, tzinfo=dt.UTC))
+    new = spider.sources_at(dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
+    assert old["headline"] == ["old"] and old["authors"] == ["site authors", ...]
+    assert new["headline"] == ["new", "site"] and new["body"] == ["new body"]  # ``...``: the spider's
+    assert new["authors"] == old["authors"] and "body" not in old  # the base's body for the old era
+    assert spider.sources_at(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) is new  # cached per layout
+
+
+def test_every_news_spider_has_layouts_and_its_site_is_its_name_without_hyphens():
+    assert Site.site == "news_site" and NewsSpider.layouts == []
+    assert type("Own", (NewsSpider,), {"name": "own-name", "site": "other"}).site == "other"
 
 
 def test_layouts_out_of_order_are_refused():
     with pytest.raises(TypeError, match="oldest first"):
-        type("Bad", (LayoutVersions, NewsSpider), {"name": "bad", "layouts": [New, Old]})
+        type("Bad", (NewsSpider,), {"name": "bad", "layouts": [New, Old]})

@@ -52,7 +52,7 @@ def explain(spider: Any, response: Response) -> tuple[Extraction, dict[str, Any]
     from broadsheet.extract.page import Page
 
     page = Page(response, spider.page_state)
-    traced = extract_fields(page, spider.field_sources(), trace=True)
+    traced = extract_fields(page, spider.sources_at(spider.reference_time(response)), trace=True)
     record = spider.build_article(response, traced).to_dict()
     return traced, record
 

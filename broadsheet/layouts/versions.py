@@ -1,54 +1,49 @@
 """Dated layout versions of a site: a redesign is a new version, not a union XPath.
 
-fundus's ``VALID_UNTIL`` on Broadsheet's reference-time model. A site spider lists its layouts
-oldest first; each is a class whose attributes are the spider attributes that era needs
-(its ``sources``, ...) and whose ``valid_until`` is the first day it no longer
-applies (the newest has none). For each page the spider uses the first layout whose
-``valid_until`` is after the page's reference time (its ``Date`` header: the recording's time on
-replay, the server's on a live crawl), so a recorded 2016 page is always read with the 2016
-layout and today's pages with today's::
+fundus's ``VALID_UNTIL`` on Broadsheet's reference-time model, built into ``NewsSpider`` (every
+site can declare them). A site spider lists its ``layouts`` oldest first; each is a ``Layout``
+whose ``sources`` are the era's field sources, layered over the spider's own ``sources`` field by
+field (``...`` in a layout's list stands for the spider's sources of that field, which stand on
+the base's), and whose ``valid_until`` is the first day it no longer applies (the newest has
+none). Each page is read with the first layout whose ``valid_until`` is after the page's
+reference time (its ``Date`` header: the recording's time on replay, the server's on a live
+crawl), so a recorded 2016 page is always read with the 2016 layout and today's pages with today's::
 
-    class Faz(LayoutVersions, NewsSpider):
-        class Y2023(Layout):
+    class FazSpider(NewsSpider):
+        sources = {"headline": [XPath("//h1"), ...]}          # every era
+
+        class Atc(Layout):
             valid_until = dt.date(2024, 1, 1)
             sources = {"body": [Container('//div[@class="atc-Text"]')]}
 
         class Current(Layout):
             sources = {"body": [Container('//div[contains(@class, "body-elements")]')]}
 
-        layouts = [Y2023, Current]
+        layouts = [Atc, Current]
 
-Attributes a layout does not set are the spider's own. Which layout read each page is counted
-in the stats (``broadsheet/layout/<name>``), so a site's drift shows. The mechanism wraps
-``extract_article`` and drops the base's per-spider cache of resolved sources (``_field_sources``)
-while a layout is in use; it belongs in the base and can move there as it is.
+Which layout read each page is counted in the stats (``broadsheet/layout/<name>``), so a site's
+drift shows. Each layout's resolved sources are computed once per spider and kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from scrapy.http import Response
+LAYOUT_STATS = "broadsheet/layout"
+"""``broadsheet/layout/<name>``: how many pages each dated layout read."""
 
 
 class Layout:
-    """One era of a site's pages: spider attributes that hold until ``valid_until`` (exclusive)."""
+    """One era of a site's pages: its ``sources``, valid until ``valid_until`` (exclusive)."""
 
     valid_until: ClassVar[dt.date | None] = None
-
-    @classmethod
-    def settings(cls) -> dict[str, Any]:
-        """The spider attributes this layout sets (its own class attributes, inherited ones too)."""
-        names = {name for klass in cls.__mro__[:-1] for name in vars(klass)
-                 if not name.startswith("_") and name not in ("valid_until", "settings")}
-        return {name: getattr(cls, name) for name in sorted(names)}
+    sources: ClassVar[Mapping[str, Sequence[Any]]] = {}
 
 
 class LayoutVersions:
-    """Mixin for a ``NewsSpider``: read each page with the layout of its reference time."""
+    """The dated-layout part of ``NewsSpider``: which layout reads a page, and its sources."""
 
     layouts: ClassVar[list[type[Layout]]] = []
 
@@ -68,24 +63,22 @@ class LayoutVersions:
                 return layout
         return cls.layouts[-1] if cls.layouts else None
 
-    @contextmanager
-    def using(self, layout: type[Layout] | None) -> Iterator[None]:
-        """The layout's attributes set on this spider for the duration of one page."""
-        settings = layout.settings() if layout else {}
-        for name, value in settings.items():
-            setattr(self, name, value)
-        self.__dict__.pop("_field_sources", None)  # the base resolves ``sources`` once per spider
-        try:
-            yield
-        finally:
-            for name in settings:
-                delattr(self, name)
-            self.__dict__.pop("_field_sources", None)
+    def sources_at(self, served: dt.datetime) -> dict[str, Sequence[Any]]:
+        """The resolved field sources for a page served at ``served``: its layout's, once per spider."""
+        layout = self.layout_for(served)
+        crawler = getattr(self, "crawler", None)
+        if layout is not None and crawler is not None:
+            crawler.stats.inc_value(f"{LAYOUT_STATS}/{layout.__name__}")
+        cache: dict[type[Layout] | None, dict[str, Sequence[Any]]] = self.__dict__.setdefault("_sources_at", {})
+        if layout not in cache:
+            cache[layout] = self.field_sources(layout)  # type: ignore[attr-defined]  # NewsSpider's
+        return cache[layout]
 
-    def extract_article(self, response: Response) -> Any:
-        """The base's extraction, with the layout of the page's reference time."""
-        layout = self.layout_for(self.reference_time(response))  # type: ignore[attr-defined]
-        if layout is not None:
-            self.crawler.stats.inc_value(f"broadsheet/layout/{layout.__name__}")  # type: ignore[attr-defined]
-        with self.using(layout):
-            return super().extract_article(response)  # type: ignore[misc]
+
+def layered(own: dict[str, list[Any]], layer: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """``own`` with ``layer``'s fields over it: a ``...`` in a layer's list is ``own``'s sources of that
+    field (the base's when ``own`` has none: ``[...]``)."""
+    merged = dict(own)
+    for name, sources in layer.items():
+        merged[name] = [entry for source in sources for entry in (own.get(name, [...]) if source is ... else [source])]
+    return merged

@@ -5,9 +5,14 @@ A site spider is configuration plus the few things only its site needs:
 - ``listing_urls``, ``article_url`` (a regex with named groups ``id`` and, when the URL carries
   the day, ``yyyymmdd``), ``next_page_xpath``, ``site_tz`` (the zone its calendar days are in;
   unset: the day as the page states it);
+- ``name``: the spider's name, and the records' ``site`` (``site`` defaults to it with ``-`` as
+  ``_``, since a record's ``site`` is lower case, digits and ``_``: ``times-of-india`` gives
+  ``times_of_india``; set ``site`` only for a different one);
 - ``sources``: for the fields where the site knows better than the base, their ordered sources
   (``broadsheet.extract.sources``; ``...`` in a list stands for the base's sources of that field),
   e.g. ``{"body": [Container('//div[@class="story"]')], "headline": [State("title"), ...]}``;
+- ``layouts``: dated versions of those sources when the site was redesigned
+  (``broadsheet.layouts``), each page read with the one of its reference time;
 - ``related_cards``: where the related-story cards are and where each part of a card is;
 - optionally ``page_state(response)``, the embedded state ``State`` sources read, and
   ``not_article_reason(response)`` for pages that are not articles (removal notices).
@@ -29,7 +34,6 @@ import re
 import traceback
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -43,11 +47,13 @@ from broadsheet.errors import BadInput
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
 from broadsheet.extract.body import Body
 from broadsheet.extract.fields import Extraction, extract_fields, sources_for
+from broadsheet.extract.instants import visible_instant
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import FIELD_SOURCE_NAMES, quality
-from broadsheet.extract.sources import URL, Hint
+from broadsheet.extract.sources import URL, Func, Hint
 from broadsheet.extract.xpath import first, nodes, text
 from broadsheet.items import Article, FieldSources, RelatedStory
+from broadsheet.layouts import Layout, LayoutVersions, layered
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
 
@@ -64,9 +70,15 @@ def _raw_if_differs(raw: Any, moment: Moment | None) -> str | None:
     return None if raw.strip() in (moment.instant, moment.day.isoformat()) else raw.strip()
 
 
+URL_SEPARATOR = re.compile(r"\s+|,(?=\s*https?://)")
+"""Between the URLs of ``-a urls=``: whitespace (a newline), or a comma before the next ``http(s)://``
+(a comma inside a URL, as in ``/nachrichten/hamburg/text,ndr123.html``, stays in it)."""
+
+
 def article_urls(urls: str | None) -> list[str]:
-    """``-a urls=U1,U2`` as a list; anything but absolute URLs is ``BadInput``."""
-    found = [u.strip() for u in (urls or "").split(",") if u.strip()]
+    """``-a urls=U1,U2`` (or URLs separated by whitespace or newlines) as a list; anything but
+    absolute URLs is ``BadInput``."""
+    found = [u.strip() for u in URL_SEPARATOR.split(urls or "") if u.strip()]
     for url in found:
         parsed = urlparse(url)
         if not parsed.scheme or not parsed.netloc:
@@ -93,20 +105,21 @@ def page_limit(max_pages: str | int | None) -> int | None:
 class CardLayout:
     """Where the related-story cards are on a page, and each part of a card (XPaths).
 
-    ``cards`` is absolute; the others are relative to one card. ``author`` text may carry a
+    ``cards`` is absolute; the others are relative to one card. ``summary``, ``author`` and
+    ``date`` are optional (a site's cards may show none). ``author`` text may carry a
     localised label ("Author  X"): the part after ``author_separator`` is kept when present.
     """
 
     cards: str
     link: str
     headline: str
-    summary: str
-    author: str
-    date: str
+    summary: str | None = None
+    author: str | None = None
+    date: str | None = None
     author_separator: str = "\u00a0\u00a0"
 
 
-class NewsSpider(DiscoveryMixin, scrapy.Spider):
+class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
     """Base spider for a news site: discovery documents (feeds, sitemaps, listing pages; see
     ``broadsheet.discovery.spider``) to article pages to ``Article`` items.
 
@@ -121,6 +134,11 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
     site_tz: ClassVar[dt.tzinfo | None] = None
     sources: ClassVar[Mapping[str, Sequence[Any]]] = {}
     related_cards: ClassVar[CardLayout | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "site" not in vars(cls) and isinstance(vars(cls).get("name"), str):
+            cls.site = cls.name.replace("-", "_")
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -221,36 +239,32 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
             return
         yield article
 
-    def field_sources(self) -> dict[str, Sequence[Any]]:
+    def field_sources(self, layout: type[Layout] | None = None) -> dict[str, Sequence[Any]]:
         """Each field's sources for this spider: the base's (``broadsheet.extract.fields``), the id
-        and day from ``article_url`` when it has them, and the site's ``sources`` over them."""
+        and day from ``article_url`` when it has them, the site's ``sources`` over them, and a dated
+        ``layout``'s over those."""
         own: dict[str, list[Any]] = {}
         pattern = getattr(self, "article_url", None)
         if pattern is not None:
             own["article_id"] = [Hint("article_id"), URL(pattern, "id"), ...]
-            base = sources_for("date_published", {})
-            heuristic = next(i for i, source in enumerate(base) if source.label == "text")
-            own["date_published"] = [*base[:heuristic], URL(pattern, "yyyymmdd", name="url:yyyymmdd"),
-                                     *base[heuristic:]]  # the site's URL day before guesses from the text
-        for name, sources in self.sources.items():
-            own[name] = [entry for source in sources for entry in (own.get(name, [...]) if source is ... else [source])]
-        return own
+        base = sources_for("date_published", {})
+        heuristic = next(i for i, source in enumerate(base) if source.label == "text")
+        url_day = [URL(pattern, "yyyymmdd", name="url:yyyymmdd")] if pattern is not None else []
+        own["date_published"] = [*base[:heuristic], Func(visible_instant, name="text:instant"), *url_day,
+                                 *base[heuristic:]]  # a stated instant, the site's URL day, then guesses from text
+        return layered(layered(own, self.sources), layout.sources if layout else {})
 
     def extract_article(self, response: Response) -> Article:
         """Build the item: every field by its ordered sources (``field_sources``); the winning
         source of each counted in the stats as ``broadsheet/field/<field>/<source>``."""
         page = Page(response, self.page_state)
-        found = extract_fields(page, self._field_sources)
+        found = extract_fields(page, self.sources_at(self.reference_time(response)))
         stats = self.crawler.stats
         for field, source in found.winners.items():
             stats.inc_value(f"{FIELD_STATS}/{field}/{source}")
         if page.json_ld_conflicts:
             stats.inc_value(JSON_LD_CONFLICTS)
         return self.build_article(response, found)
-
-    @cached_property
-    def _field_sources(self) -> dict[str, Sequence[Any]]:
-        return self.field_sources()
 
     def build_article(self, response: Response, found: Extraction) -> Article:
         """The item from the extracted fields, with the page's served time and the related cards."""
@@ -316,14 +330,14 @@ class NewsSpider(DiscoveryMixin, scrapy.Spider):
             href = first(card, layout.link)
             if not href:
                 continue
-            author = text(card, layout.author)
+            author = text(card, layout.author) if layout.author else ""
             if layout.author_separator in author:
                 author = author.split(layout.author_separator, 1)[1]
-            date_text = clean_or_none(text(card, layout.date))
+            date_text = clean_or_none(text(card, layout.date)) if layout.date else None
             stories.append(RelatedStory(
                 url=response.urljoin(href),
                 headline=clean_text(text(card, layout.headline)),
-                summary=clean_or_none(text(card, layout.summary)),
+                summary=clean_or_none(text(card, layout.summary)) if layout.summary else None,
                 author=clean_or_none(author),
                 date_published=parse_card_date(date_text, language, served, self.site_tz or dt.UTC),
                 date_text=date_text,

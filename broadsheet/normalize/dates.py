@@ -260,10 +260,23 @@ def parse_moment(value: object) -> Moment | None:
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?([01]\d)[/-]?([0-3]\d)(?:/|[^\d]|$)")
 
 
+_URL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+_URL_NAMED_DATE = re.compile(r"/((?:19|20)\d{2})/(" + "|".join(f"{m[:3]}(?:{m[3:]})?" for m in _URL_MONTHS)
+                             + r")/([0-3]?\d)(?:/|[^\d]|$)", re.IGNORECASE)
+
+
 def day_in_url(url: str) -> dt.date | None:
-    """The day a URL's path spells as ``/2024/11/22/``, ``/2024-11-22-`` or ``/20241122``, or None."""
-    match = _URL_DATE.search(url.split("?", 1)[0])
-    return _safe_date(*map(int, match.groups())) if match else None
+    """The day a URL's path spells as ``/2024/11/22/``, ``/2024-11-22-``, ``/20241122`` or with the
+    month's English name (``/2019/nov/18/``, ``/2019/november/18/``), or None."""
+    path = url.split("?", 1)[0]
+    match = _URL_DATE.search(path)
+    if match:
+        return _safe_date(*map(int, match.groups()))
+    named = _URL_NAMED_DATE.search(path)
+    if named:
+        return _safe_date(int(named[1]), [m[:3] for m in _URL_MONTHS].index(named[2][:3].lower()) + 1, int(named[3]))
+    return None
 
 
 _MONTHS = {name: number for number, names in enumerate((
