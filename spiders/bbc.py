@@ -17,9 +17,8 @@ class BbcSpider(NewsSpider):
     sources = {
         "headline": [XPath("(//h1)[1]"), ...],
         "body": [
-            Container(
-                '//div[@class="story-body__inner"]',
-                exclude='.//figure | .//*[contains(@class, "story-more")] | .//script',
-            )
+            Container('//div[@class="story-body__inner"]',
+                      exclude='.//figure | .//*[contains(@class, "story-more")] | .//script'),
+            ...,
         ],
     }

@@ -17,5 +17,6 @@ class BusinessInsiderSpider(NewsSpider):
     article_url = re.compile(r"^https?://www\.businessinsider\.com/(?P<id>[\w-]+)")
     sources = {
         "language": [Func(detected_language, name="detected")],  # pages saved abroad say lang="de"
-        "body": [Container('(//div[@itemprop="articleBody"])[1]', exclude='.//figure | .//*[contains(@class, "ad")]')],
+        "body": [Container('(//div[@itemprop="articleBody"])[1]', exclude='.//figure | .//*[contains(@class, "ad")]'),
+                 ...],
     }

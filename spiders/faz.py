@@ -26,7 +26,7 @@ class FazSpider(NewsSpider):
         sources = {
             "headline": [XPath("//h1"), ...],
             "date_published": [XPath('//time[@class="atc-MetaTime"]/@datetime'), ...],
-            "body": [Container('//div[@class="atc-Intro "] | //div[contains(@class, "atc-Text ")]')],
+            "body": [Container('//div[@class="atc-Intro "] | //div[contains(@class, "atc-Text ")]'), ...],
         }
 
     class BodyElements(Layout):
@@ -34,14 +34,15 @@ class FazSpider(NewsSpider):
 
         valid_until = dt.date(2025, 1, 1)
         sources = {
-            "body": [Container('//div[contains(@class, "header-teaser")] | //div[contains(@class, "body-elements ")]')]
+            "body": [Container('//div[contains(@class, "header-teaser")] | //div[contains(@class, "body-elements ")]'),
+                     ...]
         }
 
     class Walled(Layout):
         """Since 2025: Tailwind classes; the text under ``walled-content``."""
 
         sources = {
-            "body": [Container('//article//header//p[contains(@class, "intro")] | //div[@class="walled-content"]')]
+            "body": [Container('//article//header//p[contains(@class, "intro")] | //div[@class="walled-content"]'), ...]
         }
 
     layouts = [Atc, BodyElements, Walled]

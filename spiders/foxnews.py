@@ -16,5 +16,5 @@ class FoxnewsSpider(NewsSpider):
     article_url = re.compile(r"^https?://www\.foxnews\.com/(?P<id>[a-z-]+/[\w-]+)")
     sources = {
         "authors": [XPath('//div[@class="author-byline"]//a', each=False), ...],
-        "body": [Container('//div[@class="article-body"]/p')],
+        "body": [Container('//div[@class="article-body"]/p'), ...],
     }

@@ -20,11 +20,11 @@ class GuardianSpider(NewsSpider):
         """2019: ``content__article-body``."""
 
         valid_until = dt.date(2020, 1, 1)
-        sources = {"body": [Container('//div[@itemprop="articleBody"]', exclude=".//figure | .//aside")]}
+        sources = {"body": [Container('//div[@itemprop="articleBody"]', exclude=".//figure | .//aside"), ...]}
 
     class DotcomRendering(Layout):
         """Since 2020: ``dcr-`` classes."""
 
-        sources = {"body": [Container('//div[contains(@class, "article-body-commercial-selector")]/p')]}
+        sources = {"body": [Container('//div[contains(@class, "article-body-commercial-selector")]/p'), ...]}
 
     layouts = [Frontend, DotcomRendering]

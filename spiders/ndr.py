@@ -23,7 +23,7 @@ class NdrSpider(NewsSpider):
 
         valid_until = dt.date(2025, 1, 1)
         sources = {
-            "body": [Container('//article//p[@class="preface"] | //article/div[contains(@class, "copytext")]/p')]
+            "body": [Container('//article//p[@class="preface"] | //article/div[contains(@class, "copytext")]/p'), ...]
         }
 
     class Flat(Layout):

@@ -14,5 +14,5 @@ class NypostSpider(NewsSpider):
     feeds = ["https://nypost.com/feed/"]
     article_url = re.compile(r"^https?://nypost\.com/(?P<id>\d{4}/\d\d/\d\d/[\w-]+)/")
     sources = {
-        "body": [Container('//div[contains(@class, "entry-content")]/p')],
+        "body": [Container('//div[contains(@class, "entry-content")]/p'), ...],
     }

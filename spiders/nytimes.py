@@ -23,14 +23,15 @@ class NytimesSpider(NewsSpider):
         valid_until = dt.date(2018, 1, 1)
         sources = {
             "date_published": [XPath('//time[@class="dateline"]/@datetime'), ...],
-            "body": [Container('//p[contains(@class, "story-body-text")]')],
+            "body": [Container('//p[contains(@class, "story-body-text")]'), ...],
         }
 
     class React(Layout):
         """Since 2018: ``StoryBodyCompanionColumn`` blocks."""
 
         sources = {
-            "body": [Container('//section[@name="articleBody"]//div[contains(@class, "StoryBodyCompanionColumn")]')]
+            "body": [Container('//section[@name="articleBody"]//div[contains(@class, "StoryBodyCompanionColumn")]'),
+                     ...]
         }
 
     layouts = [Story, React]

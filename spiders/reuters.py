@@ -20,11 +20,11 @@ class ReutersSpider(NewsSpider):
         """2014: the regional editions' ``articleText``; the day only in the URL."""
 
         valid_until = dt.date(2017, 1, 1)
-        sources = {"body": [Container('//span[@id="articleText"]')]}
+        sources = {"body": [Container('//span[@id="articleText"]'), ...]}
 
     class StandardArticle(Layout):
         """2019: ``StandardArticleBody_body``."""
 
-        sources = {"body": [Container('//div[@class="StandardArticleBody_body"]/p')]}
+        sources = {"body": [Container('//div[@class="StandardArticleBody_body"]/p'), ...]}
 
     layouts = [ArticleText, StandardArticle]

@@ -16,5 +16,5 @@ class StandardSpider(NewsSpider):
     article_url = re.compile(r"^https://www\.standard\.co\.uk/.+-(?P<id>b\d+)\.html")
     sources = {
         "headline": [XPath('//meta[@property="og:title"]/@content'), ...],
-        "body": [Container("//article//p[not(ancestor::figure or ancestor::aside)]")],
+        "body": [Container("//article//p[not(ancestor::figure or ancestor::aside)]"), ...],
     }

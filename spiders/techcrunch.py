@@ -14,5 +14,6 @@ class TechcrunchSpider(NewsSpider):
     feeds = ["https://techcrunch.com/feed/"]
     article_url = re.compile(r"^https?://techcrunch\.com/(?P<id>\d{4}/\d\d/\d\d/[\w-]+)/")
     sources = {
-        "body": [Container('//div[contains(@class, "article-content")] | //div[contains(@class, "entry-content")]')],
+        "body": [Container('//div[contains(@class, "article-content")] | //div[contains(@class, "entry-content")]'),
+                 ...],
     }

@@ -18,9 +18,8 @@ class TelegraphSpider(NewsSpider):
         "headline": [XPath("//h1"), ...],
         "authors": [XPath('(//article//span[@itemprop="name"])[1]', each=False), ...],
         "body": [
-            Container(
-                '//article//p[@itemprop="description"] | //article//div[@itemprop="articleBody"]',
-                exclude=".//figure | .//aside",
-            )
+            Container('//article//p[@itemprop="description"] | //article//div[@itemprop="articleBody"]',
+                      exclude=".//figure | .//aside"),
+            ...,
         ],
     }

@@ -21,11 +21,13 @@ class TimesOfIndiaSpider(NewsSpider):
         """2024: a synopsis box, then the text in ``_s30J``."""
 
         valid_until = dt.date(2025, 1, 1)
-        sources = {"body": [Container('//div[@class="art_synopsis"] | //div[contains(@class, "_s30J ")]')]}
+        sources = {"body": [Container('//div[@class="art_synopsis"] | //div[contains(@class, "_s30J ")]'), ...]}
 
     class Ihgno(Layout):
         """Since 2025: the text in ``ihgno``."""
 
-        sources = {"body": [Container('//div[contains(@class, "js_tbl_article")]/div[contains(@class, "ihgno ")]')]}
+        sources = {
+            "body": [Container('//div[contains(@class, "js_tbl_article")]/div[contains(@class, "ihgno ")]'), ...]
+        }
 
     layouts = [Synopsis, Ihgno]
