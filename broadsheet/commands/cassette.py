@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -28,7 +29,9 @@ class Command(ProjectTool, ScrapyCommand):
                             help="import only this request URL (repeatable)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        """Import, and print how many interactions went into which cassette."""
+        """Import, and print how many interactions went into which cassette. Bad input (the HAR,
+        a broken cassette) exits 2; a cassette that cannot be written (a full disk) exits 1 and
+        leaves the cassette as it was (it is replaced whole or not at all)."""
         if len(args) != 3 or args[0] != "import":
             raise UsageError("expected: scrapy cassette import HAR CASSETTE")
         _, har, cassette = args
@@ -39,6 +42,11 @@ class Command(ProjectTool, ScrapyCommand):
         try:
             count = import_har(har, cassette, Scrubber.from_settings(self.settings),
                                set(opts.url) if opts.url else None)
-        except (BadInput, OSError) as exc:
+        except BadInput as exc:
             raise UsageError(str(exc), print_help=False) from exc
+        except OSError as exc:  # reading failures are BadInput: this is the cassette's write
+            print(f"scrapy cassette import: cannot write {cassette}: {exc.strerror or exc}; the cassette is "
+                  "unchanged: free space or choose a writable place, then import again", file=sys.stderr)
+            self.exitcode = 1
+            return
         print(f"{count} interactions from {har} -> {cassette}")
