@@ -93,10 +93,15 @@ def test_a_gate_failure_publishes_no_feed_quarantine_rows_or_success(good, tmp_p
     result = run_crawl(run, "mitrade", "-O", str(run / "out.parquet"), "-s", f"DATASET_URI={run / 'ds'}",
                        "-s", GATE)
     assert result.returncode == 1 and result.finish_reason == "failed_field_coverage"
-    for name in ("out.jsonl", "out.parquet", "out.quarantine.jsonl", "ds/_manifest.json", "ds/_SUCCESS"):
+    for name in ("out.jsonl", "out.parquet", "out.quarantine.jsonl", "ds/_manifest.json", "ds/_SUCCESS",
+                 "out.coverage.json", "stats.json"):
         assert (run / name).read_bytes() == before[name], f"{name} changed"
     assert readers(run / "ds") == (6, 6, 6)
     crawl_id = result.stats["broadsheet/crawl_id"]
+    for report in ("out.coverage.json", "stats.json"):  # the reports follow the same rule as the feeds
+        kept_report = json.loads((run / f"{report}.failed-{crawl_id}").read_text())
+        assert kept_report["finish_reason"] == "failed_field_coverage"
+        assert f"kept in {run / report}.failed-{crawl_id}" in result.log
     kept = run / f"out.jsonl.failed-{crawl_id}"
     assert len(lines(kept)) == 6 and pq.read_table(run / f"out.parquet.failed-{crawl_id}").num_rows == 6
     failed = run / "ds" / "_failed" / crawl_id

@@ -45,7 +45,9 @@ def test_coverage_below_minimum_fails_the_crawl(crawl, tmp_path):
     assert result.finish_reason == "failed_field_coverage"
     assert result.returncode == 1
     assert "Field coverage below FIELD_COVERAGE_MIN over 2 items: authors 50.0% < 95.0%" in result.log
-    report = json.loads(result.out.with_name("out.coverage.json").read_text())
+    assert not result.out.with_name("out.coverage.json").exists()  # a failed crawl commits no report
+    kept = result.out.with_name(f"out.coverage.json.failed-{result.stats['broadsheet/crawl_id']}")
+    report = json.loads(kept.read_text())
     assert report["below_minimum"] == {"authors": {"share": 0.5, "minimum": 0.95}}
 
 

@@ -24,8 +24,8 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.items import as_record
-from broadsheet.storage.commit import write_failed
-from broadsheet.storage.files import beside_feed, write_text_atomically
+from broadsheet.storage.commit import commit_report
+from broadsheet.storage.files import beside_feed
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -56,6 +56,7 @@ class FieldCoverage:
         self.items = 0
         self.present: Counter[str] = Counter()
         self.totals: Counter[str] = Counter()  # nested fields: number of elements seen
+        self.report: tuple[Path, str] | None = None  # made at close, written when the engine stops
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
@@ -69,6 +70,7 @@ class FieldCoverage:
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         connect_gate(crawler, extension.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def item_scraped(self, item: Any) -> None:
@@ -111,7 +113,7 @@ class FieldCoverage:
             raise CloseSpider(FAILED_FIELD_COVERAGE)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Publish the shares as stats and the JSON report."""
+        """Publish the shares as stats; make the JSON report."""
         shares = self.shares()
         stats = self.crawler.stats
         stats.set_value("broadsheet/coverage/items", self.items)
@@ -132,10 +134,14 @@ class FieldCoverage:
             "below_minimum": {name: {"share": round(s, 4), "minimum": low}
                               for name, (s, low) in self.below_minimum().items()},
         }
-        try:
-            write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            write_failed(self.crawler, path, exc, "set FIELD_COVERAGE_URI to a writable file")
+        self.report = path, json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+    def engine_stopped(self) -> None:
+        """Write the JSON report under the commit rule, once the feeds are committed or kept (a
+        failed crawl's report goes beside the previous one, as ``<report>.failed-<crawl id>``)."""
+        if self.report is not None:
+            commit_report(self.crawler, *self.report, "the coverage report",
+                          "set FIELD_COVERAGE_URI to a writable file")
 
     def report_path(self, spider: Spider) -> Path | None:
         """Where the JSON report goes: ``FIELD_COVERAGE_URI``, else beside the first local feed."""

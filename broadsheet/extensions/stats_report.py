@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from broadsheet.storage.files import write_text_atomically
+from broadsheet.storage.commit import commit_report, effective_reason
 
 if TYPE_CHECKING:
-    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 
@@ -22,10 +21,12 @@ def _jsonable(value: Any) -> Any:
 
 
 class StatsReport:
-    """At spider close, writes every stat and the close reason to ``STATS_REPORT_URI``.
+    """When the engine has stopped (every output committed or kept), writes every stat and the
+    close reason to ``STATS_REPORT_URI``.
 
-    The path may use ``%(name)s`` (the spider's name). The file is written to a temporary name
-    and renamed, so a reader never sees half a report.
+    The path may use ``%(name)s`` (the spider's name). The report follows the commit rule
+    (``broadsheet.storage.commit``): a failed crawl's report is kept beside as
+    ``<report>.failed-<crawl id>`` and the previous one stays; a reader never sees half a report.
     """
 
     def __init__(self, crawler: Crawler, uri: str):
@@ -39,11 +40,14 @@ class StatsReport:
         if not uri:
             raise NotConfigured  # off by default: Scrapy logs only NotConfigured with a reason
         ext = cls(crawler, uri)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Write the report."""
+    def engine_stopped(self) -> None:
+        """Write the report (after the feeds, so that a failed feed write fails it too)."""
+        name = self.crawler.spider.name
+        reason = effective_reason(self.crawler)
         stats = {k: _jsonable(v) for k, v in sorted(self.crawler.stats.get_stats().items())}
-        write_text_atomically(Path(self.uri % {"name": spider.name}), json.dumps(
-            {"spider": spider.name, "finish_reason": reason, "stats": stats}, indent=2, ensure_ascii=False))
+        text = json.dumps({"spider": name, "finish_reason": reason, "stats": stats}, indent=2, ensure_ascii=False)
+        commit_report(self.crawler, Path(self.uri % {"name": name}), text, "the stats report",
+                      "set STATS_REPORT_URI to a writable file")

@@ -1,6 +1,7 @@
 """Whether a crawl's outputs are committed: one rule for feeds, quarantine and datasets.
 
-A crawl's outputs (feeds, the quarantine file, dataset parts, manifest and ``_SUCCESS``) are
+A crawl's outputs (feeds, the quarantine file, dataset parts, manifest and ``_SUCCESS``, the
+coverage and stats reports) are
 published only when the crawl succeeded: its finish reason is ``finished`` or a limit the user
 set (``closespider_*``), and no write failed. A quality gate (``failed_*``), a write error
 (``failed_write``) or an interruption (``shutdown``, Ctrl-C) leaves every previous output as it
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import deferred_from_coro
+
+from broadsheet.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -82,3 +85,18 @@ def kept(crawler: Crawler, what: str, where: Path, reason: str) -> None:
     crawler.stats.set_value(KEPT, [*(crawler.stats.get_value(KEPT) or []), str(where)])
     logger.warning("Crawl %(reason)s: %(what)s not committed; what this crawl produced is kept in %(where)s",
                    {"reason": reason, "what": what, "where": where})
+
+
+def commit_report(crawler: Crawler, path: Path, text: str, what: str, hint: str) -> None:
+    """Write a report the crawl produced (coverage, stats) under the rule: over ``path`` when the
+    crawl succeeded, else beside it as ``<path>.failed-<crawl id>`` (the previous report stays).
+    A write that fails is ``write_failed`` (``hint`` says what to do)."""
+    reason = effective_reason(crawler)
+    target = path if succeeded(crawler, reason) else failed_name(path, crawler)
+    try:
+        write_text_atomically(target, text)
+    except OSError as exc:
+        write_failed(crawler, path, exc, hint)
+        return
+    if target != path:
+        kept(crawler, what, target, reason)

@@ -54,9 +54,14 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
     if cassette is not None:
         cmd += ["-s", f"VCR_CASSETTE={cassette}"]
     cmd += list(args)
+    kept_before = set(workdir.glob(f"{report.name}.failed-*"))
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONHASHSEED": "0"})
     stats, reason = {}, ""
+    # A failed crawl's stats report is kept beside the previous one, as stats.json.failed-<crawl id>.
+    kept_report = sorted(set(workdir.glob(f"{report.name}.failed-*")) - kept_before)
+    if kept_report:
+        report = kept_report[0]
     if report.exists():
         data = json.loads(report.read_text(encoding="utf-8"))
         stats, reason = data["stats"], data["finish_reason"]
