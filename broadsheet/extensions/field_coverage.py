@@ -24,7 +24,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.items import as_record
-from broadsheet.storage.commit import commit_report
+from broadsheet.storage.commit import commit_report, effective_reason, when_outputs_settled
 from broadsheet.storage.files import beside_feed
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ class FieldCoverage:
         self.items = 0
         self.present: Counter[str] = Counter()
         self.totals: Counter[str] = Counter()  # nested fields: number of elements seen
-        self.report: tuple[Path, str] | None = None  # made at close, written when the engine stops
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoverage:
@@ -70,7 +69,7 @@ class FieldCoverage:
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         connect_gate(crawler, extension.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        when_outputs_settled(crawler, extension.write_report)
         return extension
 
     def item_scraped(self, item: Any) -> None:
@@ -112,21 +111,26 @@ class FieldCoverage:
                              f"{name} {share:.1%} < {low:.1%}" for name, (share, low) in failures.items())})
             raise CloseSpider(FAILED_FIELD_COVERAGE)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Publish the shares as stats; make the JSON report."""
-        shares = self.shares()
+    def spider_closed(self, spider: Spider) -> None:
+        """Publish the shares as stats."""
         stats = self.crawler.stats
         stats.set_value("broadsheet/coverage/items", self.items)
-        for name, share in shares.items():
+        for name, share in self.shares().items():
             stats.set_value(f"broadsheet/coverage/{name}", round(share, 4))
         if not self.items:
             logger.warning("No item exported: field coverage not judged")
+
+    def write_report(self) -> None:
+        """Write the JSON report under the commit rule, once the feeds are committed or kept (a
+        failed crawl's report goes beside the previous one, as ``<report>.failed-<crawl id>``)."""
+        spider = self.crawler.spider
         path = self.report_path(spider)
         if path is None:
             return
+        shares = self.shares()
         report = {
             "spider": spider.name,
-            "finish_reason": reason,
+            "finish_reason": effective_reason(self.crawler),
             "items": self.items,
             "fields": {name: {"present": self.present[name], "total": self.totals.get(name, self.items),
                               "share": round(share, 4)} for name, share in shares.items()},
@@ -134,14 +138,8 @@ class FieldCoverage:
             "below_minimum": {name: {"share": round(s, 4), "minimum": low}
                               for name, (s, low) in self.below_minimum().items()},
         }
-        self.report = path, json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-
-    def engine_stopped(self) -> None:
-        """Write the JSON report under the commit rule, once the feeds are committed or kept (a
-        failed crawl's report goes beside the previous one, as ``<report>.failed-<crawl id>``)."""
-        if self.report is not None:
-            commit_report(self.crawler, *self.report, "the coverage report",
-                          "set FIELD_COVERAGE_URI to a writable file")
+        commit_report(self.crawler, path, json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                      "the coverage report", "set FIELD_COVERAGE_URI to a writable file")
 
     def report_path(self, spider: Spider) -> Path | None:
         """Where the JSON report goes: ``FIELD_COVERAGE_URI``, else beside the first local feed."""

@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from broadsheet.storage.commit import commit_report, effective_reason
+from broadsheet.storage.commit import commit_report, effective_reason, when_outputs_settled
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -21,8 +20,8 @@ def _jsonable(value: Any) -> Any:
 
 
 class StatsReport:
-    """When the engine has stopped (every output committed or kept), writes every stat and the
-    close reason to ``STATS_REPORT_URI``.
+    """At close, once the feeds are committed or kept, writes every stat and the close reason to
+    ``STATS_REPORT_URI``.
 
     The path may use ``%(name)s`` (the spider's name). The report follows the commit rule
     (``broadsheet.storage.commit``): a failed crawl's report is kept beside as
@@ -40,10 +39,10 @@ class StatsReport:
         if not uri:
             raise NotConfigured  # off by default: Scrapy logs only NotConfigured with a reason
         ext = cls(crawler, uri)
-        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        when_outputs_settled(crawler, ext.write)
         return ext
 
-    def engine_stopped(self) -> None:
+    def write(self) -> None:
         """Write the report (after the feeds, so that a failed feed write fails it too)."""
         name = self.crawler.spider.name
         reason = effective_reason(self.crawler)

@@ -20,11 +20,14 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from broadsheet.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -85,6 +88,15 @@ def kept(crawler: Crawler, what: str, where: Path, reason: str) -> None:
     crawler.stats.set_value(KEPT, [*(crawler.stats.get_value(KEPT) or []), str(where)])
     logger.warning("Crawl %(reason)s: %(what)s not committed; what this crawl produced is kept in %(where)s",
                    {"reason": reason, "what": what, "where": where})
+
+
+def when_outputs_settled(crawler: Crawler, handler: Callable[[], None]) -> None:
+    """Call ``handler`` at close once the feeds are committed or kept (Scrapy's
+    ``feed_exporter_closed``; ``spider_closed`` for a crawl without feeds), so that a report
+    written then knows whether a feed write failed. (``engine_stopped`` never comes to a crawl
+    closed while it opens.)"""
+    signal = signals.feed_exporter_closed if crawler.settings.getdict("FEEDS") else signals.spider_closed
+    crawler.signals.connect(handler, signal=signal)
 
 
 def commit_report(crawler: Crawler, path: Path, text: str, what: str, hint: str) -> None:
