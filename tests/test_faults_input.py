@@ -28,6 +28,18 @@ def marker_inside(path: Path) -> None:
     path.write_text("".join([*lines[:40], "=======\n", *lines[40:]]), encoding="utf-8")
 
 
+def yaml_error_inside(path: Path) -> None:  # in the third interaction: parsed alone, named by the file's line
+    lines = MITRADE_CASSETTE.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1845] == "- request:\n" and lines[1847] == "    headers:\n"
+    path.write_text("".join([*lines[:1848], "    bad: a: b\n", *lines[1848:]]), encoding="utf-8")
+
+
+def bad_status_inside(path: Path) -> None:
+    first, second, rest = MITRADE_CASSETTE.read_text(encoding="utf-8").split("      code: 200", 2)
+    path.write_text("      code: 200".join([first, second, rest.replace("      code: 200", "      code: ok", 1)]),
+                    encoding="utf-8")
+
+
 CASSETTES = {  # id: (how the cassette is broken, what the message must say)
     "missing": (None, ["no such cassette", "scrapy cassette import"]),
     "empty": (lambda p: p.write_text(""), ["the cassette is empty", "scrapy cassette import"]),
@@ -37,6 +49,8 @@ CASSETTES = {  # id: (how the cassette is broken, what the message must say)
     "wrong_shape": (lambda p: p.write_text("[1, 2, 3]\n"), ["not a VCR cassette"]),
     "bad_interaction": (lambda p: p.write_text("interactions:\n- request: {uri: x}\n"),
                         ["interaction 0 has no request and response"]),
+    "yaml_error_inside": (yaml_error_inside, ["not valid YAML at line 1849, column 11"]),
+    "bad_interaction_inside": (bad_status_inside, ["interaction 2: response.status.code must be a number"]),
     "python_tag": (lambda p: p.write_text('interactions: !!python/object/apply:os.system ["echo hi"]\n'),
                    ["unsafe YAML tag", "python/object/apply:os.system"]),
     "not_utf8": (lambda p: p.write_bytes(b"\xff\xfe interactions"), ["not UTF-8"]),
@@ -88,6 +102,41 @@ def test_a_broken_cassette_is_refused_before_the_first_request(case, tmp_path, f
     result = run_crawl(tmp_path, "mitrade", "-O", str(tmp_path / "out.parquet"), urls=[BTC], cassette=cassette)
     assert_refused(result.returncode, result.log, [str(cassette), *says], feed)
     assert "downloader/request_count" not in result.log
+
+
+def _recorded(path: Path, interactions: list[dict]) -> None:
+    path.write_text(yaml.dump({"interactions": interactions, "version": 1}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", [*sorted((ROOT / "fixtures").rglob("cassette.yaml*")), "aliases", "indented"])
+def test_a_cassette_parsed_by_interaction_gives_what_a_whole_parse_gives(path, tmp_path):
+    """Parsed interaction by interaction (or whole, for another layout: a header shared by two
+    interactions is written once and aliased; an indented list), with bodies compressed or not."""
+    from broadsheet.recording.handler import cassette_text
+    from broadsheet.recording.loading import body_bytes, read_cassette
+
+    if path in ("aliases", "indented"):
+        shared = {"content-type": ["text/html"]}
+        pages = [{"request": {"uri": f"https://x.test/{n}", "method": "GET", "body": None, "headers": {}},
+                  "response": {"status": {"code": 200, "message": "OK"}, "headers": shared,
+                               "body": {"string": f"<p>page {n}</p>"}}} for n in range(3)]
+        _recorded(tmp_path / "c.yaml", pages)
+        text = (tmp_path / "c.yaml").read_text(encoding="utf-8")
+        assert "*id001" in text  # PyYAML wrote the shared headers once
+        if path == "indented":
+            text = "interactions:\n" + "".join(
+                f'  - request: {{uri: "https://x.test/{n}", method: GET, body: null, headers: {{}}}}\n'
+                f'    response: {{status: {{code: 200}}, headers: {{}}, body: {{string: "<p>{n}</p>"}}}}\n'
+                for n in range(3)) + "version: 1\n"
+        path = tmp_path / "c.yaml"
+        path.write_text(text, encoding="utf-8")
+    whole = yaml.safe_load(cassette_text(path))["interactions"]
+    for compress in (False, True):
+        requests, responses = read_cassette(path, compress_bodies=compress)
+        assert [(r.method, r.uri) for r in requests] == [(i["request"]["method"], i["request"]["uri"]) for i in whole]
+        for response, interaction in zip(responses, whole, strict=True):
+            assert response["headers"] == interaction["response"]["headers"]
+            assert body_bytes(response["body"]["string"]) == body_bytes(interaction["response"]["body"]["string"])
 
 
 @pytest.mark.parametrize("case", sorted(SETTINGS))

@@ -49,7 +49,7 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize as vcr_serialize
 
 from broadsheet.recording import serializer
-from broadsheet.recording.loading import REMEDY, CassetteError, read_cassette
+from broadsheet.recording.loading import REMEDY, CassetteError, body_bytes, read_cassette
 from broadsheet.recording.scrub import Scrubber
 from broadsheet.storage.files import atomic_writer, write_text_atomically
 
@@ -90,13 +90,15 @@ class StablePersister(FilesystemPersister):
     timestamp in the gzip header, so saving the same interactions gives the same bytes.
     """
 
-    @staticmethod
-    def load_cassette(cassette_path, serializer):
+    compress_bodies = False
+
+    @classmethod
+    def load_cassette(cls, cassette_path, serializer):
         """The cassette's requests and responses; a missing or blank file is a new cassette."""
         path = Path(cassette_path)
         if not path.is_file() or not path.stat().st_size:
             raise CassetteNotFoundError()
-        return read_cassette(path)
+        return read_cassette(path, compress_bodies=cls.compress_bodies)
 
     @staticmethod
     def save_cassette(cassette_path, cassette_dict, serializer):
@@ -110,6 +112,14 @@ class StablePersister(FilesystemPersister):
             return
         with atomic_writer(Path(cassette_path), "wb") as f:
             f.write(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+
+
+class ReplayPersister(StablePersister):
+    """``StablePersister`` for a replay that never writes the cassette (``VCR_RECORD_MODE=none``):
+    recorded bodies are held compressed (``CompressedBody``) until played, so a crawl over a large
+    cassette needs a fraction of its size in memory."""
+
+    compress_bodies = True
 
 
 class IndexedCassette(Cassette):
@@ -147,8 +157,11 @@ class IndexedCassette(Cassette):
 
 
 def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_MATCH_ON,
-                  scrubber: Scrubber | None = None) -> Cassette:
+                  scrubber: Scrubber | None = None, compress_bodies: bool = False) -> Cassette:
     """Open a cassette through vcrpy's own configuration, loader and matchers.
+
+    ``compress_bodies`` (``none`` mode only: the cassette is never written) holds the recorded
+    bodies compressed until played (``to_scrapy_response`` reads either).
 
     ``record_mode`` is one of vcrpy's record modes; an unknown one raises ``CassetteError``
     naming the valid ones. A missing or empty cassette file in ``none`` mode, and a broken one in
@@ -168,7 +181,7 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     if scrubber is not None:
         hooks = {"before_record_request": scrubber.request, "before_record_response": scrubber.response}
     vcr = VCR()
-    vcr.register_persister(StablePersister)
+    vcr.register_persister(ReplayPersister if compress_bodies and record_mode == "none" else StablePersister)
     vcr.register_serializer("yaml", serializer)
     config = vcr.get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
     kwargs = {key: config[key] for key in (
@@ -222,9 +235,7 @@ def to_scrapy_response(recorded: dict[str, Any], request: Request) -> Response:
     942); the header is dropped when the body does not decode with it, so Scrapy's
     HttpCompressionMiddleware does not fail on it.
     """
-    body = recorded["body"]["string"] or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
+    body = body_bytes(recorded["body"]["string"])
     headers = Headers()
     for name, values in recorded["headers"].items():
         for value in values if isinstance(values, list) else [values]:
@@ -266,7 +277,7 @@ def crawl_cassette(crawler: Crawler) -> Cassette | None:
     if path:
         mode = settings.get("VCR_RECORD_MODE") or "none"
         match_on = settings.getlist("VCR_MATCH_ON") or DEFAULT_MATCH_ON
-        cassette = open_cassette(path, mode, match_on, Scrubber.from_settings(settings))
+        cassette = open_cassette(path, mode, match_on, Scrubber.from_settings(settings), compress_bodies=True)
         logger.info("Replaying %(cassette)s (VCR_RECORD_MODE=%(mode)s, %(count)d interactions)",
                     {"cassette": path, "mode": mode, "count": len(cassette)})
     _CRAWL_CASSETTES[crawler] = cassette

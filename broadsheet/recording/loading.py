@@ -1,8 +1,9 @@
 """Reading a cassette file strictly: every way it can be broken is named, with the file.
 
 vcrpy treats an unreadable cassette as empty (and may then overwrite it) and reports YAML
-errors against ``"<unicode string>"``. Here a cassette is parsed as a stream (the file's text is
-never held whole), and a git conflict marker, a YAML error, an unsafe ``!!python/...`` tag, a
+errors against ``"<unicode string>"``. Here a cassette is parsed interaction by interaction (the
+file's text and its YAML tree are never held whole; any other layout is parsed as one document),
+and a git conflict marker, a YAML error, an unsafe ``!!python/...`` tag, a
 file that is not UTF-8 or valid YAML of the wrong shape each raise ``CassetteError`` naming the
 file, the place and what to do.
 """
@@ -10,8 +11,10 @@ file, the place and what to do.
 from __future__ import annotations
 
 import gzip
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from vcr.request import Request as VcrRequest
@@ -52,61 +55,177 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> CassetteError:
     return CassetteError(f"{path}: not valid YAML{where}: {problem}; fix the file or {REMEDY}")
 
 
-def _shape_problem(data: Any) -> str | None:
-    """What is wrong with the shape of a parsed cassette (None when it is a version 1 cassette)."""
+def _document_problem(data: Any) -> str | None:
+    """What is wrong with a parsed cassette's top level (None when it maps ``interactions`` to a list)."""
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         return "not a VCR cassette (expected a mapping with an `interactions` list, version 1)"
-    for index, interaction in enumerate(data["interactions"]):
-        request = interaction.get("request") if isinstance(interaction, dict) else None
-        response = interaction.get("response") if isinstance(interaction, dict) else None
-        if not isinstance(request, dict) or not isinstance(response, dict):
-            return f"interaction {index} has no request and response mappings"
-        if not isinstance(request.get("uri"), str) or not isinstance(request.get("method"), str):
-            return f"interaction {index}: request.uri and request.method must be strings"
-        status = response.get("status")
-        if not isinstance(status, dict) or not isinstance(status.get("code"), int):
-            return f"interaction {index}: response.status.code must be a number"
-        if not isinstance(response.get("headers", {}), dict):
-            return f"interaction {index}: response.headers must be a mapping"
-        body = response.get("body")
-        if not isinstance(body, dict) or not isinstance(body.get("string"), str | bytes | None):
-            return f"interaction {index}: response.body.string must be text or bytes"
     return None
 
 
-def read_cassette(path: str | Path) -> tuple[list[VcrRequest], list[dict[str, Any]]]:
-    """The recorded requests and responses of a cassette file, bodies as bytes.
+def _interaction_problem(index: int, interaction: Any) -> str | None:
+    """What is wrong with the shape of one recorded interaction (None when it is replayable)."""
+    request = interaction.get("request") if isinstance(interaction, dict) else None
+    response = interaction.get("response") if isinstance(interaction, dict) else None
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        return f"interaction {index} has no request and response mappings"
+    if not isinstance(request.get("uri"), str) or not isinstance(request.get("method"), str):
+        return f"interaction {index}: request.uri and request.method must be strings"
+    status = response.get("status")
+    if not isinstance(status, dict) or not isinstance(status.get("code"), int):
+        return f"interaction {index}: response.status.code must be a number"
+    if not isinstance(response.get("headers", {}), dict):
+        return f"interaction {index}: response.headers must be a mapping"
+    body = response.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("string"), str | bytes | None):
+        return f"interaction {index}: response.body.string must be text or bytes"
+    return None
 
-    Raises ``CassetteError`` naming the file for an empty file, a file that is not UTF-8,
-    a YAML error (a git conflict marker named as such), an unsafe tag or a wrong shape.
+
+class CompressedBody:
+    """A recorded body kept zlib-compressed (level 1) in memory until it is played: a replay-only
+    crawl holds its whole cassette, and HTML compresses about fivefold. Immutable, so vcrpy's
+    deep copies share it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, body: bytes):
+        self.data = zlib.compress(body, 1)
+
+    def __bytes__(self) -> bytes:
+        return zlib.decompress(self.data)
+
+    def __deepcopy__(self, memo: dict) -> CompressedBody:
+        return self
+
+
+def body_bytes(body: bytes | str | CompressedBody | None) -> bytes:
+    """A recorded body as bytes, whichever way it is held (text is UTF-8)."""
+    if isinstance(body, CompressedBody):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return body or b""
+
+
+class _NotByInteraction(Exception):
+    """The file cannot be parsed interaction by interaction: parse it whole."""
+
+
+def _is_item(line: str) -> bool:
+    return line.startswith("-") and line[1:2] in (" ", "\n", "\r", "")
+
+
+def _parse_by_interaction(lines: Iterator[str]) -> Iterator[Any]:
+    """The interactions of a cassette laid out as vcrpy and PyYAML write it (``interactions:``
+    on the first line, each interaction a ``- `` item at column 0, other top-level keys after),
+    each parsed alone, so only one interaction's YAML tree exists at a time.
+
+    Raises ``_NotByInteraction`` for any other layout and for any YAML error: the whole-document
+    parse then gives the same data, or the error with the file's own line and column.
+    """
+    if next(lines, "").rstrip("\r\n") != "interactions:":
+        raise _NotByInteraction
+    chunk: list[str] = []
+    tail: list[str] = []
+
+    def parsed() -> Any:
+        try:
+            items = serializer.deserialize("".join(chunk))
+        except yaml.YAMLError as exc:
+            raise _NotByInteraction from exc
+        if not isinstance(items, list) or len(items) != 1:
+            raise _NotByInteraction
+        chunk.clear()
+        return items[0]
+
+    for line in lines:
+        if tail or not (_is_item(line) or line[:1] in (" ", "\t", "\n", "\r", "#")):
+            if _is_item(line):  # items after another top-level key: not the usual layout
+                raise _NotByInteraction
+            tail.append(line)
+        elif _is_item(line) and chunk:
+            yield parsed()
+            chunk.append(line)
+        elif chunk or _is_item(line) or not line.strip():
+            chunk.append(line)
+        else:  # indented items, or other text before the first one
+            raise _NotByInteraction
+    if not chunk:  # no interaction at all: the whole parse says what the file is
+        raise _NotByInteraction
+    yield parsed()
+    try:
+        rest = serializer.deserialize("".join(tail)) if tail else {}
+    except yaml.YAMLError as exc:
+        raise _NotByInteraction from exc
+    if not isinstance(rest, dict) or "interactions" in rest:
+        raise _NotByInteraction
+
+
+def _open_text(path: Path) -> IO[str]:
+    # cassette.yaml.gz: the same YAML, gzip-compressed
+    return gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else path.open(encoding="utf-8")
+
+
+def _whole_document(path: Path) -> list[Any]:
+    """The interactions of the cassette parsed as one YAML document (any layout)."""
+    with _open_text(path) as stream:
+        data = serializer.deserialize(stream)
+    if data is None:
+        raise CassetteError(f"{path}: the cassette is empty; {REMEDY}")
+    problem = _document_problem(data)
+    if problem:
+        raise CassetteError(f"{path}: {problem}; {REMEDY}")
+    interactions = data.pop("interactions")
+    interactions.reverse()
+    while interactions:  # handed out one by one, so the parsed text is freed as bodies become bytes
+        yield interactions.pop()
+
+
+Recorded = tuple[list[VcrRequest], list[dict[str, Any]]]
+
+
+def _converted(path: Path, interactions: Iterable[Any], compress: bool) -> Recorded:
+    """vcrpy's requests and responses of parsed interactions (bodies bytes, or compressed)."""
+    requests, responses = [], []
+    interactions = iter(interactions)
+    for index, interaction in enumerate(interactions):
+        problem = _interaction_problem(index, interaction)
+        if problem:
+            for _ in interactions:  # a YAML error further on is named first, as a whole parse would
+                pass
+            raise CassetteError(f"{path}: {problem}; {REMEDY}")
+        request = interaction["request"]
+        requests.append(VcrRequest(request["method"], request["uri"], request.get("body"),
+                                   request.get("headers") or {}))
+        response = compat.convert_to_bytes(interaction["response"])
+        if compress and isinstance(response["body"]["string"], bytes):
+            response["body"]["string"] = CompressedBody(response["body"]["string"])
+        responses.append(response)
+    return requests, responses
+
+
+def read_cassette(path: str | Path, compress_bodies: bool = False) -> Recorded:
+    """The recorded requests and responses of a cassette file, bodies as bytes
+    (``compress_bodies``: as ``CompressedBody``, for a replay that never writes the cassette).
+
+    Parsed interaction by interaction when the file is laid out as vcrpy writes it, else as one
+    document. Raises ``CassetteError`` naming the file for an empty file, a file that is not
+    UTF-8, a YAML error (a git conflict marker named as such), an unsafe tag or a wrong shape.
     """
     path = Path(path)
     try:
-        compressed = path.name.endswith(".gz")  # cassette.yaml.gz: the same YAML, gzip-compressed
-        marker = None if compressed else conflict_marker_line(path)
+        marker = None if path.name.endswith(".gz") else conflict_marker_line(path)
         if marker is not None:
             raise CassetteError(f"{path}: line {marker} is a git merge conflict marker; resolve the conflict "
                                 "(or `git checkout` the cassette) before replaying it")
-        with (gzip.open(path, "rt", encoding="utf-8") if compressed else path.open(encoding="utf-8")) as stream:
-            data = serializer.deserialize(stream)
+        try:
+            with _open_text(path) as stream:
+                return _converted(path, _parse_by_interaction(stream), compress_bodies)
+        except _NotByInteraction:
+            return _converted(path, _whole_document(path), compress_bodies)
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         raise CassetteError(f"{path}: cannot read the cassette ({getattr(exc, 'strerror', None) or exc})") from exc
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{path}: not UTF-8 text at byte {exc.start}; {REMEDY}") from exc
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from exc
-    if data is None:
-        raise CassetteError(f"{path}: the cassette is empty; {REMEDY}")
-    problem = _shape_problem(data)
-    if problem:
-        raise CassetteError(f"{path}: {problem}; {REMEDY}")
-    requests, responses = [], []
-    interactions = data.pop("interactions")
-    interactions.reverse()
-    while interactions:  # converted one by one, so the parsed text is freed as bodies become bytes
-        interaction = interactions.pop()
-        request = interaction["request"]
-        requests.append(VcrRequest(request["method"], request["uri"], request.get("body"),
-                                   request.get("headers") or {}))
-        responses.append(compat.convert_to_bytes(interaction["response"]))
-    return requests, responses
