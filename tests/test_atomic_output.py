@@ -11,6 +11,8 @@ import time
 import pytest
 from conftest import MITRADE_CASSETTE, ROOT
 
+from broadsheet.storage.files import HOST
+
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
 def test_sigkill_mid_export_leaves_previous_file(tmp_path, name):
@@ -21,7 +23,7 @@ def test_sigkill_mid_export_leaves_previous_file(tmp_path, name):
          # slow the replay down so that the kill lands while items are being written
          "-s", "DOWNLOAD_DELAY=0.7", "-s", "CONCURRENT_REQUESTS=1", "-s", "PARQUET_ROW_GROUP_SIZE=1"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    temporary = tmp_path / f".{name}.{proc.pid}.tmp"
+    temporary = tmp_path / f".{name}.{HOST}-{proc.pid}.tmp"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:

@@ -251,6 +251,27 @@ def test_a_crawl_killed_while_committing_is_completed_by_the_next(good, tmp_path
     assert (root / "_SUCCESS").read_text().strip() == crawls[-1]["crawl_id"]
 
 
+def test_a_killed_crawls_temporary_files_are_removed_by_the_next(tmp_path):
+    out = tmp_path / "out.jsonl"
+    proc = scrapy(*crawl_args("-O", str(out), *SLOW), wait=False)
+    feed_tmp = lambda: [p for p in tmp_path.glob(".out.jsonl.*.tmp") if p.stat().st_size]  # noqa: E731
+    try:
+        _wait_for(feed_tmp, proc)  # items are being written: the quarantine file is open too
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp"))
+    assert {name.split(".tmp")[0].rsplit(".", 1)[0] for name in left} == {".out.jsonl", ".out.quarantine.jsonl"}
+    assert not out.exists()
+
+    result = run_crawl(tmp_path, "mitrade")
+    assert result.returncode == 0 and len(result.items) == 6
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    for name in left:
+        assert f"Removed {tmp_path / name}, left by a writer of" in result.log and f"(process {proc.pid})" in result.log
+
+
 # --- JOBDIR resume ---------------------------------------------------------------------------------
 
 def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path):

@@ -1,6 +1,6 @@
 """Feed storage for local files: a feed is committed whole, and only by a crawl that succeeded.
 
-Items are written to a temporary file (``.<name>.<pid>.tmp`` beside the feed). When the crawl
+Items are written to a temporary file (``.<name>.<host>-<pid>.tmp`` beside the feed). When the crawl
 closes:
 
 - it succeeded (see ``broadsheet.storage.commit``): the file is fsynced and renamed over the
@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -41,7 +40,7 @@ from broadsheet.storage.commit import (
     succeeded,
     write_failed,
 )
-from broadsheet.storage.files import GuardedFile, discard, publish
+from broadsheet.storage.files import GuardedFile, discard, publish, remove_leftovers, writer_tag
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -87,7 +86,7 @@ class AtomicFileFeedStorage:
         jobdir = crawler.settings.get("JOBDIR") if crawler is not None else None
         key = hashlib.sha1(f"{self.path.absolute()}|{self.format}".encode()).hexdigest()[:12]
         self.segments = Path(jobdir) / "feeds" / f"{self.path.name}-{key}" if jobdir else None
-        self.tmp = (self.segments or self.path.parent) / f".{self.path.name}.{os.getpid()}.tmp"
+        self.tmp = (self.segments or self.path.parent) / f".{self.path.name}.{writer_tag()}.tmp"
         self.file: GuardedFile | None = None
 
     @classmethod
@@ -109,7 +108,7 @@ class AtomicFileFeedStorage:
             return self.file
         try:
             self.tmp.parent.mkdir(parents=True, exist_ok=True)
-            self._remove_leftovers()
+            remove_leftovers(self.tmp.parent / self.path.name)
             raw = self.tmp.open("wb")
         except OSError as exc:
             raw = None
@@ -118,16 +117,6 @@ class AtomicFileFeedStorage:
         else:
             self.file = GuardedFile(raw, self._failed)
         return self.file
-
-    def _remove_leftovers(self) -> None:
-        """Temporary files of crawls into this feed that were killed (their process is gone)."""
-        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.(\d+)(?:\.combined)?\.tmp")
-        for leftover in self.tmp.parent.glob(f".{self.path.name}.*.tmp"):
-            match = pattern.fullmatch(leftover.name)
-            if match and int(match[1]) != os.getpid() and not _alive(int(match[1])):
-                leftover.unlink(missing_ok=True)
-                logger.warning("Removed %(file)s, left by a crawl into %(feed)s that was killed",
-                               {"file": leftover, "feed": self.path})
 
     def store(self, file: IO[bytes]) -> None:
         """Commit the feed if the crawl succeeded; else keep this crawl's items beside it."""
@@ -182,7 +171,7 @@ class AtomicFileFeedStorage:
 
     def _combine(self, base: list[Path], new: list[Path]) -> None:
         """Publish ``base`` then ``new`` as the feed, whole; this run's temporary file is removed."""
-        out = self.path.with_name(f".{self.path.name}.{os.getpid()}.combined.tmp")
+        out = self.path.with_name(f".{self.path.name}.{writer_tag()}.combined.tmp")
         try:
             with out.open("wb") as f:
                 _concatenate(self.format)(base + new, f)
@@ -193,12 +182,3 @@ class AtomicFileFeedStorage:
             discard(out)
         discard(self.tmp)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

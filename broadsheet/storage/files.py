@@ -9,12 +9,20 @@ old file or the whole new one; a writer that fails (a full disk) leaves the old 
 from __future__ import annotations
 
 import contextlib
+import glob
+import logging
 import os
+import re
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
+
+logger = logging.getLogger(__name__)
+
+HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
 
 
 def beside_feed(feeds: dict[str, Any], spider_name: str, suffix: str) -> Path | None:
@@ -49,12 +57,44 @@ def make_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
+def writer_tag() -> str:
+    """This process's part of its temporary names (``<host>-<pid>``), so that the leftovers of a
+    killed writer are told from a live one's (``remove_leftovers``)."""
+    return f"{HOST}-{os.getpid()}"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine with that id is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(path: Path) -> None:
+    """Remove, and log, the temporary files of writers of ``path`` (``.<name>.<host>-<pid>...tmp``)
+    that were killed: this machine's processes that are gone. A live writer's file, or another
+    machine's on a shared folder, is left alone."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\w+)-(\d+)(?:-[0-9a-f]{{8}})?(?:\.combined)?\.tmp")
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = pattern.fullmatch(leftover.name)
+        if match and match[1] == HOST and int(match[2]) != os.getpid() and not process_alive(int(match[2])):
+            leftover.unlink(missing_ok=True)
+            logger.warning("Removed %(file)s, left by a writer of %(path)s that was killed (process %(pid)s)",
+                           {"file": leftover, "path": path, "pid": match[2]})
+
+
 def temporary_beside(path: Path) -> Path:
-    """A new, empty file of this writer's own in ``path``'s folder (``.<name>.<random>.tmp``):
-    hidden from dataset readers, and renamable over ``path`` atomically (same file system)."""
+    """A new, empty file of this writer's own in ``path``'s folder
+    (``.<name>.<host>-<pid>-<random>.tmp``): hidden from dataset readers, and renamable over
+    ``path`` atomically (same file system). Killed writers' leftovers are removed first."""
     make_folder(path.parent)
+    remove_leftovers(path)
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{path.name}.{writer_tag()}-{secrets.token_hex(4)}.tmp")
         try:  # 0o666 less the umask, like any new file (mkstemp's would be 0o600)
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
