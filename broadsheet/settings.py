@@ -20,7 +20,7 @@ AUTOTHROTTLE_ENABLED = True
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "broadsheet.logs.formatter.ItemlessLogFormatter"  # no item reprs in logs
-LOGSTATS_INTERVAL = 30.0  # a progress line (pages, items, rates) every 30 s of a long crawl
+LOGSTATS_INTERVAL = 30.0  # a progress line (URLs, outcomes, pages/min) every 30 s of a long crawl
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
@@ -61,6 +61,8 @@ QUARANTINE_URI = ""  # default: beside the first local feed, <feed>.quarantine.j
 QUARANTINE_MAX_SHARE = 0.1
 
 EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by our progress line, told in outcomes
+    "broadsheet.extensions.progress.Progress": 0,
     "broadsheet.extensions.crawl_state.CrawlStateExtension": 100,
     # First: settings, the cassette and the schema are checked before anything opens (exit 2).
     "broadsheet.extensions.preflight.Preflight": -1000,
