@@ -12,7 +12,9 @@ Settings:
 
 A valid item leaves this pipeline as a plain dict in schema field order, with
 ``record_schema`` set to ``subject@version`` where the version has that field; the exporters
-write it as is. An invalid item never reaches a feed: it is written to the quarantine file (the
+write it as is. Text holding U+FFFD (the replacement character: bytes a decode could not read)
+is invalid too, reason ``replacement_character`` (``RecordValidator``). An invalid item never
+reaches a feed: it is written to the quarantine file (the
 item as extracted, every error with its JSON path, message and keyword, subject@version, URL,
 spider, time) and dropped; stats count it per field and keyword under ``broadsheet/invalid/``.
 """
@@ -22,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +47,50 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy crawl` exit 1
+
+
+REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class TextError:
+    """A text value holding U+FFFD, told like a schema error (``instance_path``, ``schema_path``,
+    ``message``) so that the quarantine, its stats and ``scrapy schema validate`` name it alike."""
+
+    instance_path: tuple[str | int, ...]
+    message: str = ("holds U+FFFD, the replacement character: text lost when the page's bytes were "
+                    "decoded (see broadsheet/text/invalid_bytes) or before, at the source")
+    schema_path: tuple[str, ...] = ("replacement_character",)
+
+
+def text_errors(value: Any, path: tuple[str | int, ...] = ()) -> list[TextError]:
+    """Every string in a record (nested lists and objects too) that holds U+FFFD."""
+    if isinstance(value, str):
+        return [TextError(path)] if REPLACEMENT in value else []
+    if isinstance(value, dict):
+        return [e for key, sub in value.items() for e in text_errors(sub, (*path, key))]
+    if isinstance(value, list):
+        return [e for index, sub in enumerate(value) for e in text_errors(sub, (*path, index))]
+    return []
+
+
+class RecordValidator:
+    """The schema's validator plus the rule no schema states: a record's text never holds
+    U+FFFD. A replacement character marks text that is gone (bytes a decode could not read),
+    so exporting it would pass corruption off as data: the record is quarantined instead, with
+    the reason ``replacement_character`` at the field's JSON path."""
+
+    def __init__(self, schema_validator: Any):
+        self.schema_validator = schema_validator
+
+    def is_valid(self, record: dict[str, Any]) -> bool:
+        """Valid against the schema and free of U+FFFD."""
+        return self.schema_validator.is_valid(record) and not text_errors(record)
+
+    def iter_errors(self, record: dict[str, Any]) -> Iterator[Any]:
+        """The schema's errors, then one per text value holding U+FFFD."""
+        yield from self.schema_validator.iter_errors(record)
+        yield from text_errors(record)
 
 
 class Quarantine:
@@ -99,7 +147,7 @@ class SchemaValidationPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.version = registry.get(schema_ref)
-        self.validator = registry.validator(self.version.ref)
+        self.validator = RecordValidator(registry.validator(self.version.ref))
         self.properties = tuple(self.version.schema.get("properties", {}))
         self.stamp = self.version.ref if "record_schema" in self.properties else None
         self.max_share = max_share

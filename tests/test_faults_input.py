@@ -286,3 +286,29 @@ def test_arrow_types_of_a_recursive_schema_fail_instead_of_hanging():
         arrow_type(node, lambda ref: node)
     with pytest.raises(ArrowMappingError, match=r"\$ref cycle"):
         arrow_type({"$ref": "#/x"}, lambda ref: {"$ref": "#/x"})
+
+
+def test_text_holding_replacement_characters_is_quarantined_not_exported(tmp_path):
+    """A UTF-8 page with a few corrupt bytes (among much valid text, so it stays UTF-8): its
+    headline holds U+FFFD, and the record is quarantined, not exported; `schema validate` agrees."""
+    data = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
+    (page,) = [i for i in data["interactions"] if i["request"]["uri"] == BTC]
+    body = page["response"]["body"]["string"].encode("utf-8")
+    filler = ("<!-- " + "\u2019" * 200 + " -->").encode("utf-8")  # valid non-ASCII text: the body is UTF-8
+    page["response"]["body"]["string"] = body.replace(b"Surrenders", b"Surr\xe9nders").replace(
+        b"</body>", filler + b"</body>")
+    cassette = tmp_path / "cassette.yaml"
+    cassette.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")  # the page as !!binary
+    result = run_crawl(tmp_path, "mitrade", urls=[BTC], cassette=cassette)
+    assert result.returncode == 1 and result.finish_reason == "failed_invalid_share"
+    assert result.items == [] and result.stats["broadsheet/text/invalid_bytes"] >= 1
+    assert result.stats["broadsheet/invalid/headline/replacement_character"] == 1
+    kept = tmp_path / f"out.quarantine.jsonl.failed-{result.stats['broadsheet/crawl_id']}"
+    (entry,) = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
+    assert "\ufffd" in entry["item"]["headline"]
+    assert any(e["path"] == "$.headline" and e["keyword"] == "replacement_character" for e in entry["errors"])
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(entry["item"]) + "\n", encoding="utf-8")
+    checked = subprocess.run([sys.executable, "-m", "scrapy", "schema", "validate", entry["schema"], str(records)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 1 and "$.headline  [replacement_character]" in checked.stdout, checked.stdout

@@ -6,7 +6,7 @@
   compatible, 1 when not (each difference printed with its path and rule), 2 on bad input
 - ``scrapy schema check``: every file valid, every subject's chain obeys its level (exit 1 if not)
 - ``scrapy schema validate SUBJECT[@VERSION] FILE.jsonl``: errors grouped by path with counts,
-  exit 1 if any record is invalid
+  exit 1 if any record is invalid (text holding U+FFFD too, as in the crawl: ``replacement_character``)
 - ``scrapy schema docs``: regenerate the data dictionary, docs/data-dictionary.md
 - ``scrapy schema models``: regenerate the typed models, schemas/models.py
 """
@@ -154,7 +154,9 @@ class Command(ProjectTool, ScrapyCommand):
         self._arity(rest, 2, "validate SUBJECT[@VERSION] FILE.jsonl")
         registry = self.registry()
         version = registry.get(rest[0])
-        validator = registry.validator(version.ref)
+        from pipelines.validation import RecordValidator  # the crawl's rule: the schema, and no U+FFFD
+
+        validator = RecordValidator(registry.validator(version.ref))
         path = Path(rest[1])
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
