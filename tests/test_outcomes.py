@@ -7,6 +7,7 @@ not recorded, mislabelled charsets).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import Counter
@@ -198,11 +199,15 @@ def test_a_bad_failure_max_share_names_the_setting(tmp_path):
 
 
 def test_a_few_corrupt_bytes_in_utf8_stay_utf8(tmp_path):
-    """One stray byte in a UTF-8 page is a corrupt byte, not a wrong label: the page stays UTF-8."""
+    """One stray byte in a UTF-8 page is a corrupt byte, not a wrong label: the page stays UTF-8,
+    and the author it broke (U+FFFD) sends the record to quarantine, never to the feed."""
     body = page(RUSSIAN, "ru").replace("Reuters", "Reu\udcffters").encode("utf-8", "surrogateescape")
     result = crawl(tmp_path, [url(1)], cassette(tmp_path, interaction(url(1), body=body)))
-    assert result.returncode == 0, result.log[-2000:]
-    assert result.items[0]["headline"] == RUSSIAN
+    assert result.returncode == 1 and result.finish_reason == "failed_invalid_share", result.log[-2000:]
+    assert result.items == [] and result.stats["broadsheet/invalid/authors[]/replacement_character"] == 1
+    kept = next((tmp_path / "run").glob("out.quarantine.jsonl.failed-*"))
+    (entry,) = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
+    assert entry["item"]["headline"] == RUSSIAN and entry["item"]["authors"] == ["Reu\ufffdters"]
     assert result.stats["broadsheet/text/invalid_bytes"] == 1
     assert "broadsheet/text/recoded/detected" not in result.stats
 
