@@ -50,6 +50,7 @@ FAILED_INVALID_SHARE = "failed_invalid_share"  # "failed_*" reasons make `scrapy
 
 
 REPLACEMENT = "\ufffd"
+REPLACEMENT_UTF8 = REPLACEMENT.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,9 @@ class RecordValidator:
         self.schema_validator = schema_validator
 
     def is_valid(self, record: dict[str, Any]) -> bool:
-        """Valid against the schema and free of U+FFFD."""
-        return self.schema_validator.is_valid(record) and not text_errors(record)
+        """Valid against the schema and free of U+FFFD (one scan of the record as JSON, which
+        writes U+FFFD as itself; the paths are looked for only when it is there)."""
+        return self.schema_validator.is_valid(record) and REPLACEMENT_UTF8 not in orjson.dumps(record, default=str)
 
     def iter_errors(self, record: dict[str, Any]) -> Iterator[Any]:
         """The schema's errors, then one per text value holding U+FFFD."""
