@@ -11,12 +11,12 @@ file, the place and what to do.
 from __future__ import annotations
 
 import gzip
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
+import zstandard
 from vcr.request import Request as VcrRequest
 from vcr.serializers import compat
 
@@ -81,18 +81,24 @@ def _interaction_problem(index: int, interaction: Any) -> str | None:
     return None
 
 
+_COMPRESSOR = zstandard.ZstdCompressor(level=1)  # the reactor's thread only: never used concurrently
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+
+
 class CompressedBody:
-    """A recorded body kept zlib-compressed (level 1) in memory until it is played: a replay-only
-    crawl holds its whole cassette, and HTML compresses about fivefold. Immutable, so vcrpy's
-    deep copies share it."""
+    """A recorded body kept compressed (zstd level 1) in memory until it is played: a replay-only
+    crawl holds its whole cassette, and its pages compress about fourfold (measured on the
+    2,000-page benchmark: zstd 1 makes 39 MB of 153 MB in 0.8 s, zlib 1 44 MB in 2.6 s, and
+    decompresses three times faster). Immutable, so vcrpy's deep copies share it."""
 
     __slots__ = ("data",)
 
     def __init__(self, body: bytes):
-        self.data = zlib.compress(body, 1)
+        # copied: python-zstandard's result keeps its worst-case allocation (the body's size)
+        self.data = memoryview(_COMPRESSOR.compress(body)).tobytes()
 
     def __bytes__(self) -> bytes:
-        return zlib.decompress(self.data)
+        return _DECOMPRESSOR.decompress(self.data)
 
     def __deepcopy__(self, memo: dict) -> CompressedBody:
         return self
