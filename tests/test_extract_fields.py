@@ -103,6 +103,8 @@ def test_whole_json_ld_body_wins_over_the_extractor_and_a_teaser_does_not():
     ("2024-11-22", Moment(None, dt.date(2024, 11, 22))),  # a calendar date stays a date
     ("Fri, 22 Nov 2024 10:00:00 GMT", Moment("2024-11-22T10:00:00Z", dt.date(2024, 11, 22))),
     ("22.11.2024", Moment(None, dt.date(2024, 11, 22))),
+    ("12-15-2016", Moment(None, dt.date(2016, 12, 15))),  # month first only when the day cannot be a month
+    ("05/04/2019", Moment(None, dt.date(2019, 4, 5))),
     (1732269600000, Moment("2024-11-22T10:00:00Z", dt.date(2024, 11, 22))),
     ("yesterday", None), ("1970-01-01", None),
 ])
@@ -114,10 +116,61 @@ def test_dates_keep_the_precision_and_offset_the_page_gives(raw, expected):
     ("Updated on December 12, 2016 09:22 AM", dt.date(2016, 12, 12)),
     ("on 1 June 2019 at 08:34 PM EDT", dt.date(2019, 6, 1)),
     ("发表于:2005年07月31日 12:30", dt.date(2005, 7, 31)),
-    ("no date here", None),
+    ("Sept. 5, 2019", dt.date(2019, 9, 5)),
+    ("2005\ufffd\ufffd05\ufffd\ufffd13\ufffd\ufffd14:15", dt.date(2005, 5, 13)),  # 年月日 lost to a wrong charset
+    ("posted 9/17/2004 5:54:13 AM", dt.date(2004, 9, 17)), ("17/9/2004", dt.date(2004, 9, 17)),
+    ("5/4/2019", None),  # day or month first: nobody can tell
+    ("no date here", None), ("Mayor 12, 2019", None),
 ])
 def test_visible_text_dates(text, expected):
     assert day_in_text(text) == expected
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Veröffentlicht am 16. März 2019, 10:00 Uhr", "de", dt.date(2019, 3, 16)),
+    ("Publié le 1er février 2020", "fr", dt.date(2020, 2, 1)),
+    ("5 de marzo de 2021", "es", dt.date(2021, 3, 5)),
+    ("3 марта 2021", "ru", dt.date(2021, 3, 3)),
+    ("16 marzo 2019", "en", None),  # Italian names only on a page that says it is Italian
+    ("16 marzo 2019", "it", dt.date(2019, 3, 16)),
+])
+def test_visible_text_dates_in_the_pages_language(text, language, expected):
+    assert day_in_text(text, language) == expected
+
+
+def published(html: str, url: str = "https://news.example.org/story") -> tuple[str | None, str | None]:
+    found = extract_fields(page(html, url))
+    moment = found.values.get("date_published")
+    return (moment.instant or moment.day.isoformat()) if moment else None, found.winners.get("date_published")
+
+
+def test_json_ld_wrapped_in_cdata_is_read():
+    html = ('<script type="application/ld+json">//<![CDATA[\n' + json.dumps(
+        {"@type": "NewsArticle", "headline": "H", "datePublished": "2024-12-06T22:00:40Z"}) + '\n//]]></script>')
+    assert published(html) == ("2024-12-06T22:00:40Z", "jsonld:datePublished")
+
+
+def test_when_the_item_was_created_comes_after_what_the_page_says_of_its_publication():
+    html = ld({"@type": "Article", "dateCreated": "2017-02-24T01:18:13Z"}) + \
+        '<meta property="article:published_time" content="2017-02-23T17:18:13-08:00">'
+    assert published(html) == ("2017-02-23T17:18:13-08:00", "meta:article:published_time+")
+
+
+def test_a_visible_date_in_the_pages_language_follows_the_headline():
+    html = '<html lang="de"><body><h1>Titel</h1><p>Von A. Autor, 16. März 2019</p></body></html>'
+    assert published(html) == ("2019-03-16", "text")
+
+
+def test_htmldate_reads_what_the_base_does_not_and_only_then():
+    html = '<html><body><div class="x"><p>Text</p></div><script>var d = {"datePublished": "2021-03-04"};</script>'
+    assert published(html) == ("2021-03-04", "htmldate")
+    assert published(html, "https://news.example.org/2020/01/02/story") == ("2020-01-02", "url")
+
+
+def test_without_an_h1_the_date_after_the_element_repeating_the_title_is_read():
+    html = ("<html><head><title>Der grosse Titel - Site</title></head><body><p>Menu 2004\ufffd01\ufffd01</p>"
+            "<b>Der grosse Titel</b><span>2005\ufffd05\ufffd13\ufffd</span></body></html>")
+    assert published(html) == ("2005-05-13", "text:title")
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

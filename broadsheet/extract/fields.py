@@ -19,10 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.extract.body import Body, main_content, text_body, whole_article_body
+from broadsheet.extract.dates import (
+    date_after_title,
+    first_text_date,
+    htmldate_day,
+    labelled_date,
+    time_elements,
+    url_day,
+    visible_date,
+)
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.normalize.authors import normalize_authors
-from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_moment
+from broadsheet.normalize.dates import Moment, parse_moment
 from broadsheet.normalize.text import clean_text
 
 Normaliser = Callable[[Any, Page], Any]
@@ -173,60 +182,6 @@ def url_hash(page: Page) -> str:
     return hashlib.sha1(page.url.split("#", 1)[0].split("?", 1)[0].encode()).hexdigest()[:16]
 
 
-def url_day(page: Page) -> Moment | None:
-    """The day the URL spells, as a day-precision ``Moment``."""
-    day = day_in_url(page.url)
-    return Moment(None, day) if day else None
-
-
-def time_elements(page: Page) -> list[str]:
-    """``<time datetime>`` values: ``pubdate`` ones first, then those in the article, then the first on the page."""
-    from broadsheet.extract.xpath import nodes
-
-    return [*nodes(page.root, "//time[@pubdate]/@datetime"),
-            *nodes(page.root, "(//article//time[@datetime])[1]/@datetime | (//time[@datetime])[1]/@datetime")]
-
-
-DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta")
-"""Classes (or ids) of elements that hold a date: ``published-date``, ``byline``, ``article-meta``."""
-OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser")
-
-
-def _off_story(element: Any) -> bool:
-    return any(OFF_STORY.search((a.get("class") or "").lower()) for a in element.iterancestors())
-
-
-def visible_date(page: Page) -> Moment | None:
-    """The first day spelled in a date-like element's text, else in the text that follows the ``<h1>``."""
-    from broadsheet.extract.xpath import nodes
-
-    tried = 0
-    for element, names in page.classed:
-        if DATE_CLASS.search(names) and tried < 40:
-            tried += 1
-            found = day_in_text(" ".join(element.itertext())[:300])
-            if found and not _off_story(element):
-                return Moment(None, found)
-    after = nodes(page.root, "(//h1)[1]/following::text()[normalize-space()][position() <= 60]")
-    found = day_in_text(" ".join(after)[:3000]) if after else None
-    return Moment(None, found) if found else None
-
-
-_LABELLED_DATE = re.compile(r"(?:发表于|发表时间|发布时间|发布日期|更新时间|时间|日期|published|posted|updated)"
-                            r"\s*(?:on)?\s*[:：]?\s*"
-                            r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.IGNORECASE)
-
-
-def labelled_date(page: Page) -> Moment | None:
-    """A day after a label in the page's text ("发表于:2005-07-31 12:30", "Published: 2019/04/03")."""
-    for found in page.short_texts:
-        match = _LABELLED_DATE.search(found)
-        day = day_in_text(re.sub(r"\s*[年月]\s*", "-", match.group(1)).replace("/", "-")) if match else None
-        if day:
-            return Moment(None, day)
-    return None
-
-
 _LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
                               r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
 _BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})
@@ -310,17 +265,20 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                      "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
                 parsely("author"), Func(byline_elements, name="byline"), Func(labelled_byline, name="text:byline"),
                 Hint("authors")),
-    "date_published": (LD("datePublished"), LD("dateCreated"),
+    "date_published": (LD("datePublished"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
                             "dcterms.issued", "dcterms.created", "dc.date", "dcterms.date", "pubdate", "publishdate",
                             "publish-date", "publish_date", "published_time", "article_date_original",
                             "cxenseparse:recs:publishtime", "rnews:datepublished", "originalpublicationdate",
                             "date", "citation_publication_date", "og:updated_time"),
-                       parsely("pub_date"), itemprop_text("datePublished"), Func(time_elements, name="time"),
+                       parsely("pub_date"), itemprop_text("datePublished"),
+                       LD("dateCreated"),  # when the item was made, not published: after what the page says of that
+                       Func(time_elements, name="time"),
                        Hint("date_published"),  # what a feed or sitemap said: before guesses from the text
                        Func(visible_date, name="text"), Func(labelled_date, name="text:label"),
-                       Func(url_day, name="url")),
+                       Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
+                       Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),
     "date_modified": (LD("dateModified"),
                       Meta("article:modified_time", "og:article:modified_time", "datemodified", "dcterms.modified",
                            "last-modified", "og:updated_time"), itemprop_text("dateModified"),

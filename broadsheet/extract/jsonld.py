@@ -22,12 +22,12 @@ ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Report|Posting)$")
 """Schema.org types of articles: NewsArticle, ReportageNewsArticle, BlogPosting, LiveBlogPosting, Report..."""
 NESTED = ("mainEntity", "mainEntityOfPage", "hasPart", "itemListElement", "subjectOf")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$")
+"""What old templates wrap a script's JSON in: ``<!-- -->``, ``<![CDATA[ ]]>`` (also as ``//`` comments)."""
 
 
 def _loads(text: str, url: str) -> Any:
-    text = text.strip()
-    if text.startswith("<!--"):
-        text = text[4:].rsplit("-->", 1)[0]
+    text = _WRAPPER.sub("", text.strip()).strip()
     try:
         return json.loads(text)
     except ValueError:

@@ -110,6 +110,7 @@ def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
     # CLDR says "sept" where sites often write "sep": accept the 3-letter prefix too.
     for name, number in list(months.items()):
         months.setdefault(name[:3], number)
+    months.setdefault("sept", 9)  # and English CLDR says "sep" where sites write "Sept."
     return months, days
 
 
@@ -188,7 +189,10 @@ _ISO = re.compile(
     r"\s*(?P<z>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{2}(?!\d))?)?"
 )
 _COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:T?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$")
-_DOTTED = re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})(?:\D+(?P<H>\d{1,2}):(?P<M>\d{2}))?")
+_DOTTED = re.compile(r"^(?P<d>\d{1,2})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})"
+                     r"(?:\D+(?P<H>\d{1,2}):(?P<M>\d{2}))?")
+"""Day first (``31.12.2024``, ``31/12/2024``, ``31-12-2024``); month first only when the day cannot be a month
+(``12-15-2016``): an ambiguous ``05/04/2019`` is read day first, as most of the world writes it."""
 _EARLIEST = dt.date(1990, 1, 1)
 
 
@@ -222,7 +226,8 @@ def _moment(parts: dict[str, str | None], zone: dt.tzinfo | None) -> Moment | No
 
 def parse_moment(value: object) -> Moment | None:
     """A date as structured data and metas carry it: ISO 8601 in its many spellings (space for ``T``,
-    no seconds, ``+0100``), ``YYYYMMDD``, ``DD.MM.YYYY``, RFC 2822, or epoch seconds/milliseconds.
+    no seconds, ``+0100``), ``YYYYMMDD``, ``DD.MM.YYYY`` (``MM-DD-YYYY`` when unambiguous), RFC 2822, or epoch
+    seconds/milliseconds.
 
     The offset the page gives is kept; without one (or without a time) only the day is known.
     """
@@ -242,7 +247,10 @@ def parse_moment(value: object) -> Moment | None:
     for pattern in (_COMPACT, _DOTTED):
         match = pattern.match(text)
         if match:
-            return _moment(match.groupdict(), None)
+            parts = match.groupdict()
+            if pattern is _DOTTED and int(parts["m"]) > 12 >= int(parts["d"]):
+                parts["d"], parts["m"] = parts["m"], parts["d"]
+            return _moment(parts, None)
     if text.isdigit() and len(text) in (10, 13):
         return parse_moment(int(text))
     try:
@@ -279,32 +287,51 @@ def day_in_url(url: str) -> dt.date | None:
     return None
 
 
-_MONTHS = {name: number for number, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-    ("dec", "december")), start=1) for name in names}
-_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_TEXT_DATES = (
-    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})", re.IGNORECASE),
-    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>(?:19|20)\d{2})",
-               re.IGNORECASE),
-    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[./-](?P<m>[01]?\d)[./-](?P<d>[0-3]?\d)(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d{2})(?!\d)"),
-)
+_ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
 
 
-def day_in_text(text: str) -> dt.date | None:
-    """The first calendar day a visible text spells ("December 16, 2016", "1 June 2019", "2019年4月3日",
-    "2019/04/03", "03.04.2019"), or None. English month names; numeric and CJK forms in any language."""
+@lru_cache(maxsize=64)
+def _text_dates(language: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of a day spelled in text, month names in ``language`` and English (folded)."""
+    months = sorted(_names(language)[0], key=len, reverse=True)
+    month = r"(?P<mon>" + "|".join(re.escape(m) for m in months if len(m) >= 3) + r")\.?"
+    return (
+        re.compile(r"(?<![^\W\d_])" + month + r"\s+(?P<d>\d{1,2})" + _ORDINAL + r",?\s+(?P<y>(?:19|20)\d{2})"),
+        re.compile(r"(?<!\d)(?P<d>\d{1,2})" + _ORDINAL + r"\.?\s+(?:of\s+|de\s+)?" + month
+                   + r"(?![^\W\d_]),?\s+(?:de\s+)?(?P<y>(?:19|20)\d{2})"),
+        # CJK; a page decoded with the wrong charset keeps the digits and loses 年月日 to U+FFFD
+        re.compile(r"(?P<y>(?:19|20)\d{2})\s*(?:年|\ufffd{1,2})\s*(?P<m>\d{1,2})\s*(?:月|\ufffd{1,2})\s*(?P<d>\d{1,2})"
+                   r"(?!\d)"),
+        re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[./-](?P<m>[01]?\d)[./-](?P<d>[0-3]?\d)(?!\d)"),
+        re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|20)\d{2})(?!\d)"),
+        # 17/9/2004 or 9/17/2004: only when one number cannot be a month (5/4/2019 is read by no one the same)
+        re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})(?![\d/])"),
+    )
+
+
+def _fold_text(text: str) -> str:
+    """Lower case without accents, character for character ('16. März' -> '16. marz')."""
+    if text.isascii():
+        return text.lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def day_in_text(text: str, language: str = "en") -> dt.date | None:
+    """The first calendar day a visible text spells ("December 16, 2016", "1 June 2019", "16. März 2019",
+    "le 3 février 2020", "5 de marzo de 2021", "2019年4月3日", "2019/04/03", "03.04.2019", "9/17/2004"), or None.
+    Month names in ``language`` (Babel's CLDR names) and English; numeric and CJK forms in any language."""
+    months = _names(language)[0]
+    folded = _fold_text(text)
     best: tuple[int, dt.date] | None = None
-    for pattern in _TEXT_DATES:
-        match = pattern.search(text)
+    for pattern in _text_dates(language):
+        match = pattern.search(folded)
         if not match:
             continue
         parts = match.groupdict()
-        month = _MONTHS.get(parts["mon"].lower().rstrip(".")) if parts.get("mon") else int(parts["m"])
+        if parts.get("a"):
+            low, high = sorted((int(parts["a"]), int(parts["b"])))
+            parts["m"], parts["d"] = (str(low), str(high)) if low <= 12 < high or low == high else ("0", "0")
+        month = months.get(parts["mon"].rstrip(".")) if parts.get("mon") else int(parts["m"])
         day = _safe_date(int(parts["y"]), month or 0, int(parts["d"])) if month else None
         if day and day >= _EARLIEST and (best is None or match.start() < best[0]):
             best = (match.start(), day)
