@@ -17,6 +17,9 @@ from broadsheet.exporters.parquet import ParquetBatchWriter
 from schemas.arrow import arrow_schema
 from schemas.registry import default_registry
 
+LATEST = default_registry().get("article").ref
+"""The newest article schema version (a new one lands without touching these tests)."""
+
 UTC = dt.UTC
 
 
@@ -45,7 +48,7 @@ def test_parquet_types_come_from_the_registered_schema(feeds):
 def test_parquet_metadata_names_schema_spider_and_versions(feeds):
     _, parquet = feeds
     meta = {k.decode(): v.decode() for k, v in pq.read_schema(parquet).metadata.items()}
-    assert meta["broadsheet.schema"] == "article@3"
+    assert meta["broadsheet.schema"] == LATEST
     assert meta["broadsheet.spider"] == "mitrade"
     assert meta["broadsheet.scrapy_version"].startswith("2.")
     assert "broadsheet.project_version" in meta
@@ -127,7 +130,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
         ("site=mitrade", f"date={d}") for d in ("2024-12-17", "2025-09-17", "2025-12-25", "2026-02-05", "2026-02-06")}
     manifest = json.loads((root / "_manifest.json").read_text())
     crawl_one = manifest["crawls"][0]
-    assert crawl_one["schema"] == "article@3" and crawl_one["rows"] == 6 and crawl_one["spider"] == "mitrade"
+    assert crawl_one["schema"] == LATEST and crawl_one["rows"] == 6 and crawl_one["spider"] == "mitrade"
     assert {"crawl_id", "start_time", "end_time", "project_version", "scrapy_version"} <= set(crawl_one)
     for entry in crawl_one["files"]:
         path = root / entry["path"]
@@ -140,7 +143,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
     assert second.returncode == 0
     assert all(_sha(p) == digest for p, digest in files_first.items()), "the second crawl touched the first's files"
     manifest = json.loads((root / "_manifest.json").read_text())
-    assert [c["schema"] for c in manifest["crawls"]] == ["article@3", "article@1"]
+    assert [c["schema"] for c in manifest["crawls"]] == [LATEST, "article@1"]
     assert (root / "_SUCCESS").read_text().strip() == manifest["crawls"][1]["crawl_id"]
 
     # DuckDB: one table over both crawls and both schema versions.
@@ -150,7 +153,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
     columns = table.columns
     assert len(rows) == 12 and "site" in columns and "date" in columns and "crawled_at" in columns
     by = [dict(zip(columns, row, strict=True)) for row in rows]
-    assert sum(1 for r in by if r["record_schema"] == "article@3") == 6
+    assert sum(1 for r in by if r["record_schema"] == LATEST) == 6
     assert sum(1 for r in by if r["crawled_at"] is None) == 6  # article@1 rows lack the v2 fields
     jsonl = {item["url"]: item for item in first.items}
     for row in by:
@@ -167,7 +170,7 @@ def test_dataset_mode_partitions_manifest_and_second_crawl(tmp_path):
                            schema=unified.append(pa.field("site", pa.string())).append(pa.field("date", pa.date32())))
     data = dataset.to_table()
     assert data.num_rows == 12
-    assert data.filter(pads.field("record_schema") == "article@3").num_rows == 6
+    assert data.filter(pads.field("record_schema") == LATEST).num_rows == 6
 
     # pandas and polars, as the README shows them.
     import pandas as pd

@@ -45,11 +45,15 @@ def declared_language(page: Page) -> str:
 
 DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta")
 """Classes (or ids) of elements that hold a date: ``published-date``, ``byline``, ``article-meta``."""
-OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser")
+OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser|recommend|popular|promo")
+"""Classes of the blocks around a story whose dates and bylines are other stories' (related cards, comments)."""
 
 
-def _off_story(element: Any) -> bool:
-    return any(OFF_STORY.search((a.get("class") or "").lower()) for a in element.iterancestors())
+def off_story(element: Any) -> bool:
+    """Whether ``element`` sits in a related list, comments, a sidebar or a footer (``<body>``'s own
+    classes, which templates fill with such words, do not count)."""
+    return any(OFF_STORY.search((a.get("class") or "").lower()) for a in element.iterancestors()
+               if a.tag not in ("body", "html"))
 
 
 _FOLLOWING_TEXT = "following::text()[normalize-space()][position() <= 60]"
@@ -70,7 +74,7 @@ def visible_date(page: Page) -> Moment | None:
         if DATE_CLASS.search(names) and tried < 40:
             tried += 1
             found = day_in_text(" ".join(element.itertext())[:300], language)
-            if found and not _off_story(element):
+            if found and not off_story(element):
                 return Moment(None, found)
     found = nodes(page.root, "(//h1)[1]")
     return _day_after(found[0], language) if found else None

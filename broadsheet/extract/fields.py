@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.extract.body import Body, main_content, text_body, whole_article_body
+from broadsheet.extract.bylines import (
+    ORGANISATION_TYPE,
+    ORGANISATION_WORDS,
+    byline_elements,
+    labelled_byline,
+    names_publisher,
+)
 from broadsheet.extract.dates import (
     date_after_title,
     first_text_date,
@@ -28,6 +35,7 @@ from broadsheet.extract.dates import (
     url_day,
     visible_date,
 )
+from broadsheet.extract.jsonld import types_of
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.normalize.authors import normalize_authors
@@ -81,16 +89,58 @@ def single_h1(page: Page) -> str | None:
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com\b|^\d|\d{3}|@", re.IGNORECASE)
 
 
+def _entries(raw: Any) -> list[tuple[Any, bool]]:
+    """Each author entry of a candidate, with whether its structured data types it as an organisation."""
+    return [(entry, isinstance(entry, dict) and any(ORGANISATION_TYPE.search(t) for t in types_of(entry)))
+            for entry in (raw if isinstance(raw, list) else [raw])]
+
+
+def people_and_organisations(raw: Any, page: Page) -> tuple[list[str], list[str], list[str]]:
+    """A candidate's names as people, organisations (typed so, or a desk: "Reuters Staff") and the page's
+    publisher named as author; URLs and sentences left out."""
+    people: list[str] = []
+    organisations: list[str] = []
+    publishers: list[str] = []
+    for entry, typed in _entries(raw):
+        for name in normalize_authors(entry):
+            if _NOT_A_NAME.search(name) or len(name.split()) > 5 or len(name) > 60:
+                continue
+            kind = (organisations if typed or ORGANISATION_WORDS.search(name)
+                    else publishers if names_publisher(name, page) else people)
+            if name not in kind:
+                kind.append(name)
+    return people, organisations, publishers
+
+
 def authors(raw: Any, page: Page) -> list[str] | None:
     """Person names from bylines, metas or structured data (``By X and Y``, e-mails, roles and upper
-    case cleaned); organisations left out when the structured data says which are; URLs and
-    sentences rejected."""
-    if isinstance(raw, dict) and raw.get("@type") == "Organization":
-        return None
-    if isinstance(raw, list) and any(isinstance(r, dict) and r.get("@type") == "Person" for r in raw):
-        raw = [r for r in raw if not (isinstance(r, dict) and r.get("@type") == "Organization")]
-    names = [n for n in normalize_authors(raw) if not _NOT_A_NAME.search(n) and len(n.split()) <= 5 and len(n) <= 60]
-    return names or None
+    case cleaned). Organisations the page says are ones (typed ``Organization``, "Reuters Staff") are
+    left out, and so is the publisher beside people; a candidate naming only the publisher is believed
+    (a site's own source may say so: the base's metas that do give way to the page's bylines)."""
+    people, _, publishers = people_and_organisations(raw, page)
+    return people or publishers or None
+
+
+def author_organisations(raw: Any, page: Page) -> list[str] | None:
+    """Organisations named as the article's author where the page says they are: structured data typed
+    ``Organization`` (or a kind of it), a desk ("Reuters Staff", "MM-Redaktion"), the page's publisher."""
+    _, organisations, publishers = people_and_organisations(raw, page)
+    return [*organisations, *(p for p in publishers if p not in organisations)] or None
+
+
+AUTHOR_METAS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl",
+                "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator")
+"""Metas that name the article's authors."""
+
+
+def author_metas(page: Page) -> Iterator[str]:
+    """The author metas' values, except those naming only the page's publisher ("ABC News" on abcnews):
+    a byline printed on the page says more."""
+    for key in AUTHOR_METAS:
+        for value in page.metas.get(key, ()):
+            names = normalize_authors(value)
+            if not names or not all(names_publisher(n, page) for n in names):
+                yield value
 
 
 def moment(raw: Any, page: Page) -> Moment | None:
@@ -182,29 +232,6 @@ def url_hash(page: Page) -> str:
     return hashlib.sha1(page.url.split("#", 1)[0].split("?", 1)[0].encode()).hexdigest()[:16]
 
 
-_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
-                              r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
-_BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})
-
-
-def labelled_byline(page: Page) -> list[str] | None:
-    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
-    or in the element after a bare "By" / "Written by" (the name's link)."""
-    for found in page.short_texts:
-        match = _LABELLED_BYLINE.search(found)
-        if match and match.group(1):
-            return [match.group(1)]
-        if match and match.group(2):
-            return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
-        if found.strip().lower() in _BARE_BY:
-            parent = found.getparent()
-            after = parent.getnext() if found.is_tail else (parent[0] if len(parent) else None)
-            name = clean_text(" ".join(after.itertext())) if isinstance(getattr(after, "tag", None), str) else ""
-            if name:
-                return [name]
-    return None
-
-
 def itemprop_text(prop: str) -> XPath:
     """Microdata: the text (or ``@datetime``) of elements with ``itemprop=prop`` that carry no ``@content``."""
     return XPath(f'//*[@itemprop="{prop}"][not(@content)]/@datetime | //*[@itemprop="{prop}"][not(@content)]'
@@ -238,33 +265,16 @@ def detected_language(page: Page) -> str | None:
     return code
 
 
-BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name")
-"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
-
-
-def byline_elements(page: Page) -> list[str] | None:
-    """The texts of ``rel=author`` links and of elements whose class says byline or author name."""
-    from broadsheet.extract.xpath import nodes
-
-    found = [_text_of(e) for e in nodes(page.root, '//*[@rel="author"]')]
-    found += [_text_of(e) for e, names in page.classed if BYLINE_CLASS.search(names.split(" #", 1)[0])]
-    return [f for f in found if f] or None
-
-
-def _text_of(element: Any) -> str:
-    return " ".join(element.itertext())
-
-
 BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "headline": (LD("headline"), Func(single_h1, name="h1"), Meta("og:title", "twitter:title"),
                  LD("name"), Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
                  Func(title_tag, name="title"),
                  Hint("headline")),
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
-                Meta("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-                     "byl", "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator"),
-                parsely("author"), Func(byline_elements, name="byline"), Func(labelled_byline, name="text:byline"),
-                Hint("authors")),
+                Func(author_metas, name="meta:author+"), parsely("author"), Func(byline_elements, name="byline"),
+                Func(labelled_byline, name="text:byline"), Hint("authors")),
+    "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
+                             Func(byline_elements, name="byline")),
     "date_published": (LD("datePublished"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
@@ -312,7 +322,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
 }
 
 NORMALISERS: dict[str, Normaliser] = {
-    "headline": headline, "authors": authors, "date_published": moment, "date_modified": moment,
+    "headline": headline, "authors": authors, "author_organisations": author_organisations,
+    "date_published": moment, "date_modified": moment,
     "description": text, "image": absolute_url, "language": language, "section": text, "keywords": keywords,
     "free_access": free_access, "canonical_url": absolute_url, "article_id": identifier, "body": body,
     "tickers": symbols,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from broadsheet.extract.fields import Extraction
 
-FIELD_SOURCE_NAMES = ("headline", "authors", "date_published", "date_modified", "description", "image", "language",
-                      "section", "keywords", "body", "canonical_url", "article_id", "free_access", "tickers")
+FIELD_SOURCE_NAMES = ("headline", "authors", "author_organisations", "date_published", "date_modified", "description",
+                      "image", "language", "section", "keywords", "body", "canonical_url", "article_id", "free_access",
+                      "tickers")
 """The fields whose winning source a record names (``field_sources``)."""
 
 WEIGHTS = {"headline": 0.25, "body": 0.35, "date_published": 0.2, "authors": 0.1, "language": 0.05,
            "description": 0.05}
 WEAK_SOURCES = {"title": 0.6, "text": 0.6, "text:label": 0.7, "text:byline": 0.6, "byline": 0.8, "url": 0.5,
-                "main_content": 0.8, "detected": 0.7, "h1": 0.9, "time": 0.9}
+                "main_content": 0.8, "detected": 0.7, "h1": 0.9, "time": 0.9, "htmldate": 0.6, "text:title": 0.5,
+                "text:first": 0.4}
 
 
 def quality(found: Extraction) -> float:

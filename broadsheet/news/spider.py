@@ -282,6 +282,7 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
             language=language,
             headline=values.get("headline"),
             authors=values.get("authors") or [],
+            author_organisations=values.get("author_organisations") or [],
             date_published=published.instant if published else None,
             publication_date=self.local_day(published),
             date_modified=modified.instant if modified else None,

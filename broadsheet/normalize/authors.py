@@ -1,7 +1,8 @@
 """Author names as pages give them, normalised to a clean list of display names.
 
-Handles bylines ("By Jane Doe and John Roe"), separators (",", ";", "|", and a spaced "&" or
-"and" in a few languages), e-mail addresses, bracketed roles, SHOUTED names, and
+Handles bylines ("By Jane Doe and John Roe"), separators (",", ";", "|", "•", and a spaced "&" or
+"and" in a few languages), e-mail addresses, bracketed roles, job titles after a name ("Staff
+Writer"), degrees ("MA"), SHOUTED names, and
 structured data shapes (a string, a ``{"name": ...}`` object, or lists of either). Names keep
 their own spelling otherwise: "Tradingkey" stays "Tradingkey".
 """
@@ -15,9 +16,21 @@ from typing import Any
 from broadsheet.normalize.text import clean_text
 
 _BY = re.compile(r"^(?:by|por|par|von|di|door|от|作者)\s*[:：]?\s+", re.IGNORECASE)
-_SEPARATORS = re.compile(r"\s*[,;|]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s*[,;|•·]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _PARENS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+_ROLE = re.compile(r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Managing|Executive|Associate|Assistant"
+                   r"|Special|Political|Politics|Culture|Business|Science|Sports|Tech|Technology|Health|Foreign|Legal"
+                   r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*"
+                   r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$")
+"""A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer"."""
+_DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
+
+
+def _without_role(name: str) -> str:
+    """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer")."""
+    bare = _ROLE.sub("", name)
+    return bare if bare != name and len(bare.split()) >= 2 else name
 
 
 def _proper_case(name: str) -> str:
@@ -36,8 +49,8 @@ def split_byline(byline: str | None) -> list[str]:
     text = _BY.sub("", text)
     names: list[str] = []
     for part in _SEPARATORS.split(text):
-        part = _proper_case(_BY.sub("", part).strip(" .:-–—"))
-        if part and any(c.isalpha() for c in part) and part not in names:
+        part = _without_role(_proper_case(_BY.sub("", part).strip(" .:-–—")))
+        if part and any(c.isalpha() for c in part) and not _DEGREE.match(part) and part not in names:
             names.append(part)
     return names
 

@@ -1,0 +1,105 @@
+"""Author sources the base reads beside structured data and metas: bylines printed on the page.
+
+``byline_elements`` reads ``rel=author`` links and elements whose class says byline, one byline
+at a time (the story's, not every related card's); ``labelled_byline`` reads names after a
+"By" label in the text.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from broadsheet.extract.dates import off_story
+from broadsheet.extract.page import Page
+from broadsheet.extract.xpath import nodes
+from broadsheet.normalize.text import clean_text
+
+_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
+                              r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
+_BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})
+
+
+def labelled_byline(page: Page) -> list[str] | None:
+    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
+    or in the element after a bare "By" / "Written by" (the name's link)."""
+    for found in page.short_texts:
+        match = _LABELLED_BYLINE.search(found)
+        if match and match.group(1):
+            return [match.group(1)]
+        if match and match.group(2):
+            return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
+        if found.strip().lower() in _BARE_BY:
+            parent = found.getparent()
+            after = parent.getnext() if found.is_tail else (parent[0] if len(parent) else None)
+            name = clean_text(" ".join(after.itertext())) if isinstance(getattr(after, "tag", None), str) else ""
+            if name:
+                return [name]
+    return None
+
+
+BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name")
+"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
+
+
+def byline_elements(page: Page) -> Iterator[list[str]]:
+    """Bylines in turn, the story's first: the ``rel=author`` links that sit together (one byline naming
+    several people), then each element whose class says byline or author name; those inside related
+    cards, comments or footers left out."""
+    links = [e for e in nodes(page.root, '//*[@rel="author"]') if not off_story(e)]
+    while links:
+        box = links[0].getparent()
+        box = box.getparent() if box is not None and box.getparent() is not None else box
+        group = [e for e in links if box in e.iterancestors()]
+        yield [_text_of(e) for e in group]
+        links = [e for e in links if e not in group]
+    seen: set[Any] = set()
+    for element, names in page.classed:
+        if BYLINE_CLASS.search(names.split(" #", 1)[0]) and not seen.intersection(element.iterancestors()):
+            seen.add(element)
+            if not off_story(element):
+                yield [_text_of(element)]
+
+
+def _text_of(element: Any) -> str:
+    return " ".join(element.itertext())
+
+
+ORGANISATION_TYPE = re.compile(r"Organi[sz]ation|Corporation|NGO|Agency")
+"""Schema.org types of organisations: Organization, NewsMediaOrganization, Corporation, GovernmentOrganization..."""
+ORGANISATION_WORDS = re.compile(r"(?i)(?:^|[\s-])(?:staff|redaktion|newsroom|editors|editorial|desk|team|agency"
+                                r"|agencies|agenturen|rédaction|redacción|redazione)(?:$|[\s-])")
+"""Words that make a byline an organisation's: "Reuters Staff", "MM-Redaktion", "Smart Shopping Team"."""
+_PUBLISHER_METAS = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher",
+                    "dcterms.publisher")
+_PUBLISHERS: weakref.WeakKeyDictionary[Page, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def publisher_keys(page: Page) -> frozenset[str]:
+    """How the page names its publisher, folded (``og:site_name``, ``twitter:site``, ``application-name``,
+    the JSON-LD ``publisher``), and (as ``host:`` keys) its host name's labels and pairs of labels."""
+    if page in _PUBLISHERS:
+        return _PUBLISHERS[page]
+    names = [v for key in _PUBLISHER_METAS for v in page.metas.get(key, ()) if "://" not in v]
+    publisher = page.article_ld.get("publisher")
+    for entry in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            names.append(entry["name"])
+    labels = page.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower().split(".")
+    hosts = [*labels, *(a + b for a, b in zip(labels, labels[1:], strict=False))]
+    keys = frozenset({_key(n.lstrip("@")) for n in names} | {f"host:{h}" for h in hosts if len(h) >= 3})
+    keys -= {"", "host:www"}
+    _PUBLISHERS[page] = keys
+    return keys
+
+
+def names_publisher(name: str, page: Page) -> bool:
+    """Whether ``name`` is how the page names its publisher (its site name, or, for one word, its host)."""
+    keys = publisher_keys(page)
+    return _key(name) in keys or (" " not in name.strip() and f"host:{_key(name)}" in keys)
