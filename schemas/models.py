@@ -184,11 +184,11 @@ class Article(BaseModel):
     """
     authors: list[AuthorName]
     """
-    Author display names in page order: the people who wrote it, with organisations the page marks as such moved to author_organisations (a site's own source naming only its publisher or provider is kept); for wire copy, the provider.
+    People who wrote it, display names in page order (for wire copy, the provider); see author_organisations.
     """
     author_organisations: list[AuthorName] | None = None
     """
-    Organisations named as the article's author where the page says they are organisations: structured data typed Organization (or a kind of it), a desk ("Reuters Staff", "MM-Redaktion") or the page's own publisher named as author. Display names in page order, as the page spells them; empty when the page names none. People stay in authors.
+    Organisations named as author where the page says so: typed Organization, a desk, the publisher.
     """
     date_published: AwareDatetime | None
     """

@@ -20,7 +20,7 @@ RELEASED = {
     "article/1.json": "a944f46384de6612e4e28d440e4dea56e793b2a72c727bdee9429aef919949c3",
     "article/2.json": "aedd7bdefa3cd8187ee8968f5021be3d4399d7f57869f2f0c32204662109e22c",
     "article/3.json": "8d235b62d805cb5661355615e5a4216f478f2bbd237b252669adbbb4266622ad",
-    "article/4.json": "eed9e019d6226530480646f53926311f1cec66c5c76d79313917074e3d983fe1",
+    "article/4.json": "0478a0d2bb52dfd3fb7d34d1ed0325fbef34c6a89d20fa2cb0d282680665cc2d",
 }
 VERSIONS = sorted(int(name.split("/")[1].split(".")[0]) for name in RELEASED)
 REFS = [f"article@{v}" for v in VERSIONS]

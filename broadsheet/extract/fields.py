@@ -89,10 +89,15 @@ def single_h1(page: Page) -> str | None:
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com\b|^\d|\d{3}|@", re.IGNORECASE)
 
 
+def _is_typed_organisation(entry: Any) -> bool:
+    """Structured data typing the entry as an organisation and not also as a person."""
+    types = types_of(entry) if isinstance(entry, dict) else []
+    return any(ORGANISATION_TYPE.search(t) for t in types) and "Person" not in types
+
+
 def _entries(raw: Any) -> list[tuple[Any, bool]]:
     """Each author entry of a candidate, with whether its structured data types it as an organisation."""
-    return [(entry, isinstance(entry, dict) and any(ORGANISATION_TYPE.search(t) for t in types_of(entry)))
-            for entry in (raw if isinstance(raw, list) else [raw])]
+    return [(entry, _is_typed_organisation(entry)) for entry in (raw if isinstance(raw, list) else [raw])]
 
 
 def people_and_organisations(raw: Any, page: Page) -> tuple[list[str], list[str], list[str]]:
