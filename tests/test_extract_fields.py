@@ -187,3 +187,36 @@ def test_authors_are_people_not_urls_or_organisations(raw, expected):
 @pytest.mark.parametrize(("raw", "expected"), [("en_US", "en-US"), ("EN", "en"), ("zh-Hans", "zh-Hans"), ("und", None)])
 def test_language_tags(raw, expected):
     assert language(raw, page("<html></html>")) == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<meta property="og:site_name" content="Golem.de"><h1>a</h1><h1>b</h1>'
+     '<meta property="og:title" content="LTE-Patent: Samsung soll zerstören - Golem.de">',
+     "LTE-Patent: Samsung soll zerstören"),
+    ('<meta property="og:title" content="TechCrunch | 2005 Zuckerberg Didn’t Want It">',
+     "2005 Zuckerberg Didn’t Want It"),
+    ('<meta property="og:title" content="Akkutechnik: Hat Quantumscape genug Akkus?">',
+     "Akkutechnik: Hat Quantumscape genug Akkus?"),
+    ("<h1><span>Breakpoint</span><span>: Hilfe, die Fundis kommen!</span></h1>",
+     "Breakpoint: Hilfe, die Fundis kommen!"),
+])
+def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, expected):
+    assert extract_fields(page(html, "https://www.techcrunch.com/2011/story")).values["headline"] == expected
+
+
+@pytest.mark.parametrize(("html", "authors", "organisations"), [
+    (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ann Lee"},
+                                            {"@type": "Organization", "name": "Wire"}]}), ["Ann Lee"], ["Wire"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": ["Person", "Organization"], "name": "Taylor Hatmaker"}}),
+     ["Taylor Hatmaker"], None),
+    ('<meta property="og:site_name" content="ABC News"><meta name="author" content="ABC News">'
+     '<p class="byline">By Josh Haskell and David Caplan</p>', ["Josh Haskell", "David Caplan"], ["ABC News"]),
+    ('<meta property="og:site_name" content="Fox News"><div class="author-byline">Julius Young, Fox News</div>',
+     ["Julius Young"], ["Fox News"]),
+    ('<meta name="author" content="Reuters Staff">', None, ["Reuters Staff"]),
+    ('<div class="byline">By Sam Stein Senior Politics Editor</div><div class="related"><p class="byline">Other One'
+     '</p></div>', ["Sam Stein"], None),
+])
+def test_people_and_organisations_named_as_authors_are_kept_apart(html, authors, organisations):
+    found = extract_fields(page(html, "https://abcnews.example.com/story")).values
+    assert found.get("authors") == authors and found.get("author_organisations") == organisations

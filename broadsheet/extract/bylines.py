@@ -100,6 +100,8 @@ def publisher_keys(page: Page) -> frozenset[str]:
 
 
 def names_publisher(name: str, page: Page) -> bool:
-    """Whether ``name`` is how the page names its publisher (its site name, or, for one word, its host)."""
-    keys = publisher_keys(page)
-    return _key(name) in keys or (" " not in name.strip() and f"host:{_key(name)}" in keys)
+    """Whether ``name`` is how the page names its publisher (its site name, or, for one word or "The X",
+    its host)."""
+    keys, key = publisher_keys(page), _key(re.sub(r"(?i)^the\s+", "", name.strip()))
+    return _key(name) in keys or key in keys or ((" " not in name.strip() or key != _key(name))
+                                                   and f"host:{key}" in keys)

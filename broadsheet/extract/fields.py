@@ -56,10 +56,24 @@ def _first_string(raw: Any) -> Any:
     return raw
 
 
+_SITE_BEFORE = re.compile(r"^(?P<site>[^|\-–—:•»]{2,60}?)\s*[|\-–—:•»]\s+(?P<rest>.+)$")
+_SITE_AFTER = re.compile(r"^(?P<rest>.+?)\s*(?:\s[|\-–—•»]|[:|])\s*(?P<site>[^|\-–—:•»]{2,60})$")
+
+
+def without_site_name(text: str, page: Page) -> str:
+    """A title without the publisher's name before or after it ("Story - Golem.de", "TechCrunch | Story"),
+    when the page names its publisher so (``og:site_name``, its host)."""
+    for pattern in (_SITE_AFTER, _SITE_BEFORE):
+        match = pattern.match(text)
+        if match and len(match.group("rest").strip()) >= 8 and names_publisher(match.group("site").strip(), page):
+            return match.group("rest").strip()
+    return text
+
+
 def headline(raw: Any, page: Page) -> str | None:
-    """Clean text of reasonable length (a title, not a paragraph)."""
+    """Clean text of reasonable length (a title, not a paragraph), without the publisher's name glued on."""
     value = _first_string(raw)
-    found = clean_text(value) if isinstance(value, str) else ""
+    found = without_site_name(clean_text(value), page) if isinstance(value, str) else ""
     return found if 0 < len(found) <= 400 else None
 
 
@@ -78,12 +92,26 @@ def single_h1(page: Page) -> str | None:
     """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline)."""
     from broadsheet.extract.xpath import nodes
 
-    found = [clean_text(" ".join(h.itertext())) for h in nodes(page.root, "//h1")]
+    found = [_inline_text(h) for h in nodes(page.root, "//h1")]
     found = [f for f in found if f]
     if len(set(found)) != 1:
-        found = [clean_text(" ".join(h.itertext())) for h in nodes(page.root, "//article//h1 | //main//h1")]
+        found = [_inline_text(h) for h in nodes(page.root, "//article//h1 | //main//h1")]
         found = [f for f in found if f]
     return found[0] if len(set(found)) == 1 else None
+
+
+_GLUED = re.compile(r"^[:：,;.!?)]")
+
+
+def _inline_text(element: Any) -> str:
+    """An element's text, its parts joined by a space except before the punctuation that closes a part
+    ("Breakpoint<span>: Hilfe</span>" is "Breakpoint: Hilfe")."""
+    text = ""
+    for part in element.itertext():
+        part = clean_text(part)
+        if part:
+            text = f"{text}{part}" if not text or _GLUED.match(part) else f"{text} {part}"
+    return text
 
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com\b|^\d|\d{3}|@", re.IGNORECASE)
