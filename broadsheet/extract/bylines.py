@@ -44,10 +44,19 @@ BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|author
 """Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
 
 
+_BYLINES: weakref.WeakKeyDictionary[Page, list[list[str]]] = weakref.WeakKeyDictionary()
+
+
 def byline_elements(page: Page) -> Iterator[list[str]]:
     """Bylines in turn, the story's first: the ``rel=author`` links that sit together (one byline naming
     several people), then each element whose class says byline or author name; those inside related
-    cards, comments or footers left out."""
+    cards, comments or footers left out. Read once per page (authors and their organisations share it)."""
+    if page not in _BYLINES:
+        _BYLINES[page] = list(_bylines(page))
+    return iter(_BYLINES[page])
+
+
+def _bylines(page: Page) -> Iterator[list[str]]:
     links = [e for e in nodes(page.root, '//*[@rel="author"]') if not off_story(e)]
     while links:
         box = links[0].getparent()

@@ -109,26 +109,34 @@ def labelled_date(page: Page) -> Moment | None:
     return None
 
 
+FIRST_TEXTS = 600
+"""How many of the page's short texts the last resort reads."""
+
+
 def first_text_date(page: Page) -> Moment | None:
     """The first day spelled in any short text of the page's body: the very last resort, for pages
     whose date sits under a label with no class and no headline to follow."""
     language = declared_language(page)
-    for text in page.short_texts:
+    for text in page.short_texts[:FIRST_TEXTS]:
         found = day_in_text(text, language)
         if found:
             return Moment(None, found)
     return None
 
 
+EXTENSIVE_MAX_BYTES = 50_000
+"""htmldate's extensive search reads every text of the page: on small pages only (its time grows with the page)."""
+
+
 def htmldate_day(page: Page) -> Moment | None:
-    """The day htmldate's rules find (its fast mode; then its extensive search, whose January 1st is a
-    year alone and is refused), on the page's own tree, never later than the day after the page was
-    served. The base's last resort: it runs only when every other source found nothing."""
+    """The day htmldate's rules find (its fast mode; then, on small pages, its extensive search, whose
+    January 1st is a year alone and is refused), on the page's own tree, never later than the day after
+    the page was served. Nearly the base's last resort: it runs only when every source before it found nothing."""
     from htmldate import find_date
 
     served = parse_http_date(page.response.headers.get(b"Date"))
     latest = (served + dt.timedelta(days=1)).replace(tzinfo=None) if served else None
-    for extensive in (False, True):
+    for extensive in (False, True)[:2 if len(page.response.body) < EXTENSIVE_MAX_BYTES else 1]:
         try:
             found = find_date(page.root, url=page.url, original_date=True, extensive_search=extensive,
                               outputformat="%Y-%m-%d", max_date=latest)
