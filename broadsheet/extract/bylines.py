@@ -56,6 +56,12 @@ def byline_elements(page: Page) -> Iterator[list[str]]:
     return iter(_BYLINES[page])
 
 
+def bylines_read(page: Page) -> Iterator[list[str]]:
+    """The bylines the authors were read from, when they were (the organisations printed in them, as in
+    "Julius Young, Fox News"), without reading the page's elements again."""
+    return iter(_BYLINES.get(page, ()))
+
+
 def _bylines(page: Page) -> Iterator[list[str]]:
     links = [e for e in nodes(page.root, '//*[@rel="author"]') if not off_story(e)]
     while links:

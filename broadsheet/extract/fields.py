@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
     ORGANISATION_WORDS,
     byline_elements,
+    bylines_read,
     labelled_byline,
     names_publisher,
 )
@@ -150,8 +152,19 @@ def authors(raw: Any, page: Page) -> list[str] | None:
     case cleaned). Organisations the page says are ones (typed ``Organization``, "Reuters Staff") are
     left out, and so is the publisher beside people; a candidate naming only the publisher is believed
     (a site's own source may say so: the base's metas that do give way to the page's bylines)."""
-    people, _, publishers = people_and_organisations(raw, page)
+    people, organisations, publishers = people_and_organisations(raw, page)
+    if people and page not in SET_ASIDE:
+        SET_ASIDE[page] = [*organisations, *publishers]
     return people or publishers or None
+
+
+SET_ASIDE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+"""Per page, the organisations the winning authors candidate named beside its people ("Julius Young, Fox News")."""
+
+
+def set_aside(page: Page) -> list[str] | None:
+    """The organisations the authors' winning candidate named beside its people."""
+    return SET_ASIDE.get(page) or None
 
 
 def author_organisations(raw: Any, page: Page) -> list[str] | None:
@@ -306,8 +319,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
                 Func(author_metas, name="meta:author+"), parsely("author"), Func(byline_elements, name="byline"),
                 Func(labelled_byline, name="text:byline"), Hint("authors")),
-    "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
-                             Func(byline_elements, name="byline")),
+    "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS), Func(bylines_read, name="byline"),
+                             Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
                        Meta("article:published_time", "og:article:published_time", "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
