@@ -22,6 +22,9 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "broadsheet.logs.formatter.ItemlessLogFormatter"  # no item reprs in logs
 LOGSTATS_INTERVAL = 30.0  # a progress line (URLs, outcomes, pages/min) every 30 s of a long crawl
 TELNETCONSOLE_ENABLED = False
+# Likewise Scrapy's remote control: an HTTP server running posted code, and a job file in the user's
+# home for every crawl (left behind by a killed one).
+REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 # Scrapy's cookie middleware builds a tldextract at import time; offline it must use the bundled

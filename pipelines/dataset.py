@@ -24,7 +24,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from filelock import Timeout
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PARTITION_FIELD = "site"
-WRITE_ERRORS = (OSError, pa.ArrowException, Timeout)
 
 
 def _sha256(path: Path) -> str:
@@ -72,8 +70,11 @@ class DatasetPipeline:
     """Writes every valid record into the partitioned dataset at ``DATASET_URI``."""
 
     def __init__(self, crawler: Crawler, root: Path):
+        import pyarrow as pa  # only when DATASET_URI is set: Scrapy loads every pipeline class
+
         settings = crawler.settings
         self.crawler = crawler
+        self.write_errors = (OSError, pa.ArrowException, Timeout)
         self.dataset = Dataset(root, settings.getfloat("DATASET_LOCK_TIMEOUT", 600))
         self.schema_ref = settings.get("SCHEMA") or "article"
         self.rows_per_file = settings.getint("DATASET_ROWS_PER_FILE", 1_000_000)
@@ -108,7 +109,7 @@ class DatasetPipeline:
         self.crawl_id = crawl_id(self.crawler)
         try:
             self.staging = self.dataset.staging(self.crawl_id)
-        except WRITE_ERRORS as exc:
+        except self.write_errors as exc:
             self._failed(exc)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +124,7 @@ class DatasetPipeline:
             part.writer.write(item)
             if part.writer.rows + len(part.writer.buffer) >= self.rows_per_file:
                 self.closed.append(self.open.pop(key).close())
-        except WRITE_ERRORS as exc:
+        except self.write_errors as exc:
             self._failed(exc)
         return item
 
@@ -158,7 +159,7 @@ class DatasetPipeline:
         try:
             for part in self.open.values():
                 self.closed.append(part.close())
-        except WRITE_ERRORS as exc:
+        except self.write_errors as exc:
             self._failed(exc)
         self.open.clear()
         reason = effective_reason(self.crawler, reason)
@@ -175,5 +176,5 @@ class DatasetPipeline:
                 logger.info("Dataset %(root)s: committed crawl %(id)s, %(rows)d rows in %(files)d files",
                             {"root": self.dataset.root, "id": self.crawl_id, "rows": entry["rows"],
                              "files": len(self.closed)})
-        except WRITE_ERRORS as exc:
+        except self.write_errors as exc:
             self._failed(exc)

@@ -27,14 +27,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow.parquet as pq
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from broadsheet.exporters.parquet import ParquetBatchWriter
 from broadsheet.provenance import crawl_id, versions, worker_id
 from broadsheet.table import table_committed
-from broadsheet.table.iceberg import DEFAULT_TABLE, append, open_catalog, open_table
 from schemas.registry import default_registry
 
 if TYPE_CHECKING:
@@ -49,6 +47,8 @@ class TablePipeline:
     """Spools every valid record and commits them to the Iceberg table when the crawl closes."""
 
     def __init__(self, crawler: Crawler, uri: str):
+        from broadsheet.table.iceberg import DEFAULT_TABLE  # pyiceberg: only when TABLE_URI is set
+
         settings = crawler.settings
         self.crawler = crawler
         self.uri = uri
@@ -75,6 +75,8 @@ class TablePipeline:
 
     def spider_opened(self, spider: Spider) -> None:
         """Open (create, evolve) the table before any record, so a bad catalog fails early."""
+        from broadsheet.table.iceberg import open_catalog, open_table
+
         for attempt in range(OPEN_ATTEMPTS):  # workers starting together race to create the catalog and table
             try:
                 self.table = open_table(open_catalog(self.uri, self.catalog_properties), self.name, self.schema_ref)
@@ -111,6 +113,10 @@ class TablePipeline:
                 stats.set_value("broadsheet/table/discarded_rows", rows)
                 return
             if rows:
+                import pyarrow.parquet as pq
+
+                from broadsheet.table.iceberg import append
+
                 started = time.perf_counter()
                 snapshot = append(self.table, pq.read_table(self.spool_path), self._summary(spider, reason, rows))
                 seconds = time.perf_counter() - started

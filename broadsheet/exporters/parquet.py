@@ -17,17 +17,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.exporters import BaseItemExporter
 
 from broadsheet.items import as_record
 from broadsheet.provenance import versions
-from schemas.arrow import arrow_schema
 from schemas.registry import default_registry
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from scrapy.crawler import Crawler
+
+# pyarrow (and numpy under it) is imported where a Parquet file is written: Scrapy loads every
+# FEED_EXPORTERS class for each crawl, and a JSON Lines crawl never needs it.
 
 
 def _without(schema: pa.Schema, names: tuple[str, ...]) -> pa.Schema:
@@ -42,6 +43,10 @@ class ParquetBatchWriter:
     def __init__(self, where: Any, schema_ref: str, metadata: dict[str, str], row_group_size: int = 10_000,
                  compression: str = "zstd", drop: tuple[str, ...] = ()):
         """``drop`` leaves fields out of the file (a dataset's partition columns)."""
+        import pyarrow.parquet as pq
+
+        from schemas.arrow import arrow_schema
+
         registry = default_registry()
         version = registry.get(schema_ref)
         self.schema = _without(arrow_schema(version, registry, metadata=metadata), drop)
@@ -62,6 +67,8 @@ class ParquetBatchWriter:
         """Write the buffered records as one row group."""
         if not self.buffer:
             return
+        import pyarrow as pa
+
         table = pa.Table.from_pylist(self.buffer, schema=self.transport).cast(self.schema)
         self.writer.write_table(table, row_group_size=len(self.buffer))
         self.rows += len(self.buffer)
@@ -111,6 +118,8 @@ def concatenate(sources: list[Path], out: IO[bytes]) -> None:
     group (memory stays flat); the schema and metadata are the last file's."""
     if not sources:
         return
+    import pyarrow.parquet as pq
+
     schema = pq.read_schema(sources[-1])
     with pq.ParquetWriter(out, schema) as writer:
         for source in sources:

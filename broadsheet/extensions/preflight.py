@@ -33,6 +33,7 @@ SHARES = {  # setting -> what its share means
     "QUARANTINE_MAX_SHARE": "the share of invalid items above which the crawl fails (0.1 = 10%)",
     "FAILURE_MAX_SHARE": "the share of requested URLs that may fail before the crawl fails (0.1 = 10%)",
 }
+PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")  # what pyarrow's Parquet writer takes
 COUNTS = ("PARQUET_ROW_GROUP_SIZE", "DATASET_ROWS_PER_FILE")  # whole numbers, 1 or more
 
 
@@ -48,7 +49,8 @@ def share(name: str, value: Any, meaning: str) -> float:
 
 
 def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
-    """Shares between 0 and 1, counts of 1 or more, a Parquet codec pyarrow has."""
+    """Shares between 0 and 1, counts of 1 or more, a Parquet codec (one pyarrow has, when the
+    crawl writes Parquet: pyarrow is not imported otherwise)."""
     settings = crawler.settings
     for name, meaning in SHARES.items():
         share(name, settings.get(name), meaning)
@@ -60,14 +62,15 @@ def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
             count = 0
         if count < 1:
             raise BadInput(f"{name}={value!r}: give a whole number, 1 or more")
-    import pyarrow as pa
-
-    codec = settings.get("PARQUET_COMPRESSION")
-    if str(codec).lower() != "none" and not _codec_available(pa, str(codec)):
+    codec = str(settings.get("PARQUET_COMPRESSION"))
+    if codec.lower() not in PARQUET_CODECS or (codec.lower() != "none" and writes_parquet(settings)
+                                               and not _codec_available(codec)):
         raise BadInput(f"PARQUET_COMPRESSION={codec!r}: use one of zstd, snappy, gzip, brotli, lz4 or none")
 
 
-def _codec_available(pa: Any, codec: str) -> bool:
+def _codec_available(codec: str) -> bool:
+    import pyarrow as pa
+
     try:
         return pa.Codec.is_available(codec)
     except ValueError:
@@ -127,16 +130,16 @@ def check_cassette(crawler: Crawler, version: SchemaVersion | None) -> None:
                            "or None")
 
 
+def writes_parquet(settings: BaseSettings) -> bool:
+    """Whether the crawl writes Parquet: a Parquet feed or a dataset."""
+    return bool(settings.get("DATASET_URI")) or any(
+        str(options.get("format", "")) == "parquet" or str(uri).endswith(".parquet")
+        for uri, options in settings.getdict("FEEDS").items())
+
+
 def check_schema_types(crawler: Crawler, version: SchemaVersion | None) -> None:
     """The schema maps onto Arrow types when a Parquet feed or a dataset is written."""
-    settings = crawler.settings
-    if version is None:
-        return
-    feeds = settings.getdict("FEEDS")
-    parquet = settings.get("DATASET_URI") or any(
-        str(options.get("format", "")) == "parquet" or str(uri).endswith(".parquet")
-        for uri, options in feeds.items())
-    if not parquet:
+    if version is None or not writes_parquet(crawler.settings):
         return
     from schemas.arrow import ArrowMappingError, arrow_schema
     from schemas.registry import default_registry

@@ -212,7 +212,7 @@ class IncrementalRun:
             fresh.revision, fresh.story, fresh.exported = previous.revision, previous.story, previous.exported
             self.state.save(fresh, urls)
             return False
-        from broadsheet.state.stories import assign_story  # datasketch/numpy: only when a record is exported
+        from broadsheet.state.stories import assign_story  # numpy: only when a record is exported
 
         fresh.revision = (previous.revision if previous else 0) + 1
         fresh.story = previous.story if previous and previous.story else assign_story(

@@ -14,10 +14,14 @@ import hashlib
 import re
 import sqlite3
 from collections import Counter
+from functools import cache
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash
+if TYPE_CHECKING:
+    import numpy as np
 
 NUM_PERM, BANDS, ROWS = 64, 16, 4
+SEED = 13
 MIN_SHARED_BANDS = 4
 SHINGLE = 5
 _WORD = re.compile(r"\w+")
@@ -27,14 +31,41 @@ def band_hashes(text: str) -> list[int]:
     """The LSH band keys of ``text`` (signed 64-bit integers, one per band)."""
     words = _WORD.findall(text.lower())
     shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
-    signature = MinHash(num_perm=NUM_PERM, seed=13)
-    signature.update_batch([s.encode("utf-8") for s in shingles])
-    values = signature.hashvalues
+    values = minhash_values([s.encode("utf-8") for s in shingles])
     keys = []
     for band in range(BANDS):
         raw = band.to_bytes(2, "big") + values[band * ROWS:(band + 1) * ROWS].astype(">u8").tobytes()
         keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big", signed=True))
     return keys
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
+    draw = np.random.RandomState(SEED)
+    a = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)  # odd: a bijection
+    b = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def minhash_values(values: list[bytes]) -> np.ndarray:
+    """``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED)`` after ``update_batch(values)``: its
+    ``hashvalues`` (uint32), by its default ``affine32`` scheme: each value's SHA-1 (first 4 bytes,
+    little-endian), mixed by the MurmurHash3 finalizer, then ``a * h + b`` modulo 2**32 per
+    permutation, the minimum over the values. Computed here because importing datasketch imports
+    scipy (about 0.3 s of every crawl's start); tests/test_startup.py holds the two equal."""
+    import numpy as np
+
+    hashes = np.frombuffer(b"".join(hashlib.sha1(v).digest()[:4] for v in values), dtype="<u4")
+    h = hashes.astype(np.uint32).reshape(-1, 1)
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    h = h ^ (h >> np.uint32(16))
+    a, b = _permutations()
+    return (h * a + b).min(axis=0)
 
 
 def assign_story(db: sqlite3.Connection, text: str | None, own_key: str, sibling: str | None) -> str:
