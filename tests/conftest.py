@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 
 from broadsheet import FIXTURES, PROJECT_ROOT
-from broadsheet.testing.crawl import CrawlResult, run_crawl
+from broadsheet.testing.crawl import CrawlResult, concurrently, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
-           "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
+           "concurrently", "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
+# Every test crawl is a fresh interpreter: where the environment forbids writing bytecode, each would
+# compile the checkout's modules again (about 0.1 s a crawl). They cache it outside the checkout instead.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "broadsheet-test-pycache"))
 # Crawls the tests start keep their run history out of the checkout.
 os.environ.setdefault("BROADSHEET_HISTORY_URI", str(Path(tempfile.mkdtemp(prefix="broadsheet-history-")) / "%(name)s"))
 

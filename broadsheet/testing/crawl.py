@@ -10,10 +10,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from broadsheet import PROJECT_ROOT
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -72,3 +77,11 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
     if output and produced.exists():
         items = [json.loads(line) for line in produced.read_text(encoding="utf-8").splitlines() if line.strip()]
     return CrawlResult(items, stats, reason, proc.returncode, proc.stderr, out)
+
+
+def concurrently(jobs: dict[str, Callable[[], T]]) -> dict[str, T]:
+    """Run independent ``jobs`` (each starting its own crawl process) as many at a time as the
+    machine has cores; their results by key. A job's exception is raised here."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {key: pool.submit(job) for key, job in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
