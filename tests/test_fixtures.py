@@ -68,8 +68,8 @@ def replayed(request, tmp_path_factory) -> dict[str, CrawlResult]:
     first case test, as many at once as the machine has cores (each its own ``scrapy crawl``)."""
     if request.config.getoption("--record-mode") != "none":
         return {}
-    wanted = {item.callspec.params["case"].id for item in request.session.items
-              if "case" in getattr(getattr(item, "callspec", None), "params", {})}
+    selected = (getattr(getattr(item, "callspec", None), "params", {}).get("case") for item in request.session.items)
+    wanted = {case.id for case in selected if isinstance(case, Case)}
     folder = tmp_path_factory.mktemp("cases")
     return concurrently({case.id: partial(crawl_case, case, folder / case.id, case.cassette)
                          for case in CASES if case.id in wanted})
