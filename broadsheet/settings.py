@@ -66,7 +66,8 @@ QUARANTINE_MAX_SHARE = 0.1
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by our progress line, told in outcomes
     "broadsheet.extensions.progress.Progress": 0,
-    "broadsheet.extensions.crawl_state.CrawlStateExtension": 100,
+    # Before Scrapy's FeedExporter (0): the crawl state is prepared before any feed is published.
+    "broadsheet.extensions.crawl_state.CrawlStateExtension": -500,
     # First: settings, the cassette and the schema are checked before anything opens (exit 2).
     "broadsheet.extensions.preflight.Preflight": -1000,
     # Every requested URL ends in one outcome (broadsheet/pages/...); the close summary.

@@ -143,6 +143,56 @@ def test_kill_9_mid_crawl_loses_and_doubles_no_story(tmp_path):
     assert ids(day(tmp_path, 2, state)) == TRUTH["day-2"]["exported"]
 
 
+def killed_day_one(tmp_path: Path, point: str, *args: str) -> subprocess.CompletedProcess:
+    """Day 1 crawled into ``tmp_path/killed/out.jsonl`` that SIGKILLs itself at ``point``
+    (``tests/helpers/killpoint.py``)."""
+    from helpers.killpoint import PRIORITY
+
+    from broadsheet import settings
+
+    extensions = {**settings.EXTENSIONS, "tests.helpers.killpoint.KillAt": PRIORITY[point]}
+    out = tmp_path / "killed" / "out.jsonl"
+    out.parent.mkdir()
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-s", f"VCR_CASSETTE={DAYS / 'day-1.yaml'}",
+           "-s", f"CRAWL_STATE={tmp_path / 'state'}", "-s", f"KILL_AT={point}", "-s",
+           f"EXTENSIONS={json.dumps(extensions)}", "-O", str(out), *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    return proc
+
+
+def feed_ids(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return sorted(json.loads(line)["article_id"] for line in path.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize(("point", "published"), [("prepared", False), ("feeds_published", True)])
+def test_kill_9_while_publishing_loses_and_doubles_no_story(tmp_path, point, published):
+    killed = killed_day_one(tmp_path, point)
+    delivered = feed_ids(tmp_path / "killed" / "out.jsonl")
+    assert delivered == (TRUTH["day-1"]["exported"] if published else [])
+    rerun = day(tmp_path, 1, tmp_path / "state")
+    assert rerun.returncode == 0
+    outcome = "published, so its state is kept" if published else "not published, so its state is undone"
+    assert f"was killed while publishing; its outputs were {outcome}" in rerun.log, killed.stderr[-1000:]
+    assert sorted(delivered + ids(rerun)) == TRUTH["day-1"]["exported"]  # each record once, over both runs
+    if published:
+        assert ids(day(tmp_path, 2, tmp_path / "state")) == TRUTH["day-2"]["exported"]
+
+
+def test_kill_9_after_the_dataset_commit_keeps_the_run(tmp_path):
+    data = tmp_path / "data"
+    killed_day_one(tmp_path, "published", "-s", f"DATASET_URI={data}")
+    for n in (1, 2):
+        assert day(tmp_path, n, tmp_path / "state", "-s", f"DATASET_URI={data}").returncode == 0
+    import duckdb
+
+    rows = duckdb.sql(f"select article_id, language, revision from read_parquet('{data}/**/*.parquet', "
+                      "hive_partitioning = true, union_by_name = true)").fetchall()
+    assert len(rows) == len(set(rows)) == 21 + 10
+
+
 def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(tmp_path):
     import duckdb
 

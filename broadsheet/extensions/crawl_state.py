@@ -3,10 +3,15 @@
 ``CRAWL_STATE`` (a folder; ``%(name)s`` is the spider; empty, the default: no state, every crawl
 is a full one) names where the state lives (``broadsheet/state/store.py``). This extension opens it
 when the crawler is built, so a second concurrent crawl on the same folder fails at once, before
-any request, with a message naming the folder and the holder. When the engine has stopped, i.e.
-after every feed and dataset file is published, it commits the run's single transaction; a crawl
-killed before that leaves the state as the previous run left it. A crawl with no feed and no
-dataset commits nothing (its records would be marked exported while going nowhere).
+any request, with a message naming the folder and the holder; opening also settles a run that was
+killed while publishing (kept if its outputs were published, undone if not).
+
+Its order (``EXTENSIONS`` priority -500, before Scrapy's feed exporter at 0) matters: when the
+spider closes it ``prepare``s the state (the run's changes, their before-images and the crawl's
+outputs, ``broadsheet/state/publication.py``, committed together) BEFORE the feed exporter and the
+dataset pipeline publish anything; when the engine has stopped, every output is published and it
+``finish``es (or, the crawl having failed and published nothing, rolls the run back). A crawl with
+no feed and no dataset saves nothing (its records would be marked exported while going nowhere).
 
 Removals (stories whose page now answers with a removal notice or as gone) go to
 ``REMOVALS_URI`` (default: beside the first local feed, ``<feed>.removals.jsonl``), one JSON object
@@ -24,8 +29,10 @@ import orjson
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from broadsheet.state.publication import outputs
 from broadsheet.state.run import for_crawler
 from broadsheet.state.store import StateLocked
+from broadsheet.storage.commit import succeeded
 from broadsheet.storage.files import side_file, write_text_atomically
 
 if TYPE_CHECKING:
@@ -56,22 +63,35 @@ class CrawlStateExtension:
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
+    @property
+    def has_outputs(self) -> bool:
+        """Whether the crawl's records go anywhere (a feed or a dataset)."""
+        settings = self.crawler.settings
+        return bool(settings.getdict("FEEDS") or settings.get("DATASET_URI"))
+
     def spider_closed(self, spider: Spider) -> None:
-        """Write the removals file; count the state."""
+        """Write the removals file; count the state; prepare it before any output is published."""
         path = side_file(self.crawler.settings, "REMOVALS_URI", spider.name, ".removals.jsonl")
         if path is not None:
             write_text_atomically(path, "".join(orjson.dumps(r).decode() + "\n" for r in self.run.removals))
         stats = self.crawler.stats
         stats.set_value("broadsheet/state/records", self.run.state.count())
         stats.set_value("broadsheet/state/removed", self.run.state.count("removed"))
+        if self.has_outputs:
+            self.run.state.prepare(outputs(self.crawler))
 
     def engine_stopped(self) -> None:
-        """Every output is published: make the run's state durable."""
-        settings = self.crawler.settings
-        if not settings.getdict("FEEDS") and not settings.get("DATASET_URI"):
+        """Every output is published (or, the crawl failed, none): finish or roll back the state."""
+        state = self.run.state
+        if not self.has_outputs:
             logger.warning("CRAWL_STATE=%(dir)s not saved: the crawl has no feed (-O) or DATASET_URI, so its "
-                           "records went nowhere", {"dir": self.run.state.directory})
-            self.run.state.close()
-            return
-        self.run.state.commit()
-        logger.info("Crawl state saved in %(dir)s", {"dir": self.run.state.directory})
+                           "records went nowhere", {"dir": state.directory})
+            state.close()
+        elif succeeded(self.crawler):
+            state.finish()
+            logger.info("Crawl state saved in %(dir)s", {"dir": state.directory})
+        else:
+            state.rollback()
+            logger.warning("CRAWL_STATE=%(dir)s not saved: the crawl failed (%(reason)s) and published no "
+                           "output; the next run does this run's work again",
+                           {"dir": state.directory, "reason": self.crawler.stats.get_value("finish_reason")})

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from broadsheet.discovery.announce import Announcement, merge
 from broadsheet.state.changes import changed_fields, field_hashes, record_key
+from broadsheet.state.publication import published
 from broadsheet.state.store import CrawlState, Record, utc_text
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def for_crawler(crawler: Crawler) -> IncrementalRun:
         directory = crawler.settings.get("CRAWL_STATE") or None
         if directory and crawler.spidercls is not None:
             directory = directory % {"name": crawler.spidercls.name}
-        run = _RUNS[crawler] = IncrementalRun(CrawlState.open(directory), crawler)
+        run = _RUNS[crawler] = IncrementalRun(CrawlState.open(directory, judge=published), crawler)
     return run
 
 
@@ -216,7 +217,7 @@ class IncrementalRun:
 
         fresh.revision = (previous.revision if previous else 0) + 1
         fresh.story = previous.story if previous and previous.story else assign_story(
-            self.state.db, record.get("body"), f"{record.get('site')}:{record.get('article_id') or key}",
+            self.state, record.get("body"), f"{record.get('site')}:{record.get('article_id') or key}",
             self._sibling_story(record))
         fresh.exported = self.now_text
         self.state.save(fresh, urls)

@@ -2,11 +2,24 @@
 
 ``CrawlState.open(directory)`` takes the folder's lock (a second concurrent writer is refused with
 ``StateLocked`` naming the holder), opens ``state.sqlite`` and starts ONE write transaction for
-the whole run; ``commit()`` ends it once the run's outputs are published. A run killed at any
-point (even by SIGKILL) therefore leaves the state exactly as the last completed run left it:
-its stories are requested and exported again by the next run, none is lost and none is counted
-as exported twice. ``CrawlState.open(None)`` is the same store in memory, for crawls without
+the whole run. ``CrawlState.open(None)`` is the same store in memory, for crawls without
 ``CRAWL_STATE``.
+
+Publication and the state's commit are one ordered step that survives SIGKILL at any point:
+
+1. during the run every row the run changes first has its before-image kept (``undo_<table>``,
+   ``undo_absent``), in the same transaction;
+2. ``prepare(pending)``, BEFORE any output is published: the run's changes, their before-images
+   and ``pending`` (the crawl id and how to tell whether its outputs were published, see
+   ``broadsheet/state/publication.py``) are committed together, atomically;
+3. the outputs are published (feeds renamed into place, the dataset committed);
+4. ``finish()`` drops the before-images and ``pending``; ``rollback()`` (the crawl failed, so
+   nothing was published) restores them.
+
+A run killed before 2 left nothing: the next run sees the previous state. A run killed between 2
+and 4 left ``pending``: the next ``open`` (``judge``) looks at the outputs: published, the run's
+changes are kept; not published, they are undone. Either way every story reaches the outputs
+once: none is lost, none exported twice.
 
 Tables: ``records`` (one row per record: story and language), ``urls`` (every URL a record was
 fetched, announced or declared at, to its record), ``documents`` (discovery documents and their
@@ -18,12 +31,15 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+logger = logging.getLogger(__name__)
 
 DB_NAME = "state.sqlite"
 LOCK_NAME = "lock"
@@ -40,7 +56,12 @@ create table if not exists urls (url text primary key, key text not null) withou
 create index if not exists records_sitemap on records (sitemap) where sitemap is not null;
 create table if not exists documents (url text primary key, lastmod text, checked text) without rowid;
 create table if not exists story_bands (band integer primary key, story text not null) without rowid;
+create table if not exists undo_absent (tbl text, key, primary key (tbl, key)) without rowid;
 """
+_TRACKED = {"records": "key", "urls": "url", "documents": "url", "story_bands": "band"}
+"""Tables a run changes, and their keys: each changed row's before-image is kept until ``finish``."""
+_UNDO_DDL = "".join(f"create table if not exists undo_{table} as select * from {table} limit 0;\n"
+                    for table in _TRACKED)
 
 
 class StateLocked(RuntimeError):
@@ -88,11 +109,14 @@ class CrawlState:
         self.db = db
         self._lock = lock
         self.directory = directory
+        self._touched: set[tuple[str, object]] = set()
+        self._prepared = False
 
     @classmethod
-    def open(cls, directory: str | Path | None) -> CrawlState:
-        """Lock ``directory`` (created if missing), open its database and begin the run's
-        transaction. ``None``: an in-memory state that lives for this run only."""
+    def open(cls, directory: str | Path | None, judge: Callable[[dict], bool] | None = None) -> CrawlState:
+        """Lock ``directory`` (created if missing), open its database, settle what a killed run
+        left (``judge(pending)``: whether that run published its outputs; without a judge, it
+        did not) and begin the run's transaction. ``None``: an in-memory state for this run only."""
         lock = None
         if directory is None:
             db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -105,10 +129,29 @@ class CrawlState:
             db.execute("pragma synchronous=full")
             db.execute("pragma busy_timeout=2000")
         db.execute("pragma cache_size=-16000")  # 16 MB page cache, whatever the state's size
-        db.executescript(_DDL)
+        db.executescript(_DDL + _UNDO_DDL)
         db.execute("insert or ignore into meta values ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        state = cls(db, lock, directory)
+        state._settle_killed_run(judge or (lambda pending: False))
         db.execute("begin immediate")
-        return cls(db, lock, directory)
+        return state
+
+    def _settle_killed_run(self, judge: Callable[[dict], bool]) -> None:
+        row = self.db.execute("select value from meta where key = 'pending'").fetchone()
+        if row is None:
+            return
+        pending = json.loads(row[0])
+        published = judge(pending)
+        self.db.execute("begin immediate")
+        if not published:
+            self._undo()
+        self._forget_undo()
+        self.db.execute("commit")
+        logger.warning("CRAWL_STATE=%(dir)s: crawl %(id)s was killed while publishing; its outputs were "
+                       "%(what)s, so its state is %(done)s", {
+                           "dir": self.directory, "id": pending.get("crawl_id"),
+                           "what": "published" if published else "not published",
+                           "done": "kept" if published else "undone (its stories come again)"})
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -150,8 +193,35 @@ class CrawlState:
 
     # --- writes (within the run's transaction) ----------------------------------------------
 
+    def stories_sharing(self, bands: list[int]) -> Iterator[str]:
+        """The story of each indexed band among ``bands`` (one per band that matches)."""
+        marks = ",".join("?" * len(bands))
+        yield from (row[0] for row in self.db.execute(f"select story from story_bands where band in ({marks})",
+                                                      bands))
+
+    # --- writes (within the run's transaction) ----------------------------------------------
+
+    def _remember(self, table: str, keys: Iterable[object]) -> None:
+        """Keep the before-image of each row of ``table`` this run is about to change (once)."""
+        if self.directory is None:
+            return  # an in-memory state is never published against
+        column = _TRACKED[table]
+        for key in keys:
+            if (table, key) in self._touched:
+                continue
+            self._touched.add((table, key))
+            copied = self.db.execute(f"insert into undo_{table} select * from {table} where {column} = ?", (key,))
+            if not copied.rowcount:
+                self.db.execute("insert or ignore into undo_absent values (?, ?)", (table, key))
+
+    def index_bands(self, bands: list[int], story: str) -> None:
+        """Index ``story`` under each of ``bands`` not indexed yet."""
+        self._remember("story_bands", bands)
+        self.db.executemany("insert or ignore into story_bands values (?, ?)", [(b, story) for b in bands])
+
     def save(self, record: Record, urls: Iterable[str] = ()) -> None:
         """Insert or replace ``record`` and map ``urls`` (and its own URL) to it."""
+        self._remember("records", [record.key])
         values = {c: getattr(record, c) for c in _COLUMNS}
         for name in _JSON:
             values[name] = json.dumps(values[name], sort_keys=True, separators=(",", ":"))
@@ -161,19 +231,57 @@ class CrawlState:
 
     def map_urls(self, key: str, urls: Iterable[str]) -> None:
         """Remember that each of ``urls`` belongs to record ``key``."""
+        urls = list(dict.fromkeys(urls))
+        self._remember("urls", urls)
         self.db.executemany("insert or replace into urls values (?, ?)", [(u, key) for u in dict.fromkeys(urls)])
 
     def set_document_lastmod(self, url: str, lastmod: str | None, checked: str) -> None:
         """Remember the ``<lastmod>`` of a discovery document that was read this run."""
+        self._remember("documents", [url])
         self.db.execute("insert or replace into documents values (?, ?, ?)", (url, lastmod, checked))
 
     # --- the run's end ------------------------------------------------------------------------
+
+    def prepare(self, pending: dict) -> None:
+        """Before any output is published: commit the run's changes with their before-images and
+        ``pending`` (JSON: the crawl id and its outputs), atomically; the lock stays held."""
+        self.db.execute("insert or replace into meta values ('pending', ?)", (json.dumps(pending, sort_keys=True),))
+        self.db.execute("commit")
+        self._prepared = True
+        self.db.execute("begin immediate")
+
+    def finish(self) -> None:
+        """The outputs are published: the run's changes stay; the lock is released."""
+        self._forget_undo()
+        self.commit()
+
+    def rollback(self) -> None:
+        """The run published nothing: its changes are undone (also when prepared); lock released."""
+        if self._prepared:
+            self._undo()
+            self._forget_undo()
+            self.commit()
+            return
+        self.close()
 
     def commit(self) -> None:
         """Make the run's changes durable (one atomic commit) and release the lock."""
         if self.db.in_transaction:
             self.db.execute("commit")
         self.close()
+
+    def _undo(self) -> None:
+        for table, column in _TRACKED.items():
+            self.db.execute(f"delete from {table} where {column} in (select {column} from undo_{table}) or "
+                            f"{column} in (select key from undo_absent where tbl = ?)", (table,))
+            self.db.execute(f"insert into {table} select * from undo_{table}")
+
+    def _forget_undo(self) -> None:
+        for table in _TRACKED:
+            self.db.execute(f"delete from undo_{table}")
+        self.db.execute("delete from undo_absent")
+        self.db.execute("delete from meta where key = 'pending'")
+        self._touched.clear()
 
     def close(self) -> None:
         """Close without committing: the run's changes are discarded."""

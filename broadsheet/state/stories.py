@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections import Counter
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+
+if TYPE_CHECKING:
+    from broadsheet.state.store import CrawlState
 
 NUM_PERM, BANDS, ROWS = 64, 16, 4
 SEED = 13
@@ -68,16 +70,15 @@ def minhash_values(values: list[bytes]) -> np.ndarray:
     return (h * a + b).min(axis=0)
 
 
-def assign_story(db: sqlite3.Connection, text: str | None, own_key: str, sibling: str | None) -> str:
+def assign_story(state: CrawlState, text: str | None, own_key: str, sibling: str | None) -> str:
     """The story of a record: its sibling's (same site and id), else a near-duplicate's, else
     ``own_key``; its bands are indexed under the story either way."""
     bands = band_hashes(text) if text else []
     story = sibling
     if story is None and bands:
-        marks = ",".join("?" * len(bands))
-        shared = Counter(row[0] for row in db.execute(f"select story from story_bands where band in ({marks})", bands))
+        shared = Counter(state.stories_sharing(bands))
         best = shared.most_common(1)
         story = best[0][0] if best and best[1] >= MIN_SHARED_BANDS else None
     story = story or own_key
-    db.executemany("insert or ignore into story_bands values (?, ?)", [(b, story) for b in bands])
+    state.index_bands(bands, story)
     return story
