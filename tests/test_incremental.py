@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,7 +81,8 @@ def test_day_two_requests_only_what_changed(days):
         second.stats.get(f"broadsheet/discovery/documents/{k}", 0) for k in ("feed", "sitemapindex", "urlset")
     ) - second.stats["broadsheet/pages/listing"] - 2  # robots.txt, the listing's 301
     assert article_requests <= 1.1 * exported + 3
-    assert second.stats["broadsheet/discovery/unchanged/sitemap"] == 4  # older months: not requested
+    assert second.stats["broadsheet/discovery/unchanged/sitemap"] == 3  # older months: not requested
+    assert second.stats["broadsheet/discovery/recheck/sitemap"] == 1  # but one, least recently read
     assert second.stats["broadsheet/discovery/planned/gone_from_sitemap"] == 1
 
 
@@ -191,6 +194,99 @@ def test_kill_9_after_the_dataset_commit_keeps_the_run(tmp_path):
     rows = duckdb.sql(f"select article_id, language, revision from read_parquet('{data}/**/*.parquet', "
                       "hive_partitioning = true, union_by_name = true)").fetchall()
     assert len(rows) == len(set(rows)) == 21 + 10
+
+
+OLD_STORY = "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217"
+OLD_MONTH = "https://www.mitrade.com/sitemaps/articles-2024-12.xml"
+INDEX = "https://www.mitrade.com/sitemap.xml"
+
+
+def edited_day_two(path: Path, bodies: dict[str, str], gone: list[str] = ()) -> Path:
+    """Day 2's cassette with the responses of ``bodies`` (URL -> new body) replaced and the
+    pages ``gone`` answering 404, written to ``path``."""
+    from broadsheet.recording.serializer import deserialize, serialize
+
+    data = deserialize((DAYS / "day-2.yaml").read_text(encoding="utf-8"))
+    template = next(i for i in data["interactions"] if i["request"]["uri"] == INDEX)
+    for url in gone:
+        data["interactions"].append({"request": {**template["request"], "uri": url}, "response": {
+            **template["response"], "body": {"string": "Not found"}, "status": {"code": 404, "message": "Not Found"},
+            "headers": {**template["response"]["headers"], "content-type": ["text/html"], "content-length": ["9"]}}})
+    for interaction in data["interactions"]:
+        if (body := bodies.get(interaction["request"]["uri"])) is not None:
+            interaction["response"]["body"]["string"] = body
+            interaction["response"]["headers"].pop("content-length", None)
+    path.write_text(serialize(data), encoding="utf-8")
+    return path
+
+
+def recorded(url: str) -> str:
+    from broadsheet.recording.serializer import deserialize
+
+    data = deserialize((DAYS / "day-2.yaml").read_text(encoding="utf-8"))
+    return next(i["response"]["body"]["string"] for i in data["interactions"] if i["request"]["uri"] == url)
+
+
+def without_old_story() -> str:
+    """The 2024-12 article sitemap once its only story is removed (its newest lastmod unknown)."""
+    return re.sub(r"<url>.*</url>", "", recorded(OLD_MONTH), flags=re.S)
+
+
+def gone_ids(result) -> list[str]:
+    return sorted(r["article_id"] for r in removals(result))
+
+
+@pytest.fixture(scope="module")
+def after_day_one(tmp_path_factory):
+    """A crawl state after day 1 (copied by each test that goes on from it)."""
+    work = tmp_path_factory.mktemp("after-day-one")
+    assert day(work, 1, work / "state").returncode == 0
+    return work / "state"
+
+
+def go_on(after_day_one: Path, tmp_path: Path) -> Path:
+    shutil.copytree(after_day_one, tmp_path / "state")
+    return tmp_path / "state"
+
+
+@pytest.mark.parametrize("index", ["no_lastmod", "file_dropped"])
+def test_a_removal_from_an_old_sitemap_is_found_without_the_index_lastmod(after_day_one, tmp_path, index):
+    state = go_on(after_day_one, tmp_path)
+    if index == "no_lastmod":  # the index gives no <lastmod>: every file is read, absence judged from them
+        bodies = {INDEX: re.sub(r"\s*<lastmod>[^<]*</lastmod>", "", recorded(INDEX)), OLD_MONTH: without_old_story()}
+    else:  # the index no longer lists the file at all (the others keep their <lastmod>)
+        bodies = {INDEX: re.sub(r"\s*<sitemap>\s*<loc>[^<]*2024-12[^<]*</loc>.*?</sitemap>", "", recorded(INDEX),
+                                flags=re.S)}
+    cassette = edited_day_two(tmp_path / "day-2-edited.yaml", bodies, gone=[OLD_STORY])
+    result = run_crawl(tmp_path / "run", "mitrade", "-s", f"CRAWL_STATE={state}", cassette=cassette)
+    assert result.returncode == 0, result.log[-2000:]
+    assert ids(result) == TRUTH["day-2"]["exported"]
+    assert gone_ids(result) == sorted([*TRUTH["day-2"]["removed"], "560218"])
+    assert result.stats["broadsheet/discovery/planned/gone_from_sitemap"] == 2
+
+
+def test_an_unchanged_index_lastmod_hides_no_removal_for_long(after_day_one, tmp_path):
+    """The index keeps the 2024-12 file's <lastmod> (its newest story did not change) although its
+    story was removed: the bounded re-read (SITEMAP_RECHECK_MAX=1) finds it within 4 runs."""
+    state = go_on(after_day_one, tmp_path)
+    cassette = edited_day_two(tmp_path / "day-2-edited.yaml", {OLD_MONTH: without_old_story()}, gone=[OLD_STORY])
+    found = []
+    for n in range(4):
+        result = run_crawl(tmp_path / f"run-{n}", "mitrade", "-s", f"CRAWL_STATE={state}", cassette=cassette)
+        assert result.returncode == 0 and result.stats["broadsheet/discovery/recheck/sitemap"] == 1
+        found += gone_ids(result)
+    assert "560218" in found and found.count("560218") == 1
+
+
+def test_a_sitemap_cut_short_judges_no_removal(after_day_one, tmp_path):
+    state = go_on(after_day_one, tmp_path)
+    month = "https://www.mitrade.com/sitemaps/articles-2026-02.xml"
+    cut = recorded(month)[: len(recorded(month)) // 3]
+    result = run_crawl(tmp_path / "run", "mitrade", "-s", f"CRAWL_STATE={state}",
+                       cassette=edited_day_two(tmp_path / "day-2-cut.yaml", {month: cut}))
+    assert result.returncode == 0
+    assert "broadsheet/discovery/planned/gone_from_sitemap" not in result.stats
+    assert ids(result) == TRUTH["day-2"]["exported"]  # the feed and news sitemap still announce the new ones
 
 
 def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(tmp_path):

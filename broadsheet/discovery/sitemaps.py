@@ -3,7 +3,9 @@
 ``parse_sitemap(body)`` reads a sitemap index or a urlset, gzipped or not, without resolving
 entities or touching the network. A urlset entry keeps what Scrapy's own ``Sitemap`` drops: the
 ``<news:news>`` block (title, language, publication date, keywords, stock tickers) and the
-``xhtml:link rel="alternate" hreflang`` links.
+``xhtml:link rel="alternate" hreflang`` links. A file lxml could read only by recovering from
+errors (cut short, malformed) is parsed as far as it goes and marked ``complete=False``: what it
+does not list says nothing about removals.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from broadsheet.discovery.announce import Announcement, clean, instant
 
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True)
 MAX_SIZE = 50 * 1024 * 1024  # the protocol's limit for one (uncompressed) sitemap file
 
 
@@ -32,6 +33,7 @@ class Sitemap:
     kind: str  # "sitemapindex" or "urlset"
     sitemaps: list[tuple[str, str | None]] = field(default_factory=list)  # (loc, lastmod), newest first
     urls: list[Announcement] = field(default_factory=list)
+    complete: bool = True  # read without errors: absence from it means something
 
     @property
     def is_news(self) -> bool:
@@ -82,17 +84,19 @@ def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
     """Parse a sitemap index or urlset; raises ``SitemapError`` for anything else."""
     if body[:2] == b"\x1f\x8b":
         body = gunzip(body, max_size=MAX_SIZE)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True)
     try:
-        root = etree.fromstring(body, parser=_PARSER)
+        root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise SitemapError(f"{url}: not XML ({exc})") from exc
+    complete = not parser.error_log.filter_from_errors()
     kind = _local(root.tag) if root is not None else ""
     if kind == "sitemapindex":
         entries = [(loc, _lastmod(_text(s, "{*}lastmod"))) for s in root.iter("{*}sitemap")
                    if (loc := _text(s, "{*}loc"))]
         # newest first; files without a lastmod first of all (nothing says they are old)
         entries.sort(key=lambda e: e[1] or "~", reverse=True)
-        return Sitemap(kind, sitemaps=entries)
+        return Sitemap(kind, sitemaps=entries, complete=complete)
     if kind == "urlset":
-        return Sitemap(kind, urls=[e for u in root.iter("{*}url") if (e := _url_entry(u))])
+        return Sitemap(kind, urls=[e for u in root.iter("{*}url") if (e := _url_entry(u))], complete=complete)
     raise SitemapError(f"{url}: not a sitemap (root element {kind or 'missing'!r})")

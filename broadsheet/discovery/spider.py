@@ -116,13 +116,21 @@ class DiscoveryMixin:
         self.crawler.stats.inc_value(f"{STATS}/documents/{sitemap.kind}")
         self.outcomes.record(response, LISTING, "sitemap")
         run = self.incremental
+        if sitemap.kind == "sitemapindex":
+            run.index_read([url for url, _ in sitemap.sitemaps], sitemap.complete)
+        unchanged = [url for url, lastmod in sitemap.sitemaps if run.sitemap_unchanged(url, lastmod)]
+        recheck = run.sitemaps_to_recheck(unchanged)
         for priority, (url, lastmod) in enumerate(sitemap.sitemaps):
-            if run.sitemap_unchanged(url, lastmod):
+            if url in unchanged and url not in recheck:
                 self.crawler.stats.inc_value(f"{STATS}/unchanged/sitemap")
                 continue
+            if url in recheck:
+                self.crawler.stats.inc_value(f"{STATS}/recheck/sitemap")
             if request := self.document_request(url, "sitemap", lastmod):
                 yield request.replace(priority=10 + len(sitemap.sitemaps) - priority)
-        complete = sitemap.kind == "urlset" and not sitemap.is_news
+        if not sitemap.complete:
+            run.sitemap_trouble = True
+        complete = sitemap.kind == "urlset" and not sitemap.is_news and sitemap.complete
         for entry in sitemap.urls:
             if self.article_url.search(entry["url"]):
                 run.announce(entry, sitemap=response.url if complete else None)
@@ -162,6 +170,8 @@ class DiscoveryMixin:
         request = failure.request
         kind = request.meta.get("broadsheet_document", "document")
         _, reason = classify(failure)
+        if kind == "sitemap":
+            self.incremental.sitemap_trouble = True
         if reason in MISSING:
             self.crawler.stats.inc_value(f"{STATS}/missing/{kind}")
             self.logger.info("Discovery %(kind)s missing: %(url)s (%(reason)s)",
@@ -179,6 +189,8 @@ class DiscoveryMixin:
             return None
 
     def _document_failed(self, response: Response, kind: str, reason: str, message: str) -> None:
+        if kind == "sitemap":
+            self.incremental.sitemap_trouble = True
         self.crawler.stats.inc_value(f"{STATS}/failed/{kind}/{reason}")
         self.outcomes.record(response, FAILED, f"discovery_{reason}", message)
 

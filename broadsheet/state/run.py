@@ -10,7 +10,12 @@ article pages to request and why:
   news sitemap's title or update time);
 - ``reappeared``: a removed story is announced again;
 - ``gone_from_sitemap``: a live story is missing from the complete (non-news) sitemap that listed
-  it, which was read again: its page is requested to confirm the removal;
+  it, which was read again in full (or which the sitemap indexes, all read in full, no longer
+  list): its page is requested to confirm the removal. Absence is judged only from documents read
+  this run, never from an index's ``<lastmod>``: a file whose ``<lastmod>`` did not change may
+  still have lost a story (the index gives the newest ``lastmod`` inside it, which a removal
+  does not move), so besides the files whose ``<lastmod>`` changed or is missing, each run
+  re-reads up to ``SITEMAP_RECHECK_MAX`` (default 1) unchanged files, least recently read first;
 - ``recheck``: a bounded number (``CRAWL_RECHECK_MAX``, default 3) of recent stories
   (``CRAWL_RECHECK_DAYS``, default 2) for which the site gives no signal, least recently fetched
   first, with a conditional GET when an ETag or Last-Modified was seen.
@@ -79,6 +84,10 @@ class IncrementalRun:
         self.signals: dict[str, dict[str, str]] = {}
         self.in_sitemap: dict[str, str] = {}  # article URL -> the complete sitemap listing it now
         self.sitemaps_read: set[str] = set()
+        self.indexed: set[str] = set()  # files the sitemap indexes read in full list this run
+        self.indexes_read = 0
+        self.sitemap_trouble = False  # a sitemap document missing, failed or cut short this run
+        self.sitemap_recheck_max = settings.getint("SITEMAP_RECHECK_MAX", 1)
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.removals: list[dict[str, Any]] = []
         self.now: dt.datetime | None = None  # the newest Date header seen: the site's time
@@ -120,12 +129,32 @@ class IncrementalRun:
         """Whether a sitemap index gives a file the same ``<lastmod>`` as last time."""
         return lastmod is not None and self.state.document_lastmod(url) == lastmod
 
+    def index_read(self, files: list[str], complete: bool) -> None:
+        """A sitemap index was read: the files it lists (``complete``: read without errors)."""
+        if complete:
+            self.indexes_read += 1
+            self.indexed.update(files)
+        else:
+            self.sitemap_trouble = True
+
+    def sitemaps_to_recheck(self, unchanged: list[str]) -> list[str]:
+        """Of the files an index says are unchanged, the ``SITEMAP_RECHECK_MAX`` read longest ago."""
+        return self.state.least_recently_read(unchanged, self.sitemap_recheck_max) if unchanged else []
+
+    def dropped_sitemaps(self) -> set[str]:
+        """Sitemap files that listed live stories last time and that no index lists any more
+        (judged only when every sitemap document of this run was read in full)."""
+        if not self.indexes_read or self.sitemap_trouble:
+            return set()
+        return self.state.live_sitemaps() - self.indexed - self.sitemaps_read
+
     def plan(self) -> list[Planned]:
         """The article pages to request, once every discovery document is read."""
         records = {url: self.state.record_for_url(url) for url in self.announced}
         listed = {record.key for url, record in records.items() if record is not None and url in self.in_sitemap}
         planned: list[Planned] = []
         keys: set[str] = set()
+        self.sitemaps_read |= self.dropped_sitemaps()  # read, as it were, and found empty
         for sitemap in sorted(self.sitemaps_read):
             for record in self.state.live_in_sitemap(sitemap):
                 if record.key not in listed and record.key not in keys and record.url:

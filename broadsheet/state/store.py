@@ -180,6 +180,17 @@ class CrawlState:
                                (published_since, limit + len(exclude)))
         return [r for r in map(_row_to_record, rows) if r.key not in exclude][:limit]
 
+    def live_sitemaps(self) -> set[str]:
+        """Every complete sitemap file that lists a live record."""
+        return {row[0] for row in self.db.execute("select distinct sitemap from records where sitemap is not null "
+                                                  "and status = 'live'")}
+
+    def least_recently_read(self, documents: list[str], limit: int) -> list[str]:
+        """Up to ``limit`` of ``documents``, those read longest ago (never read: first)."""
+        checked = {url: self.db.execute("select checked from documents where url = ?", (url,)).fetchone()
+                   for url in documents}
+        return sorted(documents, key=lambda url: (checked[url] or ("",))[0] or "")[:max(limit, 0)]
+
     def document_lastmod(self, url: str) -> str | None:
         """The ``<lastmod>`` a sitemap index gave this document last time."""
         row = self.db.execute("select lastmod from documents where url = ?", (url,)).fetchone()
