@@ -122,6 +122,7 @@ DATASET_ROWS_PER_FILE = 1_000_000
 CRAWL_STATE = ""
 CRAWL_RECHECK_MAX = 3  # stories without any change signal re-checked per run, at most
 CRAWL_RECHECK_DAYS = 2  # ... among those published this recently
+SITEMAP_RECHECK_MAX = 1  # sitemap files re-read per run although their index <lastmod> did not change
 REMOVALS_URI = ""  # default: beside the first local feed, <feed>.removals.jsonl
 TABLE_URI = ""  # a folder (SQLite SQL catalog) or a catalog URL: commit to an Iceberg table (pipelines/table.py)
 TABLE_NAME = "broadsheet.articles"

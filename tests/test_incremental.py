@@ -289,6 +289,91 @@ def test_a_sitemap_cut_short_judges_no_removal(after_day_one, tmp_path):
     assert ids(result) == TRUTH["day-2"]["exported"]  # the feed and news sitemap still announce the new ones
 
 
+ARTICLE_PAGE = re.compile(r"/article-\d+-(?P<id>\d+)-\d{8}$")
+
+
+def load_cassette(n: int) -> list[dict]:
+    from broadsheet.recording.serializer import deserialize
+
+    return deserialize((DAYS / f"day-{n}.yaml").read_text(encoding="utf-8"))["interactions"]
+
+
+def write_cassette(path: Path, interactions: list[dict]) -> Path:
+    from broadsheet.recording.serializer import serialize
+
+    path.write_text(serialize({"interactions": interactions, "version": 1}), encoding="utf-8")
+    return path
+
+
+def validating_site(tmp_path: Path) -> tuple[Path, Path]:
+    """Day 1 of a site without sitemaps whose pages carry ETag and Last-Modified (cassette A), and
+    the next run's answers (cassette B): a 304 to each conditional GET of an unchanged page, the
+    revised 1572044 page (day 2's) with a new ETag to any request."""
+    robots_sitemaps = re.compile(r"^Sitemap:.*$", re.M)
+    first, second = [], []
+    revised = {i["request"]["uri"]: i for i in load_cassette(2) if i["request"]["uri"].endswith("-1572044-20260206")}
+    for interaction in load_cassette(1):
+        uri, response = interaction["request"]["uri"], interaction["response"]
+        if uri.endswith(".xml") and "/sitemap" in uri:
+            continue
+        if uri.endswith("/robots.txt"):
+            response["body"]["string"] = robots_sitemaps.sub("", response["body"]["string"])
+            response["headers"].pop("content-length", None)
+        match = ARTICLE_PAGE.search(uri)
+        if not match or response["status"]["code"] != 200:
+            first.append(interaction)
+            second.append(interaction)
+            continue
+        etag = f'"{match["id"]}-v1"'
+        validators = {"etag": [etag], "last-modified": ["Thu, 05 Feb 2026 12:00:00 GMT"]}
+        first.append({**interaction, "response": {**response, "headers": {**response["headers"], **validators}}})
+        if uri in revised:
+            fresh = revised[uri]["response"]
+            second.append({**interaction, "response": {**fresh, "headers": {
+                **fresh["headers"], "etag": [f'"{match["id"]}-v2"'], "last-modified": ["Sat, 07 Feb 2026 01:00:00 GMT"]}}})
+            continue
+        request = {**interaction["request"], "headers": {**interaction["request"]["headers"], "If-None-Match": [etag]}}
+        second.append({"request": request, "response": {
+            "body": {"string": ""}, "status": {"code": 304, "message": "Not Modified"},
+            "headers": {"date": response["headers"]["date"], **validators}}})
+    return write_cassette(tmp_path / "a.yaml", first), write_cassette(tmp_path / "b.yaml", second)
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory):
+    """Cassettes A and B, and a crawl state after crawling A."""
+    work = tmp_path_factory.mktemp("validated")
+    first, second = validating_site(work)
+    result = run_crawl(work / "a", "mitrade", "-s", f"CRAWL_STATE={work / 'state'}", cassette=first)
+    assert result.returncode == 0 and result.items, result.log[-2000:]
+    return work / "state", second, result
+
+
+def test_a_conditional_get_costs_an_unchanged_story_a_304_and_a_changed_one_is_exported(validated, tmp_path):
+    state, second, first = validated
+    state = shutil.copytree(state, tmp_path / "state")
+    result = run_crawl(tmp_path / "b", "mitrade", "-s", f"CRAWL_STATE={state}", "-s", "CRAWL_RECHECK_MAX=100",
+                       cassette=second)
+    assert result.returncode == 0, result.log[-2000:]
+    rechecked = result.stats["broadsheet/discovery/planned/recheck"]
+    assert rechecked >= 5
+    assert result.stats["downloader/response_status_count/304"] == rechecked - 1
+    assert result.stats["broadsheet/pages/skipped/not_modified"] == rechecked - 1
+    [revised] = result.items
+    assert (revised["article_id"], revised["revision"]) == ("1572044", 2) and "body" in revised["changed_fields"]
+
+
+def test_the_recheck_is_bounded_by_crawl_recheck_max(validated, tmp_path):
+    state, second, _ = validated
+    state = shutil.copytree(state, tmp_path / "state")
+    result = run_crawl(tmp_path / "b", "mitrade", "-s", f"CRAWL_STATE={state}", cassette=second)
+    assert result.returncode == 0, result.log[-2000:]
+    assert result.stats["broadsheet/discovery/planned/recheck"] == 3  # CRAWL_RECHECK_MAX's default
+    again = run_crawl(tmp_path / "c", "mitrade", "-s", f"CRAWL_STATE={state}", cassette=second)
+    assert again.stats["broadsheet/discovery/planned/recheck"] == 3  # the next three: least recently checked first
+    assert result.stats["downloader/request_count"] == again.stats["downloader/request_count"]
+
+
 def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(tmp_path):
     import duckdb
 

@@ -10,7 +10,10 @@ Settings:
   request goes to Scrapy's own HTTP/1.1 handler.
 - ``VCR_RECORD_MODE``: ``none`` (replay only; the default when a cassette is given),
   ``once``, ``new_episodes`` or ``all``: vcrpy's record modes.
-- ``VCR_MATCH_ON``: vcrpy matcher names (default: method, scheme, host, port, path, query).
+- ``VCR_MATCH_ON``: vcrpy matcher names (default: method, scheme, host, port, path, query and
+  ``conditional``: a recorded conditional GET, with ``If-None-Match`` or ``If-Modified-Since``,
+  answers only a request carrying the same validators, as the server's 304 did; a recorded plain
+  request answers any).
 
 A request the cassette cannot answer in ``none`` mode fails alone, with vcrpy's
 ``CannotOverwriteExistingCassetteException`` naming the URL and the cassette; the crawl goes on.
@@ -61,7 +64,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 logging.getLogger("vcr").setLevel(logging.WARNING)  # its INFO lines carry whole recorded bodies
 
-DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "conditional")
+VALIDATORS = ("If-None-Match", "If-Modified-Since")
+
+
+def conditional(request: VcrRequest, recorded: VcrRequest) -> None:
+    """vcrpy matcher: a recorded conditional request answers only the same validators."""
+    for name in VALIDATORS:
+        if recorded.headers.get(name) is not None and recorded.headers.get(name) != request.headers.get(name):
+            raise AssertionError(f"{name}: {request.headers.get(name)!r} != recorded {recorded.headers.get(name)!r}")
 _DROPPED_ON_REPLAY = (b"Transfer-Encoding",)
 
 
@@ -183,6 +194,7 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     vcr = VCR()
     vcr.register_persister(ReplayPersister if compress_bodies and record_mode == "none" else StablePersister)
     vcr.register_serializer("yaml", serializer)
+    vcr.register_matcher("conditional", conditional)
     config = vcr.get_merged_config(record_mode=record_mode, match_on=tuple(match_on), **hooks)
     kwargs = {key: config[key] for key in (
         "serializer", "persister", "match_on", "record_mode", "before_record_request",

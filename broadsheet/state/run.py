@@ -18,7 +18,10 @@ article pages to request and why:
   re-reads up to ``SITEMAP_RECHECK_MAX`` (default 1) unchanged files, least recently read first;
 - ``recheck``: a bounded number (``CRAWL_RECHECK_MAX``, default 3) of recent stories
   (``CRAWL_RECHECK_DAYS``, default 2) for which the site gives no signal, least recently fetched
-  first, with a conditional GET when an ETag or Last-Modified was seen.
+  first.
+
+A ``changed`` or ``recheck`` page whose ETag or Last-Modified was seen is requested with a
+conditional GET (``If-None-Match``, ``If-Modified-Since``): a 304 costs no body and no export.
 
 Everything else is skipped, counted in ``broadsheet/discovery/planned/<reason>`` and
 ``broadsheet/discovery/skipped/<reason>``. ``export()`` decides for each extracted record whether it
@@ -168,7 +171,8 @@ class IncrementalRun:
             if reason is None:
                 self.stats.inc_value(f"{STATS}/skipped/{'removed' if record.status == 'removed' else 'unchanged'}")
                 continue
-            planned.append(Planned(url, reason, announcement))
+            validators = (record.etag, record.last_modified) if record and reason == "changed" else (None, None)
+            planned.append(Planned(url, reason, announcement, *validators))
             keys.add(record.key if record else url)
         if self.recheck_max > 0 and self.persistent:
             since = utc_text((self.now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.recheck_days))
@@ -196,10 +200,13 @@ class IncrementalRun:
         self.validators[url] = (etag, last_modified)
 
     def not_modified(self, url: str) -> None:
-        """A conditional GET answered 304: the record is unchanged; it was checked now."""
+        """A conditional GET answered 304: the record is unchanged; it was checked now, and the
+        signals that led to the request are its signals from now on."""
         record = self.state.record_for_url(url)
         if record is not None:
             record.checked = self.now_text
+            record.signals = {**record.signals, **self.signals.get(url, {})}
+            record.sitemap = self._sitemap_of(url, record)
             self.state.save(record)
 
     def removed(self, url: str, reason: str, article_id: str | None, site: str) -> None:
