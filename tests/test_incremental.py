@@ -329,8 +329,8 @@ def validating_site(tmp_path: Path) -> tuple[Path, Path]:
         first.append({**interaction, "response": {**response, "headers": {**response["headers"], **validators}}})
         if uri in revised:
             fresh = revised[uri]["response"]
-            second.append({**interaction, "response": {**fresh, "headers": {
-                **fresh["headers"], "etag": [f'"{match["id"]}-v2"'], "last-modified": ["Sat, 07 Feb 2026 01:00:00 GMT"]}}})
+            changed = {"etag": [f'"{match["id"]}-v2"'], "last-modified": ["Sat, 07 Feb 2026 01:00:00 GMT"]}
+            second.append({**interaction, "response": {**fresh, "headers": {**fresh["headers"], **changed}}})
             continue
         request = {**interaction["request"], "headers": {**interaction["request"]["headers"], "If-None-Match": [etag]}}
         second.append({"request": request, "response": {
