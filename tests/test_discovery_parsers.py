@@ -77,3 +77,10 @@ def test_merge_unites_lists_keeps_first_values_and_the_newest_lastmod():
                    "lastmod": "2026-02-07T00:00:00Z", "tickers": []})
     assert merged == {"url": "u", "sources": ["feed", "sitemap"], "headline": "Feed title", "keywords": ["a", "b"],
                       "lastmod": "2026-02-07T00:00:00Z"}
+
+
+def test_a_sitemap_cut_short_is_read_as_far_as_it_goes_and_marked_incomplete():
+    body = (CASES / "urlset_hreflang.xml").read_bytes()
+    whole, cut = parse_sitemap(body), parse_sitemap(body[: len(body) * 2 // 3])
+    assert whole.complete and not cut.complete
+    assert 0 < len(cut.urls) < len(whole.urls)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, run_crawl
 
-from broadsheet.state.store import CrawlState
+from broadsheet.state.store import CrawlState, Record, StateVersionError
 
 DAYS = FIXTURES / "mitrade" / "days"
 TRUTH = json.loads((DAYS / "expected.json").read_text(encoding="utf-8"))
@@ -144,6 +144,38 @@ def test_kill_9_mid_crawl_loses_and_doubles_no_story(tmp_path):
     rerun = day(tmp_path, 1, state)
     assert ids(rerun) == TRUTH["day-1"]["exported"]
     assert ids(day(tmp_path, 2, state)) == TRUTH["day-2"]["exported"]
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_a_prepared_run_is_kept_or_undone_by_the_next_open_as_its_outputs_say(tmp_path, published):
+    state = CrawlState.open(tmp_path)
+    state.save(Record(key="s:1:en", url="https://s/1", fields={"body": "00" * 8}), ["https://s/en/1"])
+    state.finish()
+    state = CrawlState.open(tmp_path)
+    state.save(Record(key="s:1:en", url="https://s/1", revision=2, fields={"body": "11" * 8}))
+    state.save(Record(key="s:2:en", url="https://s/2", sitemap="https://s/sitemap.xml"), ["https://s/en/2"])
+    state.index_bands([1, 2, 3], "s:2")
+    state.prepare({"crawl_id": "x"})
+    state.db.close()  # killed: no finish, the lock goes with the process
+    state._lock.close()
+    state = CrawlState.open(tmp_path, judge=lambda pending: pending["crawl_id"] == "x" and published)
+    assert state.record_for_url("https://s/en/1").revision == (2 if published else 0)
+    assert (state.record_for_url("https://s/en/2") is not None) is published
+    assert list(state.stories_sharing([1, 2, 3])) == (["s:2"] * 3 if published else [])
+    assert state.live_sitemaps() == ({"https://s/sitemap.xml"} if published else set())
+    state.close()
+
+
+def test_a_state_of_another_layout_is_refused_with_what_to_do(tmp_path):
+    CrawlState.open(tmp_path).finish()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "state.sqlite") as db:
+        db.execute("update meta set value = '1' where key = 'schema_version'")
+    with pytest.raises(StateVersionError, match=f"CRAWL_STATE={tmp_path} holds a crawl state of layout 1"):
+        CrawlState.open(tmp_path)
+    with pytest.raises(StateVersionError):  # refused again, not "in use": the lock was released
+        CrawlState.open(tmp_path)
 
 
 def killed_day_one(tmp_path: Path, point: str, *args: str) -> subprocess.CompletedProcess:

@@ -31,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 
 from broadsheet.state.publication import outputs
 from broadsheet.state.run import for_crawler
-from broadsheet.state.store import StateLocked
+from broadsheet.state.store import StateLocked, StateVersionError
 from broadsheet.storage.commit import succeeded
 from broadsheet.storage.files import side_file, write_text_atomically
 
@@ -49,7 +49,7 @@ class CrawlStateExtension:
         self.crawler = crawler
         try:
             self.run = for_crawler(crawler)
-        except StateLocked as exc:
+        except (StateLocked, StateVersionError) as exc:
             logger.error("%(error)s", {"error": exc})
             raise
 

@@ -27,13 +27,14 @@ def record_key(record: dict[str, Any]) -> str:
     return f"{record.get('site')}:{article_id}:{language}"
 
 
-def _digest(value: Any) -> str:
+def digest(value: Any) -> str:
+    """A short content hash of a JSON-able value (16 hex digits): what the state keeps of a field or a signal."""
     return hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
 
 
 def field_hashes(record: dict[str, Any]) -> dict[str, str]:
     """A short hash of each content field that has a value."""
-    return {name: _digest(value) for name, value in record.items()
+    return {name: digest(value) for name, value in record.items()
             if name not in NOT_CONTENT and value not in (None, "", [])}
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from broadsheet.discovery.announce import Announcement, merge
-from broadsheet.state.changes import changed_fields, field_hashes, record_key
+from broadsheet.state.changes import changed_fields, digest, field_hashes, record_key
 from broadsheet.state.publication import published
 from broadsheet.state.store import CrawlState, Record, utc_text
 
@@ -119,7 +119,8 @@ class IncrementalRun:
         signals = self.signals.setdefault(url, {})
         for source in announcement.get("sources", []):
             if source in SIGNALLING:
-                signals.update({f"{source}:{name}": announcement[name] for name in _SIGNALS if announcement.get(name)})
+                signals.update({f"{source}:{name}": digest(announcement[name])
+                                for name in _SIGNALS if announcement.get(name)})
         if sitemap:
             self.in_sitemap[url] = sitemap
 
@@ -283,6 +284,4 @@ class IncrementalRun:
     def _sibling_story(self, record: dict[str, Any]) -> str | None:
         if not record.get("article_id"):
             return None
-        row = self.state.db.execute("select story from records where site = ? and article_id = ? and story is not null "
-                                    "limit 1", (record.get("site"), record.get("article_id"))).fetchone()
-        return row[0] if row else None
+        return self.state.story_of_article(record.get("site"), str(record["article_id"]))

@@ -21,19 +21,27 @@ and 4 left ``pending``: the next ``open`` (``judge``) looks at the outputs: publ
 changes are kept; not published, they are undone. Either way every story reaches the outputs
 once: none is lost, none exported twice.
 
-Tables: ``records`` (one row per record: story and language), ``urls`` (every URL a record was
-fetched, announced or declared at, to its record), ``documents`` (discovery documents and their
-last ``<lastmod>``), ``story_bands`` (the near-duplicate index, see ``stories.py``).
+Tables, kept small (about 0.4 KB per story with its URLs and story bands; see
+``benchmarks/bench_state.py``): ``records`` (one row per record: story and language; its content
+hashes and change signals as packed 8-byte digests, ``<name id><digest>``, names in ``names``;
+its sitemap as a ``documents`` id), ``urls`` (the 64-bit hash of every URL a record was fetched,
+announced or declared at, to its record), ``documents`` (discovery documents and their last
+``<lastmod>``), ``stories`` and ``story_bands`` (the near-duplicate index: 32-bit band keys to a
+story id, see ``stories.py``). New databases use incremental auto-vacuum: what a run frees (the
+before-images) is given back to the file system when it finishes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import sqlite3
+import struct
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,25 +51,36 @@ logger = logging.getLogger(__name__)
 
 DB_NAME = "state.sqlite"
 LOCK_NAME = "lock"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = """
 create table if not exists meta (key text primary key, value text) without rowid;
+create table if not exists names (id integer primary key, name text not null unique);
 create table if not exists records (
     key text primary key, site text, article_id text, language text, url text, status text not null,
-    revision integer not null, fields text not null, signals text not null, sitemap text,
-    date_published text, etag text, last_modified text, story text, checked text, exported text
+    revision integer not null, fields blob not null, signals blob not null, sitemap integer,
+    date_published integer, etag text, last_modified text, story text, checked integer, exported integer
 ) without rowid;
-create table if not exists urls (url text primary key, key text not null) without rowid;
+create table if not exists urls (hash integer primary key, key text not null) without rowid;
 create index if not exists records_sitemap on records (sitemap) where sitemap is not null;
-create table if not exists documents (url text primary key, lastmod text, checked text) without rowid;
-create table if not exists story_bands (band integer primary key, story text not null) without rowid;
+create index if not exists records_unsignalled on records (date_published) where sitemap is null and status = 'live';
+create table if not exists documents (id integer primary key, url text not null unique, lastmod text, checked text);
+create table if not exists stories (id integer primary key, key text not null unique);
+create table if not exists story_bands (band integer primary key, story integer not null) without rowid;
 create table if not exists undo_absent (tbl text, key, primary key (tbl, key)) without rowid;
 """
-_TRACKED = {"records": "key", "urls": "url", "documents": "url", "story_bands": "band"}
+_TRACKED = {"names": "id", "records": "key", "urls": "hash", "documents": "url", "stories": "key",
+            "story_bands": "band"}
 """Tables a run changes, and their keys: each changed row's before-image is kept until ``finish``."""
 _UNDO_DDL = "".join(f"create table if not exists undo_{table} as select * from {table} limit 0;\n"
                     for table in _TRACKED)
+DIGEST = 8  # bytes of each field's and signal's content hash
+_PAIR = struct.Struct(f">H{DIGEST}s")  # a packed (name id, digest) pair
+
+
+def url_hash(url: str) -> int:
+    """The 64-bit key a URL is stored under (``urls.hash``)."""
+    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
 class StateLocked(RuntimeError):
@@ -92,14 +111,31 @@ class Record:
 
 _COLUMNS = ("key", "site", "article_id", "language", "url", "status", "revision", "fields", "signals", "sitemap",
             "date_published", "etag", "last_modified", "story", "checked", "exported")
-_JSON = ("fields", "signals")
+_PACKED = ("fields", "signals")
+_TIMES = ("date_published", "checked", "exported")  # stored as epoch seconds, read as RFC 3339 UTC
 
 
-def _row_to_record(row: sqlite3.Row) -> Record:
-    values = dict(zip(_COLUMNS, row, strict=True))
-    for name in _JSON:
-        values[name] = json.loads(values[name])
-    return Record(**values)
+def _epoch(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp())
+
+
+def _time_text(epoch: int | None) -> str | None:
+    return None if epoch is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+_SELECT = f"select {', '.join(_COLUMNS)} from records"
+_SELECT_BY_URL = (f"select {', '.join('r.' + c for c in _COLUMNS)} from urls u join records r on r.key = u.key "
+                  "where u.hash = ?")
+
+
+class StateVersionError(RuntimeError):
+    """The state folder was written by another version of its layout."""
 
 
 class CrawlState:
@@ -111,6 +147,49 @@ class CrawlState:
         self.directory = directory
         self._touched: set[tuple[str, object]] = set()
         self._prepared = False
+        self._names: dict[str, int] = {}
+        self._documents: dict[str, int] = {}
+        self._load_dictionaries()
+
+    def _load_dictionaries(self) -> None:
+        self._names = dict(self.db.execute("select name, id from names"))
+        self._documents = dict(self.db.execute("select url, id from documents"))
+        self._name_of = {v: k for k, v in self._names.items()}
+        self._document_of = {v: k for k, v in self._documents.items()}
+
+    def _pack(self, digests: dict[str, str]) -> bytes:
+        """``{name: 16 hex digits}`` as ``<2-byte name id><8-byte digest>`` pairs, sorted by name."""
+        out = bytearray()
+        for name in sorted(digests):
+            if name not in self._names:
+                self._names[name] = self.db.execute("insert into names (name) values (?)", (name,)).lastrowid
+                self._name_of[self._names[name]] = name
+                self._remember_new("names", self._names[name])
+            out += _PAIR.pack(self._names[name], bytes.fromhex(digests[name]))
+        return bytes(out)
+
+    def _unpack(self, packed: bytes) -> dict[str, str]:
+        return {self._name_of[name]: value.hex() for name, value in _PAIR.iter_unpack(packed)}
+
+    def _document_id(self, url: str | None) -> int | None:
+        if url is None:
+            return None
+        if url not in self._documents:
+            self._remember("documents", [url])
+            self._documents[url] = self.db.execute("insert into documents (url) values (?)", (url,)).lastrowid
+            self._document_of[self._documents[url]] = url
+        return self._documents[url]
+
+    def _record(self, row: tuple | None) -> Record | None:
+        if row is None:
+            return None
+        values = dict(zip(_COLUMNS, row, strict=True))
+        for name in _PACKED:
+            values[name] = self._unpack(values[name])
+        values["sitemap"] = self._document_of.get(values["sitemap"])
+        for name in _TIMES:
+            values[name] = _time_text(values[name])
+        return Record(**values)
 
     @classmethod
     def open(cls, directory: str | Path | None, judge: Callable[[dict], bool] | None = None) -> CrawlState:
@@ -125,10 +204,18 @@ class CrawlState:
             directory.mkdir(parents=True, exist_ok=True)
             lock = _acquire(directory / LOCK_NAME)
             db = sqlite3.connect(directory / DB_NAME, isolation_level=None, check_same_thread=False)
+            db.execute("pragma auto_vacuum=incremental")  # before anything is written: a new database only
             db.execute("pragma journal_mode=wal")
             db.execute("pragma synchronous=full")
             db.execute("pragma busy_timeout=2000")
         db.execute("pragma cache_size=-16000")  # 16 MB page cache, whatever the state's size
+        try:
+            _check_version(db, directory)
+        except StateVersionError:
+            db.close()
+            if lock is not None:
+                lock.close()
+            raise
         db.executescript(_DDL + _UNDO_DDL)
         db.execute("insert or ignore into meta values ('schema_version', ?)", (str(SCHEMA_VERSION),))
         state = cls(db, lock, directory)
@@ -147,6 +234,7 @@ class CrawlState:
             self._undo()
         self._forget_undo()
         self.db.execute("commit")
+        self._load_dictionaries()
         logger.warning("CRAWL_STATE=%(dir)s: crawl %(id)s was killed while publishing; its outputs were "
                        "%(what)s, so its state is %(done)s", {
                            "dir": self.directory, "id": pending.get("crawl_id"),
@@ -157,33 +245,32 @@ class CrawlState:
 
     def record_for_url(self, url: str) -> Record | None:
         """The record a URL belongs to, if any run saw it."""
-        row = self.db.execute(f"select {', '.join('r.' + c for c in _COLUMNS)} from urls u join records r "
-                              "on r.key = u.key where u.url = ?", (url,)).fetchone()
-        return _row_to_record(row) if row else None
+        return self._record(self.db.execute(_SELECT_BY_URL, (url_hash(url),)).fetchone())
 
     def record(self, key: str) -> Record | None:
         """The record with this key, if any run saw it."""
-        row = self.db.execute(f"select {', '.join(_COLUMNS)} from records where key = ?", (key,)).fetchone()
-        return _row_to_record(row) if row else None
+        return self._record(self.db.execute(f"{_SELECT} where key = ?", (key,)).fetchone())
 
     def live_in_sitemap(self, sitemap: str) -> Iterator[Record]:
         """Live records that the complete sitemap ``sitemap`` listed last time."""
-        rows = self.db.execute(f"select {', '.join(_COLUMNS)} from records where sitemap = ? and status = 'live'",
-                               (sitemap,))
-        yield from (_row_to_record(row) for row in rows)
+        if sitemap not in self._documents:
+            return
+        rows = self.db.execute(f"{_SELECT} where sitemap = ? and status = 'live'",
+                               (self._documents[sitemap],))
+        yield from (self._record(row) for row in rows)
 
     def unsignalled(self, published_since: str, limit: int, exclude: set[str]) -> list[Record]:
         """Up to ``limit`` live records published since ``published_since`` that no complete
         sitemap lists (no change signal), least recently fetched first, skipping ``exclude`` keys."""
-        rows = self.db.execute(f"select {', '.join(_COLUMNS)} from records where status = 'live' and sitemap is null "
+        rows = self.db.execute(f"{_SELECT} where status = 'live' and sitemap is null "
                                "and date_published >= ? order by checked limit ?",
-                               (published_since, limit + len(exclude)))
-        return [r for r in map(_row_to_record, rows) if r.key not in exclude][:limit]
+                               (_epoch(published_since), limit + len(exclude)))
+        return [r for r in map(self._record, rows) if r.key not in exclude][:limit]
 
     def live_sitemaps(self) -> set[str]:
         """Every complete sitemap file that lists a live record."""
-        return {row[0] for row in self.db.execute("select distinct sitemap from records where sitemap is not null "
-                                                  "and status = 'live'")}
+        return {self._document_of[row[0]] for row in self.db.execute(
+            "select distinct sitemap from records where sitemap is not null and status = 'live'")}
 
     def least_recently_read(self, documents: list[str], limit: int) -> list[str]:
         """Up to ``limit`` of ``documents``, those read longest ago (never read: first)."""
@@ -207,8 +294,15 @@ class CrawlState:
     def stories_sharing(self, bands: list[int]) -> Iterator[str]:
         """The story of each indexed band among ``bands`` (one per band that matches)."""
         marks = ",".join("?" * len(bands))
-        yield from (row[0] for row in self.db.execute(f"select story from story_bands where band in ({marks})",
-                                                      bands))
+        yield from (row[0] for row in self.db.execute(
+            f"select s.key from story_bands b join stories s on s.id = b.story where b.band in ({marks})", bands))
+
+    def story_of_article(self, site: str | None, article_id: str) -> str | None:
+        """The story of any record of this site's article (another language, another locale)."""
+        prefix = f"{site}:{article_id}:"
+        row = self.db.execute("select story from records where key >= ? and key < ? and story is not null limit 1",
+                              (prefix, prefix[:-1] + ";")).fetchone()  # ";" follows ":"
+        return row[0] if row else None
 
     # --- writes (within the run's transaction) ----------------------------------------------
 
@@ -217,39 +311,57 @@ class CrawlState:
         if self.directory is None:
             return  # an in-memory state is never published against
         column = _TRACKED[table]
-        for key in keys:
-            if (table, key) in self._touched:
-                continue
+        fresh = [key for key in dict.fromkeys(keys) if (table, key) not in self._touched]
+        if not fresh:
+            return
+        self._touched.update((table, key) for key in fresh)
+        marks = ",".join("?" * len(fresh))
+        present = {row[0] for row in self.db.execute(f"select {column} from {table} where {column} in ({marks})",
+                                                     fresh)}
+        if present:
+            self.db.execute(f"insert into undo_{table} select * from {table} where {column} in "
+                            f"({','.join('?' * len(present))})", list(present))
+        self.db.executemany("insert or ignore into undo_absent values (?, ?)",
+                            [(table, key) for key in fresh if key not in present])
+
+    def _remember_new(self, table: str, key: object) -> None:
+        """A row this run inserted under a key it only now knows: undone by deleting it."""
+        if self.directory is not None:
             self._touched.add((table, key))
-            copied = self.db.execute(f"insert into undo_{table} select * from {table} where {column} = ?", (key,))
-            if not copied.rowcount:
-                self.db.execute("insert or ignore into undo_absent values (?, ?)", (table, key))
+            self.db.execute("insert or ignore into undo_absent values (?, ?)", (table, key))
 
     def index_bands(self, bands: list[int], story: str) -> None:
         """Index ``story`` under each of ``bands`` not indexed yet."""
+        self._remember("stories", [story])
+        self.db.execute("insert or ignore into stories (key) values (?)", (story,))
+        (story_id,) = self.db.execute("select id from stories where key = ?", (story,)).fetchone()
         self._remember("story_bands", bands)
-        self.db.executemany("insert or ignore into story_bands values (?, ?)", [(b, story) for b in bands])
+        self.db.executemany("insert or ignore into story_bands values (?, ?)", [(b, story_id) for b in bands])
 
     def save(self, record: Record, urls: Iterable[str] = ()) -> None:
         """Insert or replace ``record`` and map ``urls`` (and its own URL) to it."""
         self._remember("records", [record.key])
         values = {c: getattr(record, c) for c in _COLUMNS}
-        for name in _JSON:
-            values[name] = json.dumps(values[name], sort_keys=True, separators=(",", ":"))
+        for name in _PACKED:
+            values[name] = self._pack(values[name])
+        values["sitemap"] = self._document_id(record.sitemap)
+        for name in _TIMES:
+            values[name] = _epoch(values[name])
         self.db.execute(f"insert or replace into records ({', '.join(_COLUMNS)}) values "
                         f"({', '.join('?' * len(_COLUMNS))})", tuple(values.values()))
         self.map_urls(record.key, [u for u in (record.url, *urls) if u])
 
     def map_urls(self, key: str, urls: Iterable[str]) -> None:
         """Remember that each of ``urls`` belongs to record ``key``."""
-        urls = list(dict.fromkeys(urls))
-        self._remember("urls", urls)
-        self.db.executemany("insert or replace into urls values (?, ?)", [(u, key) for u in dict.fromkeys(urls)])
+        hashes = [url_hash(u) for u in dict.fromkeys(urls)]
+        self._remember("urls", hashes)
+        self.db.executemany("insert or replace into urls values (?, ?)", [(h, key) for h in hashes])
 
     def set_document_lastmod(self, url: str, lastmod: str | None, checked: str) -> None:
         """Remember the ``<lastmod>`` of a discovery document that was read this run."""
+        self._document_id(url)
         self._remember("documents", [url])
-        self.db.execute("insert or replace into documents values (?, ?, ?)", (url, lastmod, checked))
+        self.db.execute("update documents set lastmod = ?, checked = ? where url = ?", (lastmod, checked, url))
 
     # --- the run's end ------------------------------------------------------------------------
 
@@ -266,6 +378,14 @@ class CrawlState:
         self._forget_undo()
         self.commit()
 
+    def commit(self) -> None:
+        """Make the run's changes durable (one atomic commit), give freed pages back, release the lock."""
+        if self.db.in_transaction:
+            self.db.execute("commit")
+        self.db.execute("pragma incremental_vacuum")
+        self.db.execute("pragma wal_checkpoint(truncate)")
+        self.close()
+
     def rollback(self) -> None:
         """The run published nothing: its changes are undone (also when prepared); lock released."""
         if self._prepared:
@@ -273,12 +393,6 @@ class CrawlState:
             self._forget_undo()
             self.commit()
             return
-        self.close()
-
-    def commit(self) -> None:
-        """Make the run's changes durable (one atomic commit) and release the lock."""
-        if self.db.in_transaction:
-            self.db.execute("commit")
         self.close()
 
     def _undo(self) -> None:
@@ -300,6 +414,17 @@ class CrawlState:
         if self._lock is not None:
             self._lock.close()  # releases the flock
             self._lock = None
+
+
+def _check_version(db: sqlite3.Connection, directory: Path | None) -> None:
+    """Refuse a state written in another layout, saying what to do."""
+    if not db.execute("select 1 from sqlite_master where name = 'meta'").fetchone():
+        return
+    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
+    if row is not None and row[0] != str(SCHEMA_VERSION):
+        raise StateVersionError(f"CRAWL_STATE={directory} holds a crawl state of layout {row[0]}; this Broadsheet "
+                                f"reads layout {SCHEMA_VERSION}: move the folder away (the next crawl is then a full "
+                                "one) or give this crawl another CRAWL_STATE")
 
 
 def _acquire(path: Path) -> IO[str]:
