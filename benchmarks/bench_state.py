@@ -2,7 +2,7 @@
 
 The state is built as daily runs build it (``--per-run`` stories per run, each opened, saved and
 finished), each story with two URLs, realistic fields and signals and, unless ``--no-bands``, its
-16 story bands. Reports the state's size on disk (bytes per story), the process's memory (RSS)
+story bands (``stories.BANDS``). Reports the state's size on disk (bytes per story), the process's memory (RSS)
 before opening and after deciding, and the cost of one decision (``record_for_url`` plus the
 signal comparison ``plan()`` makes) for known and unknown URLs, as a ratio against a Python dict
 lookup of the same URLs in the same process (the cheapest possible baseline, and one that would
@@ -24,6 +24,7 @@ from common import ROOT  # noqa: F401 - puts the checkout on sys.path
 
 from broadsheet.state.changes import digest
 from broadsheet.state.store import CrawlState, Record
+from broadsheet.state.stories import BANDS
 
 
 def rss_mb() -> float:
@@ -58,7 +59,7 @@ def build(directory: Path, stories: int, per_run: int, bands: bool) -> None:
                               date_published="2026-02-06T08:00:00Z", checked="2026-02-06T09:00:00Z",
                               story=f"mitrade:{1_000_000 + i}"), [url(i, "en")])
             if bands:
-                state.index_bands([random.getrandbits(32) - 2**31 for _ in range(16)], f"mitrade:{1_000_000 + i}")
+                state.index_bands([random.getrandbits(32) - 2**31 for _ in range(BANDS)], f"mitrade:{1_000_000 + i}")
         state.finish()
 
 
