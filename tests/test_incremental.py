@@ -269,11 +269,17 @@ def gone_ids(result) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def after_day_one(tmp_path_factory):
-    """A crawl state after day 1 (copied by each test that goes on from it)."""
+def day_one(tmp_path_factory):
+    """Day 1 crawled: its result and its crawl state (copied by each test that goes on from it)."""
     work = tmp_path_factory.mktemp("after-day-one")
-    assert day(work, 1, work / "state").returncode == 0
-    return work / "state"
+    result = day(work, 1, work / "state")
+    assert result.returncode == 0
+    return result, work / "state"
+
+
+@pytest.fixture
+def after_day_one(day_one):
+    return day_one[1]
 
 
 def go_on(after_day_one: Path, tmp_path: Path) -> Path:
@@ -404,6 +410,64 @@ def test_the_recheck_is_bounded_by_crawl_recheck_max(validated, tmp_path):
     again = run_crawl(tmp_path / "c", "mitrade", "-s", f"CRAWL_STATE={state}", cassette=second)
     assert again.stats["broadsheet/discovery/planned/recheck"] == 3  # the next three: least recently checked first
     assert result.stats["downloader/request_count"] == again.stats["downloader/request_count"]
+
+
+REUTERS = FIXTURES / "reuters" / "oil_2019"
+
+
+def wire_copy(record: dict) -> list[str]:
+    """The paragraphs of ``record``'s story as another publisher republishes it: a dateline, a
+    credit line."""
+    paragraphs = [p for p in record["body"].split("\n") if p.strip()]
+    return [f"SINGAPORE (Reuters) - {paragraphs[0]}", *paragraphs[1:], "(Reporting by Ana Lima; Editing by Tom Hale)"]
+
+
+def reuters_page_with(paragraphs: list[str], path: Path) -> Path:
+    """The recorded Reuters case with its article body replaced by ``paragraphs``."""
+    import gzip
+
+    from lxml import html
+
+    from broadsheet.recording.serializer import deserialize, serialize
+
+    data = deserialize(gzip.decompress((REUTERS / "cassette.yaml.gz").read_bytes()).decode("utf-8"))
+    url = json.loads((REUTERS / "meta.json").read_text(encoding="utf-8"))["urls"][0]
+    page = next(i["response"] for i in data["interactions"] if i["request"]["uri"] == url)
+    tree = html.fromstring(page["body"]["string"])
+    [container] = tree.xpath('//div[@class="StandardArticleBody_body"]')
+    for old in container.findall("p"):
+        container.remove(old)
+    for n, text in enumerate(paragraphs):
+        new = html.Element("p")
+        new.text = text
+        container.insert(n, new)
+    page["body"]["string"] = html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+    page["headers"].pop("content-length", None)
+    path.write_text(serialize(data), encoding="utf-8")
+    return path
+
+
+def test_the_same_wire_story_on_two_sites_is_one_story_and_other_stories_of_its_topic_are_not(day_one, tmp_path):
+    first, state = day_one
+    state = go_on(state, tmp_path)
+    mitrade = {(i["article_id"], i["language"]): i for i in first.items}
+    oil = mitrade["1570912", "en-AU"]  # "Oil Edges Higher as OPEC+ Signals Steady Output Through March"
+    url = json.loads((REUTERS / "meta.json").read_text(encoding="utf-8"))["urls"][0]
+    copy = run_crawl(tmp_path / "copy", "reuters", "-s", f"CRAWL_STATE={state}", urls=[url],
+                     cassette=reuters_page_with(wire_copy(oil), tmp_path / "copy.yaml"))
+    assert copy.returncode == 0, copy.log[-2000:]
+    [republished] = copy.items
+    assert republished["site"] == "reuters" and republished["body"].startswith("SINGAPORE (Reuters)")
+    assert republished["story"] == oil["story"]
+
+    fresh = shutil.copytree(day_one[1], tmp_path / "fresh")  # day 1 only: the page is not the copy's revision
+    original = run_crawl(tmp_path / "original", "reuters", "-s", f"CRAWL_STATE={fresh}", urls=[url],
+                         cassette=REUTERS / "cassette.yaml.gz")  # oil too, another story: its own key
+    [other] = original.items
+    assert other["story"] not in {i["story"] for i in first.items}
+    bitcoin = [i["story"] for (article, language), i in mitrade.items()
+               if language == "en-AU" and "bitcoin" in i["headline"].lower()]
+    assert len(bitcoin) >= 2 and len(set(bitcoin)) == len(bitcoin)  # one topic, as many stories
 
 
 def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(tmp_path):
