@@ -178,6 +178,14 @@ def test_a_state_of_another_layout_is_refused_with_what_to_do(tmp_path):
         CrawlState.open(tmp_path)
 
 
+def test_a_crawl_failing_its_gate_publishes_nothing_and_leaves_the_state_as_it_was(tmp_path):
+    state = tmp_path / "state"
+    failed = day(tmp_path / "failed", 1, state, "-s", 'FIELD_COVERAGE_MIN={"date_modified": 1.0}')
+    assert failed.returncode == 1 and failed.finish_reason == "failed_field_coverage"
+    assert "not saved: the crawl failed (failed_field_coverage)" in failed.log
+    assert ids(day(tmp_path, 1, state)) == TRUTH["day-1"]["exported"]  # nothing of day 1 was lost
+
+
 def killed_day_one(tmp_path: Path, point: str, *args: str) -> subprocess.CompletedProcess:
     """Day 1 crawled into ``tmp_path/killed/out.jsonl`` that SIGKILLs itself at ``point``
     (``tests/helpers/killpoint.py``)."""
