@@ -215,11 +215,15 @@ def test_kill_9_while_publishing_loses_and_doubles_no_story(tmp_path, point, pub
     killed = killed_day_one(tmp_path, point)
     delivered = feed_ids(tmp_path / "killed" / "out.jsonl")
     assert delivered == (TRUTH["day-1"]["exported"] if published else [])
+    tombstones = tmp_path / "killed" / "out.removals.jsonl"
+    assert not tombstones.exists()  # written last, after every output
     rerun = day(tmp_path, 1, tmp_path / "state")
     assert rerun.returncode == 0
     outcome = "published, so its state is kept" if published else "not published, so its state is undone"
     assert f"was killed while publishing; its outputs were {outcome}" in rerun.log, killed.stderr[-1000:]
     assert sorted(delivered + ids(rerun)) == TRUTH["day-1"]["exported"]  # each record once, over both runs
+    found = [json.loads(line)["article_id"] for line in tombstones.read_text().splitlines()] if published else []
+    assert sorted(found + gone_ids(rerun)) == TRUTH["day-1"]["removed"]  # the killed run's, completed by the next
     if published:
         assert ids(day(tmp_path, 2, tmp_path / "state")) == TRUTH["day-2"]["exported"]
 

@@ -17,7 +17,9 @@ Removals (stories whose page now answers with a removal notice or as gone) go to
 ``REMOVALS_URI`` (default: beside the first local feed, ``<feed>.removals.jsonl``), one JSON object
 per line: ``site``, ``article_id``, ``language``, ``url``, ``record_key``, ``story``, ``revision``
 (the last exported one, null if never exported), ``reason`` (``removed``, ``http_404``...),
-``removed_at`` (the site's time) and ``previously_exported``. The file is written whole at close.
+``removed_at`` (the site's time) and ``previously_exported``. The file is written whole, after the
+feeds and the dataset are published and only when they are (a run killed before it is written but
+after they were has it written by the next run, from the prepared state).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ import orjson
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from broadsheet.state.publication import outputs
+from broadsheet.state.publication import outputs, write_removals
 from broadsheet.state.run import for_crawler
 from broadsheet.state.store import StateLocked, StateVersionError
 from broadsheet.storage.commit import succeeded
-from broadsheet.storage.files import side_file, write_text_atomically
+from broadsheet.storage.files import side_file
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -47,6 +49,7 @@ class CrawlStateExtension:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.removals: dict[str, str] | None = None
         try:
             self.run = for_crawler(crawler)
         except (StateLocked, StateVersionError) as exc:
@@ -70,15 +73,16 @@ class CrawlStateExtension:
         return bool(settings.getdict("FEEDS") or settings.get("DATASET_URI"))
 
     def spider_closed(self, spider: Spider) -> None:
-        """Write the removals file; count the state; prepare it before any output is published."""
-        path = side_file(self.crawler.settings, "REMOVALS_URI", spider.name, ".removals.jsonl")
-        if path is not None:
-            write_text_atomically(path, "".join(orjson.dumps(r).decode() + "\n" for r in self.run.removals))
+        """Count the state; prepare it (with the removals file to write) before any output is published."""
         stats = self.crawler.stats
         stats.set_value("broadsheet/state/records", self.run.state.count())
         stats.set_value("broadsheet/state/removed", self.run.state.count("removed"))
+        path = side_file(self.crawler.settings, "REMOVALS_URI", spider.name, ".removals.jsonl")
+        if path is not None:
+            self.removals = {"path": str(path.absolute()),
+                             "text": "".join(orjson.dumps(r).decode() + "\n" for r in self.run.removals)}
         if self.has_outputs:
-            self.run.state.prepare(outputs(self.crawler))
+            self.run.state.prepare({**outputs(self.crawler), "removals": self.removals})
 
     def engine_stopped(self) -> None:
         """Every output is published (or, the crawl failed, none): finish or roll back the state."""
@@ -88,6 +92,7 @@ class CrawlStateExtension:
                            "records went nowhere", {"dir": state.directory})
             state.close()
         elif succeeded(self.crawler):
+            write_removals(self.removals)
             state.finish()
             logger.info("Crawl state saved in %(dir)s", {"dir": state.directory})
         else:

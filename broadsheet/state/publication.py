@@ -8,7 +8,8 @@ dataset (published once the crawl id is in ``_manifest.json``, or decided once
 Feeds on other storages (S3, FTP...) cannot be looked at: ``unknown``.
 
 ``published(pending)`` answers from that description: True when any output holds the crawl's
-records (or could, for an unknown one), since its stories then reached downstream.
+records (or could, for an unknown one), since its stories then reached downstream. ``settle``
+also completes such a run: it writes the removals file the run would have written last.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from broadsheet.storage.atomic import AtomicFileFeedStorage
 from broadsheet.storage.commit import crawl_id
 from broadsheet.storage.dataset import JOURNAL, MANIFEST, STAGING
+from broadsheet.storage.files import write_text_atomically
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,3 +70,17 @@ def published(pending: dict[str, Any]) -> bool:
     if any(_inode(Path(feed["path"])) not in (None, feed["inode"]) for feed in pending.get("feeds", [])):
         return True
     return any(_dataset_has(Path(root), pending["crawl_id"]) for root in pending.get("datasets", []))
+
+
+def write_removals(removals: dict[str, str] | None) -> None:
+    """Write a run's removals file (``{"path", "text"}``), if it has one."""
+    if removals:
+        write_text_atomically(Path(removals["path"]), removals["text"])
+
+
+def settle(pending: dict[str, Any]) -> bool:
+    """Whether a killed crawl published its outputs; if so, its removals file is written too."""
+    if not published(pending):
+        return False
+    write_removals(pending.get("removals"))
+    return True

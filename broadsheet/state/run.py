@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from broadsheet.discovery.announce import Announcement, merge
 from broadsheet.state.changes import changed_fields, digest, field_hashes, record_key
-from broadsheet.state.publication import published
+from broadsheet.state.publication import settle
 from broadsheet.state.store import CrawlState, Record, utc_text
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def for_crawler(crawler: Crawler) -> IncrementalRun:
         directory = crawler.settings.get("CRAWL_STATE") or None
         if directory and crawler.spidercls is not None:
             directory = directory % {"name": crawler.spidercls.name}
-        run = _RUNS[crawler] = IncrementalRun(CrawlState.open(directory, judge=published), crawler)
+        run = _RUNS[crawler] = IncrementalRun(CrawlState.open(directory, judge=settle), crawler)
     return run
 
 
