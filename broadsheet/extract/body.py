@@ -1,9 +1,9 @@
 """The article body: the site's own containers, JSON-LD ``articleBody`` when whole, else a main-content extractor.
 
 ``Body`` carries the plain text (one block per paragraph, blocks separated by a blank line) and,
-when the blocks' tags are known, the same as Markdown. The generic extractor is resiliparse's
-main-content ``html2text`` (chosen by measurement on the public corpora: mean token F1 0.835 at
-about 3 ms/page, against trafilatura's 0.879 at 21 ms/page; see ``benchmarks/eval_corpora.py``).
+when the blocks' tags are known, the same as Markdown. One generic extractor is resiliparse's
+main-content ``html2text`` (``resiliparse_body``); ``body_main`` weighs it against the story's
+containers found by prose density (``body_density``).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def whole_article_body(page: Page) -> Body | None:
     return text_body(value)
 
 
-def main_content(page: Page) -> Body | None:
+def resiliparse_body(page: Page) -> Body | None:
     """The page's main content by resiliparse's extractor (boilerplate, navigation and lists out)."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from broadsheet.extract.body import Body, main_content, text_body, whole_article_body
+from broadsheet.extract.body import Body, text_body, whole_article_body
+from broadsheet.extract.body_main import main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
     ORGANISATION_WORDS,

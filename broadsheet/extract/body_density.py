@@ -1,0 +1,135 @@
+"""The story's containers on the page's own lxml tree, by where its prose is (readability's idea, no site rules).
+
+Every paragraph-like element with enough text (a ``<p>``, or text written straight into a ``<div>``)
+scores its parent fully, its grandparent half and three more ancestors less (more for long text and
+commas); paragraphs inside page chrome (navigation, asides, and elements whose class or id reads as
+comments, related stories, share bars, newsletter boxes...) score nothing. The five best get a bonus
+when their class reads as story text and are scaled by how little of their text is link text; the best
+one, with those of its siblings that score well or read as prose, holds the story. Its blocks (chrome
+left out) are the body, with their tags for Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from broadsheet.extract.body import Body
+from broadsheet.extract.page import Page
+from broadsheet.normalize.text import BLOCK_SEPARATOR, markdown_blocks, tagged_blocks
+
+CHROME = re.compile(r"-ad-|banner|breadcrumb|combx|comment|community|disqus|extra|footer|gdpr|header|legends|"
+                    r"menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
+                    r"ad-break|agegate|pagination|pager|popup|newsletter|subscribe|share|promo|outbrain|taboola|"
+                    r"recommend|trending|most-?read|teaser", re.IGNORECASE)
+"""Classes and ids of page chrome, not story text (readability's unlikely candidates, and more)."""
+STORY = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post", re.IGNORECASE)
+"""Classes and ids that may hold story text even when they also read as chrome."""
+KEPT_TAGS = frozenset({"html", "body", "main", "article"})
+"""Never chrome, and the chrome of what is outside them does not reach inside."""
+CHROME_TAGS = frozenset({"nav", "aside", "footer", "button", "figcaption", "script", "style", "noscript", "template",
+                         "svg", "iframe", "select", "menu", "dialog"})
+"""Tags that are chrome whatever their class."""
+PARAGRAPH_TAGS = ("p", "pre", "blockquote", "div", "td")
+MIN_PARAGRAPH_CHARS = 25
+ANCESTOR_LEVELS = 5
+TOP_CANDIDATES = 5
+
+
+def names(element: etree._Element) -> str:
+    """The element's class and id, one string."""
+    return f'{element.get("class") or ""} {element.get("id") or ""}'
+
+
+def is_chrome(element: etree._Element) -> bool:
+    """Whether the element is page chrome by its tag or its class/id (story words win over chrome words)."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag in CHROME_TAGS:
+        return isinstance(tag, str)
+    if tag in KEPT_TAGS:
+        return False
+    attributes = names(element)
+    return bool(attributes.strip()) and bool(CHROME.search(attributes)) and not STORY.search(attributes)
+
+
+def _link_density(element: etree._Element) -> float:
+    length = len("".join(element.itertext()))
+    links = sum(len("".join(a.itertext())) for a in element.iter("a"))
+    return min(1.0, links / length) if length else 1.0
+
+
+def story_containers(root: etree._Element) -> list[etree._Element]:
+    """The elements holding the story's paragraphs (the best one and its siblings that are prose too), in page
+    order; none when the page has too little prose."""
+    body = root.find("body")
+    body = body if body is not None else root
+    scores: dict[etree._Element, float] = {}
+    chrome: dict[etree._Element, bool] = {}
+
+    def inside_chrome(element: etree._Element) -> bool:
+        """Chrome itself or inside chrome, up to the nearest ``article``/``main`` (never above the story)."""
+        path = []
+        node = element
+        found = False
+        while node is not None:
+            if node in chrome:
+                found = chrome[node]
+                break
+            path.append(node)
+            if node.tag in KEPT_TAGS:
+                break
+            node = node.getparent()
+        for seen in reversed(path):
+            found = found or is_chrome(seen)
+            chrome[seen] = found
+        return found
+
+    for paragraph in body.iter(*PARAGRAPH_TAGS):
+        if paragraph.tag in ("div", "td"):  # text written straight into a div or cell (lines split by <br>)
+            text = "".join([paragraph.text or "", *(child.tail or "" for child in paragraph)]).strip()
+        else:
+            text = "".join(paragraph.itertext()).strip()
+        if len(text) < MIN_PARAGRAPH_CHARS or inside_chrome(paragraph):
+            continue
+        score = 1 + text.count(",") + text.count("\uff0c") + text.count("\u3001") + min(len(text) // 100, 3)
+        ancestor = paragraph.getparent()
+        for level in range(ANCESTOR_LEVELS):
+            if ancestor is None:
+                break
+            scores[ancestor] = scores.get(ancestor, 0.0) + score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            ancestor = ancestor.getparent()
+    if not scores:
+        return []
+    ranked = sorted(scores.items(), key=lambda item: -item[1])[:TOP_CANDIDATES]
+    final: dict[etree._Element, float] = {}
+    for element, score in ranked:
+        if STORY.search(names(element)):
+            score *= 1.25
+        final[element] = score * (1 - _link_density(element))
+    best = max(final, key=final.__getitem__)
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    threshold = max(10.0, final[best] * 0.2)
+    kept = []
+    for sibling in parent:
+        if sibling is best:
+            kept.append(sibling)
+        elif isinstance(sibling.tag, str) and not is_chrome(sibling):
+            score = scores.get(sibling, 0.0) * (1 - _link_density(sibling)) if sibling in scores else 0.0
+            if score >= threshold or (sibling.tag == "p" and _prose(sibling)):
+                kept.append(sibling)
+    return kept
+
+
+def _prose(paragraph: etree._Element) -> bool:
+    text = "".join(paragraph.itertext()).strip()
+    density = _link_density(paragraph)
+    return (len(text) > 80 and density < 0.25) or (0 < len(text) <= 80 and density == 0 and text.endswith("."))
+
+
+def density_body(page: Page) -> Body | None:
+    """The blocks of the story's containers, chrome left out, as text and Markdown; None without prose."""
+    blocks = [block for container in story_containers(page.root) for block in tagged_blocks(container, is_chrome)]
+    return Body(BLOCK_SEPARATOR.join(text for _, text in blocks), markdown_blocks(blocks)) if blocks else None

@@ -1,0 +1,41 @@
+"""The generic body: resiliparse's main content weighed against the story's containers found by prose density.
+
+The two extractors fail differently, measured on the public corpora (``benchmarks/eval_corpora.py``):
+resiliparse keeps the story whole but often keeps what follows it too (teasers, comments), and now and
+then finds almost nothing; the density containers are precise but sometimes miss a part. So the density
+body wins when it is the resiliparse text trimmed a little (nearly all of its words are in it and it
+keeps at least ``TRIM_MIN_SHARE`` of them) or when resiliparse found far less (``FAR_MORE`` times fewer
+words); otherwise resiliparse's. Token counts as the benchmark scores them: word characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from broadsheet.extract.body import Body, resiliparse_body
+from broadsheet.extract.body_density import density_body
+from broadsheet.extract.page import Page
+
+INSIDE_SHARE = 0.9
+"""The share of the density body's words that must be in resiliparse's text for it to be a trimmed copy."""
+TRIM_MIN_SHARE = 0.8
+"""A trimmed copy keeps at least this share of resiliparse's words (less: it missed part of the story)."""
+FAR_MORE = 6
+"""The density body wins outright when it has this many times resiliparse's words."""
+_WORDS = re.compile(r"\w+")
+
+
+def main_content(page: Page) -> Body | None:
+    """The generic extractors' body for this page (see the module's rule), with Markdown when density won."""
+    extracted, dense = resiliparse_body(page), density_body(page)
+    if extracted is None or dense is None:
+        return dense or extracted
+    words, dense_words = Counter(_WORDS.findall(extracted.text.lower())), Counter(_WORDS.findall(dense.text.lower()))
+    total, dense_total = sum(words.values()), sum(dense_words.values())
+    shared = sum((words & dense_words).values())
+    if dense_total >= FAR_MORE * total:
+        return dense
+    if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
+        return dense
+    return extracted
