@@ -12,6 +12,7 @@ left out) are the body, with their tags for Markdown.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -31,7 +32,6 @@ KEPT_TAGS = frozenset({"html", "body", "main", "article"})
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "button", "figcaption", "script", "style", "noscript", "template",
                          "svg", "iframe", "select", "menu", "dialog"})
 """Tags that are chrome whatever their class."""
-PARAGRAPH_TAGS = ("p", "pre", "blockquote", "div", "td")
 MIN_PARAGRAPH_CHARS = 25
 ANCESTOR_LEVELS = 5
 TOP_CANDIDATES = 5
@@ -49,21 +49,31 @@ def is_chrome(element: etree._Element) -> bool:
         return isinstance(tag, str)
     if tag in KEPT_TAGS:
         return False
-    attributes = names(element)
-    return bool(attributes.strip()) and bool(CHROME.search(attributes)) and not STORY.search(attributes)
+    return _chrome_names(names(element))
+
+
+@lru_cache(maxsize=4096)
+def _chrome_names(attributes: str) -> bool:
+    return bool(CHROME.search(attributes)) and not STORY.search(attributes)
+
+
+_PARAGRAPHS = etree.XPath(
+    f"//body//*[self::p or self::pre or self::blockquote][string-length(normalize-space()) >= {MIN_PARAGRAPH_CHARS}]"
+    f" | //body//*[self::div or self::td][text()[string-length(normalize-space()) >= {MIN_PARAGRAPH_CHARS}]]")
+"""Paragraph-like elements with enough text: selected in C, so the many short ones cost nothing in Python."""
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
+_ALL_TEXT = etree.XPath("string()", smart_strings=False)
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 
 
 def _link_density(element: etree._Element) -> float:
-    length = len("".join(element.itertext()))
-    links = sum(len("".join(a.itertext())) for a in element.iter("a"))
-    return min(1.0, links / length) if length else 1.0
+    length = len(_ALL_TEXT(element))
+    return min(1.0, sum(map(len, _LINK_TEXT(element))) / length) if length else 1.0
 
 
 def story_containers(root: etree._Element) -> list[etree._Element]:
     """The elements holding the story's paragraphs (the best one and its siblings that are prose too), in page
     order; none when the page has too little prose."""
-    body = root.find("body")
-    body = body if body is not None else root
     scores: dict[etree._Element, float] = {}
     chrome: dict[etree._Element, bool] = {}
 
@@ -85,11 +95,10 @@ def story_containers(root: etree._Element) -> list[etree._Element]:
             chrome[seen] = found
         return found
 
-    for paragraph in body.iter(*PARAGRAPH_TAGS):
-        if paragraph.tag in ("div", "td"):  # text written straight into a div or cell (lines split by <br>)
-            text = "".join([paragraph.text or "", *(child.tail or "" for child in paragraph)]).strip()
-        else:
-            text = "".join(paragraph.itertext()).strip()
+    for paragraph in _PARAGRAPHS(root):
+        # a div or cell counts the text written straight into it (lines split by <br>)
+        own = paragraph.tag in ("div", "td")
+        text = ("".join(_OWN_TEXT(paragraph)) if own else _ALL_TEXT(paragraph)).strip()
         if len(text) < MIN_PARAGRAPH_CHARS or inside_chrome(paragraph):
             continue
         score = 1 + text.count(",") + text.count("\uff0c") + text.count("\u3001") + min(len(text) // 100, 3)
@@ -124,7 +133,7 @@ def story_containers(root: etree._Element) -> list[etree._Element]:
 
 
 def _prose(paragraph: etree._Element) -> bool:
-    text = "".join(paragraph.itertext()).strip()
+    text = _ALL_TEXT(paragraph).strip()
     density = _link_density(paragraph)
     return (len(text) > 80 and density < 0.25) or (0 < len(text) <= 80 and density == 0 and text.endswith("."))
 
