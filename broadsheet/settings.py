@@ -82,6 +82,11 @@ FAILURE_MAX_SHARE = 0.1  # share of requested URLs that may fail before the craw
 FIELD_COVERAGE_ENABLED = True
 FIELD_COVERAGE_URI = ""  # default: beside the first local feed, <feed>.coverage.json
 FIELD_COVERAGE_MIN = {"headline": 1.0, "body": 1.0}
+# Fallback body extractor (broadsheet/extract/body_fallback.py): a callable of the response, asked when a
+# record's quality is below BODY_FALLBACK_BELOW or it has no body; "" = off (measured: not worth its time),
+# e.g. "broadsheet.extract.body_fallback.trafilatura_body" (pip install ".[bench]").
+BODY_FALLBACK = ""
+BODY_FALLBACK_BELOW = 0.6
 STATS_REPORT_URI = ""
 PREFLIGHT_ENABLED = True
 # Run-over-run monitoring (broadsheet/extensions/monitor.py, broadsheet/monitoring/): every crawl's record,

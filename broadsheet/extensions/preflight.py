@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
 from broadsheet.errors import BadInput
+from broadsheet.extract.body_fallback import load_fallback
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,6 +33,7 @@ OFFLINE_SCHEMES = ("data", "file")  # schemes that never reach the network
 SHARES = {  # setting -> what its share means
     "QUARANTINE_MAX_SHARE": "the share of invalid items above which the crawl fails (0.1 = 10%)",
     "FAILURE_MAX_SHARE": "the share of requested URLs that may fail before the crawl fails (0.1 = 10%)",
+    "BODY_FALLBACK_BELOW": "the record quality below which BODY_FALLBACK is asked for the body (0.6)",
 }
 PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")  # what pyarrow's Parquet writer takes
 COUNTS = ("PARQUET_ROW_GROUP_SIZE", "DATASET_ROWS_PER_FILE")  # whole numbers, 1 or more
@@ -150,8 +152,14 @@ def check_schema_types(crawler: Crawler, version: SchemaVersion | None) -> None:
         raise BadInput(f"SCHEMA={version.ref}: {version.path} has no Parquet types: {exc}") from exc
 
 
+def check_fallback(crawler: Crawler, version: SchemaVersion | None) -> None:
+    """``BODY_FALLBACK`` names an importable callable (or is empty)."""
+    load_fallback(crawler.settings.get("BODY_FALLBACK") or "")
+
+
 CHECKS: tuple[Callable[[Crawler, SchemaVersion | None], None], ...] = (
     check_numbers, check_coverage, check_schema_types, check_cassette,
+    check_fallback,
 )
 
 

@@ -31,6 +31,8 @@ class Body:
 
     text: str
     markdown: str | None = None
+    doubtful: bool = False
+    """The generic extractors disagreed on this page's body (``body_main``): the record's quality says so."""
 
 
 def text_body(text: str | None) -> Body | None:

@@ -5,13 +5,16 @@ resiliparse keeps the story whole but often keeps what follows it too (teasers, 
 then finds almost nothing; the density containers are precise but sometimes miss a part. So the density
 body wins when it is the resiliparse text trimmed a little (nearly all of its words are in it and it
 keeps at least ``TRIM_MIN_SHARE`` of them) or when resiliparse found far less (``FAR_MORE`` times fewer
-words); otherwise resiliparse's. Token counts as the benchmark scores them: word characters.
+words); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds ``INSIDE_SHARE`` of
+the other's words): a doubtful body lowers the record's quality, which is what hands a page to the
+fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from broadsheet.extract.body import Body, resiliparse_body
 from broadsheet.extract.body_density import density_body
@@ -38,4 +41,5 @@ def main_content(page: Page) -> Body | None:
         return dense
     if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
         return dense
-    return extracted
+    agreed = shared >= INSIDE_SHARE * dense_total and shared >= INSIDE_SHARE * total
+    return extracted if agreed else replace(extracted, doubtful=True)

@@ -41,6 +41,7 @@ from broadsheet.extract.dates import (
 from broadsheet.extract.jsonld import types_of
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
+from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
 from broadsheet.normalize.text import clean_text
@@ -279,11 +280,25 @@ def url_hash(page: Page) -> str:
     return hashlib.sha1(page.url.split("#", 1)[0].split("?", 1)[0].encode()).hexdigest()[:16]
 
 
-def itemprop_text(prop: str) -> XPath:
-    """Microdata: the text (or ``@datetime``) of elements with ``itemprop=prop`` that carry no ``@content``."""
-    return XPath(f'//*[@itemprop="{prop}"][not(@content)]/@datetime | //*[@itemprop="{prop}"][not(@content)]'
-                 f'[not(@datetime)][not(.//*[@itemprop="name"])] | //*[@itemprop="{prop}"]//*[@itemprop="name"]'
-                 f'[not(@content)]', name=f"microdata:{prop}")
+_NAME_PARTS = compiled('.//*[@itemprop="name"]')
+
+
+def itemprop_text(prop: str) -> Func:
+    """Microdata: the ``@datetime`` or text of elements with ``itemprop=prop`` that carry no ``@content`` (the
+    text of their ``itemprop=name`` parts when they have some), from the page's one index of microdata."""
+
+    def read(page: Page) -> Iterator[str]:
+        for element in page.itemprops.get(prop, ()):
+            if element.get("datetime") is not None:
+                yield element.get("datetime")
+                continue
+            parts = _NAME_PARTS(element)
+            if parts:
+                yield from (" ".join(part.itertext()) for part in parts if part.get("content") is None)
+            else:
+                yield " ".join(element.itertext())
+
+    return Func(read, name=f"microdata:{prop}")
 
 
 def parsely(key: str) -> Func:

@@ -23,6 +23,7 @@ HINTS_META_KEY = ANNOUNCED  # what discovery says about the URL: a feed's title,
 a dict of field name to raw value, read by the ``Hint`` source."""
 
 
+_ITEMPROPS = etree.XPath("//*[@itemprop][not(@content)]")
 _SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
 
 
@@ -76,6 +77,15 @@ class Page:
                 if key:
                     for part in key.split():
                         found.setdefault(part.lower(), []).append(value)
+        return found
+
+    @cached_property
+    def itemprops(self) -> dict[str, list[etree._Element]]:
+        """Microdata elements without ``@content`` (those are in ``metas``) by their ``itemprop``, in page order:
+        one walk that every microdata source shares."""
+        found: dict[str, list[etree._Element]] = {}
+        for element in _ITEMPROPS(self.root):
+            found.setdefault(element.get("itemprop"), []).append(element)
         return found
 
     @cached_property

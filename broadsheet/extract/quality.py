@@ -22,8 +22,14 @@ WEAK_SOURCES = {"title": 0.6, "text": 0.6, "text:label": 0.7, "text:byline": 0.6
                 "text:first": 0.4}
 
 
+DOUBTFUL_BODY = 0.3
+"""The strength of a body the generic extractors disagreed on (``Body.doubtful``)."""
+
+
 def quality(found: Extraction) -> float:
     """The weighted share (0-1) of key fields found, each by its source's strength."""
     score = sum(weight * WEAK_SOURCES.get(found.winners[field], 1.0)
                 for field, weight in WEIGHTS.items() if field in found.winners)
+    if getattr(found.values.get("body"), "doubtful", False):
+        score -= WEIGHTS["body"] * (WEAK_SOURCES["main_content"] - DOUBTFUL_BODY)
     return round(score / sum(WEIGHTS.values()), 3)

@@ -34,6 +34,7 @@ import re
 import traceback
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -45,7 +46,8 @@ from twisted.python.failure import Failure
 from broadsheet.discovery.spider import DiscoveryMixin
 from broadsheet.errors import BadInput
 from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcomes
-from broadsheet.extract.body import Body
+from broadsheet.extract.body import Body, text_body
+from broadsheet.extract.body_fallback import FallbackExtractor, load_fallback
 from broadsheet.extract.fields import Extraction, extract_fields, sources_for
 from broadsheet.extract.instants import visible_instant
 from broadsheet.extract.page import Page
@@ -259,12 +261,28 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
         source of each counted in the stats as ``broadsheet/field/<field>/<source>``."""
         page = Page(response, self.page_state)
         found = extract_fields(page, self.sources_at(self.reference_time(response)))
+        self.fallback_body(response, found)
         stats = self.crawler.stats
         for field, source in found.winners.items():
             stats.inc_value(f"{FIELD_STATS}/{field}/{source}")
         if page.json_ld_conflicts:
             stats.inc_value(JSON_LD_CONFLICTS)
         return self.build_article(response, found)
+
+    def fallback_body(self, response: Response, found: Extraction) -> None:
+        """The ``BODY_FALLBACK`` extractor's body, when one is set and the record's quality is below
+        ``BODY_FALLBACK_BELOW`` or it has no body (``broadsheet.extract.body_fallback``)."""
+        extractor = self._body_fallback
+        if extractor is None or ("body" in found.values
+                                 and quality(found) >= self.settings.getfloat("BODY_FALLBACK_BELOW", 0.6)):
+            return
+        body = text_body(extractor(response))
+        if body is not None:
+            found.values["body"], found.raws["body"], found.winners["body"] = body, body.text, "fallback"
+
+    @cached_property
+    def _body_fallback(self) -> FallbackExtractor | None:
+        return load_fallback(self.settings.get("BODY_FALLBACK") or "")
 
     def build_article(self, response: Response, found: Extraction) -> Article:
         """The item from the extracted fields, with the page's served time and the related cards."""

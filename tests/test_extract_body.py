@@ -1,0 +1,81 @@
+"""The generic body: prose-density containers, the choice against resiliparse, doubt, and the fallback extractor."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from broadsheet.errors import BadInput
+from broadsheet.extract.body_density import density_body
+from broadsheet.extract.body_fallback import load_fallback
+from broadsheet.extract.body_main import main_content
+from broadsheet.extract.fields import extract_fields
+from broadsheet.extract.page import Page
+from broadsheet.extract.quality import quality
+from spiders.article import ArticleSpider
+
+STORY = " ".join(f"Sentence {i} of the story, with a comma, tells what happened." for i in range(6))
+PAGE = f"""<html><body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>The headline</h1><div class="story-body">
+<p>{STORY}</p><h2>What comes next</h2><p>{STORY}</p><ul><li>First point of the list</li><li>Second point</li></ul>
+<p>{STORY}</p><figure><img src="x.jpg"><figcaption>A caption that is not story text at all</figcaption></figure>
+</div></article>
+<div class="related-stories"><p>{"Another story's teaser, long enough to look like prose, " * 3}</p></div>
+<div id="comments"><p>{"A reader's comment, long enough to look like prose here, " * 3}</p></div>
+<footer><p>Copyright and addresses, long enough to look like a paragraph.</p></footer></body></html>"""
+
+
+def page_of(html: str, url: str = "https://news.example/2024/story") -> Page:
+    return Page(HtmlResponse(url=url, body=html.encode(), encoding="utf-8", request=Request(url)))
+
+
+def test_density_body_is_the_story_without_related_comments_captions_or_footer_and_keeps_its_markdown():
+    body = density_body(page_of(PAGE))
+    assert body.text.count("Sentence 5 of the story") == 3
+    for chrome in ("teaser", "comment", "caption", "Copyright", "Home"):
+        assert chrome not in body.text
+    assert "## What comes next" in body.markdown and "- First point of the list" in body.markdown
+
+
+def test_the_generic_body_has_no_chrome_and_a_page_without_prose_has_no_density_body():
+    body = main_content(page_of(PAGE))
+    assert "Sentence 0 of the story" in body.text and "comment" not in body.text and "teaser" not in body.text
+    assert density_body(page_of("<html><body><a href='/a'>Menu</a></body></html>")) is None
+
+
+def test_a_body_the_extractors_disagree_on_is_doubtful_and_lowers_the_quality():
+    found = extract_fields(page_of(PAGE))
+    sure = quality(found)
+    doubtful = type(found)(values={**found.values, "body": found.values["body"].__class__(
+        found.values["body"].text, doubtful=True)}, winners=found.winners)
+    assert quality(doubtful) < sure
+
+
+def fixed_body(response) -> str:
+    """A fallback extractor for the tests: one known paragraph."""
+    return "The fallback's body.\nIts second paragraph."
+
+
+def spider_with(**settings) -> ArticleSpider:
+    crawler = get_crawler(ArticleSpider, settings_dict=settings)
+    return ArticleSpider.from_crawler(crawler, urls="https://news.example/2024/story")
+
+
+def test_the_fallback_extractor_is_asked_only_below_the_quality_threshold():
+    for below, expected in ((1.01, "fallback"), (0.0, "main_content")):
+        spider = spider_with(BODY_FALLBACK=f"{__name__}.fixed_body", BODY_FALLBACK_BELOW=below)
+        page = page_of(PAGE)
+        found = extract_fields(page)
+        spider.fallback_body(page.response, found)
+        assert found.winners["body"] == expected
+    assert found.values["body"].text != "The fallback's body.\n\nIts second paragraph."
+    assert spider_with()._body_fallback is None  # off by default
+
+
+def test_a_fallback_setting_that_names_nothing_importable_says_which_setting_and_what_to_give():
+    assert load_fallback("") is None
+    with pytest.raises(BadInput, match="BODY_FALLBACK='no.such.module:extract'.*package.module.function"):
+        load_fallback("no.such.module:extract")
+    with pytest.raises(BadInput, match="not callable"):
+        load_fallback("broadsheet.extract.body_main.FAR_MORE")
