@@ -7,6 +7,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
+from broadsheet.extract.body import resiliparse_body
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
 from broadsheet.extract.body_main import main_content
@@ -79,3 +80,9 @@ def test_a_fallback_setting_that_names_nothing_importable_says_which_setting_and
         load_fallback("no.such.module:extract")
     with pytest.raises(BadInput, match="not callable"):
         load_fallback("broadsheet.extract.body_main.FAR_MORE")
+
+
+def test_a_resiliparse_body_has_markdown_too_with_the_page_own_headings():
+    body = resiliparse_body(page_of(PAGE))
+    assert "\n\n## What comes next\n\n" in body.markdown
+    assert body.markdown.replace("## ", "") == body.text

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lxml import etree
+
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import Source
 from broadsheet.extract.xpath import nodes
@@ -23,6 +25,7 @@ WHOLE_SHARE_OF_SHOWN = 0.4
 """An ``articleBody`` shorter than this share of the page's paragraph text is not the whole body."""
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\bmore\b)\s*$", re.IGNORECASE)
 _LINES = re.compile(r"\s*\n\s*")
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,21 @@ def resiliparse_body(page: Page) -> Body | None:
     tree = HTMLTree.parse(page.response.text)
     body = text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
                                         list_bullets=False, noscript=False, form_fields=False))
-    return trimmed(body) if body else None
+    return with_markdown(trimmed(body), page) if body else None
+
+
+_TAGGED = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::li"
+                      " or self::blockquote or self::pre or self::dt]")
+
+
+def with_markdown(body: Body, page: Page) -> Body:
+    """A plain-text body with its Markdown: each block takes the tag of the page's heading, list item, quote,
+    preformatted block or term whose whole text it is (one selection in C; other blocks are paragraphs)."""
+    tags: dict[str, str] = {}
+    for element in _TAGGED(page.root):
+        tags.setdefault(clean_text(_STRING(element)), element.tag)
+    blocks = [(tags.get(block, "p"), block) for block in body.text.split(BLOCK_SEPARATOR)]
+    return Body(body.text, markdown_blocks(blocks), body.doubtful)
 
 
 PARAGRAPH_MIN_CHARS = 80
