@@ -1,12 +1,15 @@
 """The ``article`` spider against trafilatura and htmldate on a corpus folder: same pages, one run, per corpus.
 
-    python benchmarks/eval_corpora.py ../shared/corpora [--limit N]     (trafilatura: pip install ".[bench]")
+    python benchmarks/eval_corpora.py ../shared/corpora [--limit N] [--worst N]   (trafilatura: pip install ".[bench]")
 
 Builds one cassette of every ``<corpus>/<page>/page.html.gz`` (with ``expected.json``), runs the contract
 ``scrapy crawl article -a urls_file=F -s VCR_CASSETTE=C -O out.jsonl`` (quarantined items count too; ms/page is
 the whole crawl's wall time per page, start-up included), runs trafilatura (headline, authors, date, body) and
 htmldate (date) in this process on the same pages, and prints per corpus and tool: right/checked per field, mean
-body token F1, ms/page. Scoring as ../shared/checks/score.py (the referee): headline case-folded equality; authors
+body token F1, ms/page; ``--worst N`` lists the N pages where the spider's body trails trafilatura's most, with
+both F1s and the body source that won. Pages are served as their original bytes (a page that is not UTF-8
+keeps its own charset, declared in the page, for the spider and trafilatura alike; the referee decodes every
+page as UTF-8). Scoring as ../shared/checks/score.py (the referee): headline case-folded equality; authors
 the same name set; date the same day; body token F1 >= 0.9 (or the truth's prefix) and mean F1.
 """
 
@@ -91,8 +94,21 @@ def load_pages(corpora: Path, limit: int) -> list[dict]:
         url = truth.get("url") if str(truth.get("url", "")).startswith("http") else None
         pages.append({"id": f"{corpus}/{path.parent.name}", "corpus": corpus, "truth": truth,
                       "url": url or f"https://corpus.invalid/{corpus}/{path.parent.name}",
-                      "html": gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")})
+                      "html": gzip.decompress(path.read_bytes())})
     return pages
+
+
+def as_text(html: bytes) -> str | bytes:
+    """UTF-8 pages as text (a readable cassette), others as their bytes."""
+    try:
+        return html.decode("utf-8")
+    except UnicodeDecodeError:
+        return html
+
+
+def content_type(html: bytes) -> str:
+    """``text/html; charset=utf-8`` for UTF-8 pages; plain ``text/html`` (the page's own declaration) for others."""
+    return "text/html; charset=utf-8" if isinstance(as_text(html), str) else "text/html"
 
 
 def crawl(pages: list[dict], tmp: Path) -> tuple[dict[str, dict], float]:
@@ -101,8 +117,8 @@ def crawl(pages: list[dict], tmp: Path) -> tuple[dict[str, dict], float]:
     by_url = {p["url"]: p for p in pages}
     interactions = [{"request": {"body": None, "headers": {}, "method": "GET", "uri": url},
                      "response": {"status": {"code": 200, "message": "OK"},
-                                  "headers": {"Content-Type": ["text/html; charset=utf-8"], "Date": [date]},
-                                  "body": {"string": page["html"]}}} for url, page in by_url.items()]
+                                  "headers": {"Content-Type": [content_type(page["html"])], "Date": [date]},
+                                  "body": {"string": as_text(page["html"])}}} for url, page in by_url.items()]
     for host in sorted({u.split("/")[2] for u in by_url}):
         for scheme in ("http", "https"):
             interactions.append({"request": {"body": None, "headers": {}, "method": "GET",
@@ -126,7 +142,8 @@ def crawl(pages: list[dict], tmp: Path) -> tuple[dict[str, dict], float]:
             record = record.get("item", record)
             records[record.get("url")] = {"headline": record.get("headline"), "authors": record.get("authors"),
                                           "date": record.get("date_published") or record.get("publication_date"),
-                                          "body": record.get("body")}
+                                          "body": record.get("body"),
+                                          "body_source": (record.get("field_sources") or {}).get("body")}
     return records, ms
 
 
@@ -158,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpora", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="pages per corpus (0: all)")
+    parser.add_argument("--worst", type=int, default=0, help="list the N pages where the body trails trafilatura most")
     args = parser.parse_args()
     import logging
 
@@ -168,8 +186,13 @@ def main() -> None:
     totals: dict[tuple[str, str], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     f1s: dict[tuple[str, str], list[float]] = defaultdict(list)
     ms: dict[str, list[float]] = defaultdict(list)
+    gaps: list[tuple[float, str, float, float, str | None]] = []
     for page in pages:
         outputs = {"article": (records.get(page["url"], {}), crawl_ms), **anchors(page)}
+        if page["truth"].get("articleBody"):
+            want = page["truth"]["articleBody"]
+            ours, theirs = (f1(outputs[tool][0].get("body"), want) for tool in ("article", "trafilatura"))
+            gaps.append((ours - theirs, page["id"], ours, theirs, outputs["article"][0].get("body_source")))
         for tool, (record, spent) in outputs.items():
             ms[tool].append(spent)
             for corpus in (page["corpus"], "all"):
@@ -189,6 +212,8 @@ def main() -> None:
         body_f1 = f"{statistics.mean(f1s[(corpus, tool)]):.3f}" if f1s[(corpus, tool)] else "-"
         spent = f"{statistics.median(ms[tool]):.1f}" if corpus == "all" else ""
         print(f"{corpus:20s} {tool:12s} " + " ".join(f"{c:>15s}" for c in cells) + f" {body_f1:>7s} {spent:>8s}")
+    for _, page_id, ours, theirs, source in sorted(gaps)[:args.worst]:
+        print(f"worst body: {page_id:60s} article {ours:.2f} trafilatura {theirs:.2f} won by {source}")
 
 
 if __name__ == "__main__":
