@@ -7,7 +7,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
-from broadsheet.extract.body import resiliparse_body
+from broadsheet.extract.body import resiliparse_body, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
 from broadsheet.extract.body_main import main_content
@@ -83,6 +83,7 @@ def test_a_fallback_setting_that_names_nothing_importable_says_which_setting_and
 
 
 def test_a_resiliparse_body_has_markdown_too_with_the_page_own_headings():
-    body = resiliparse_body(page_of(PAGE))
+    page = page_of(PAGE)
+    body = with_markdown(resiliparse_body(page), page)
     assert "\n\n## What comes next\n\n" in body.markdown
     assert body.markdown.replace("## ", "") == body.text

@@ -94,21 +94,25 @@ def resiliparse_body(page: Page) -> Body | None:
     tree = HTMLTree.parse(page.response.text)
     body = text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
                                         list_bullets=False, noscript=False, form_fields=False))
-    return with_markdown(trimmed(body), page) if body else None
+    return trimmed(body) if body else None
 
 
-_TAGGED = etree.XPath("//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::li"
-                      " or self::blockquote or self::pre or self::dt]")
+_TAGGED = ("h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt")
+_HEAD = 10
 
 
 def with_markdown(body: Body, page: Page) -> Body:
     """A plain-text body with its Markdown: each block takes the tag of the page's heading, list item, quote,
-    preformatted block or term whose whole text it is (one selection in C; other blocks are paragraphs)."""
+    preformatted block or term whose whole text it is (one walk in C; elements whose text starts
+    differently from every block are passed over uncleaned; other blocks are paragraphs)."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    heads = {block[:_HEAD] for block in blocks}
     tags: dict[str, str] = {}
-    for element in _TAGGED(page.root):
-        tags.setdefault(clean_text(_STRING(element)), element.tag)
-    blocks = [(tags.get(block, "p"), block) for block in body.text.split(BLOCK_SEPARATOR)]
-    return Body(body.text, markdown_blocks(blocks), body.doubtful)
+    for element in page.root.iter(*_TAGGED):
+        found = _STRING(element).lstrip()
+        if found[:_HEAD] in heads:
+            tags.setdefault(clean_text(found), element.tag)
+    return Body(body.text, markdown_blocks([(tags.get(block, "p"), block) for block in blocks]), body.doubtful)
 
 
 PARAGRAPH_MIN_CHARS = 80

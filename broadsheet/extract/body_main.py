@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from broadsheet.extract.body import Body, resiliparse_body
+from broadsheet.extract.body import Body, resiliparse_body, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.page import Page
 
@@ -30,10 +30,10 @@ _WORDS = re.compile(r"\w+")
 
 
 def main_content(page: Page) -> Body | None:
-    """The generic extractors' body for this page (see the module's rule), with Markdown when density won."""
+    """The generic extractors' body for this page (see the module's rule), with its Markdown."""
     extracted, dense = resiliparse_body(page), density_body(page)
     if extracted is None or dense is None:
-        return dense or extracted
+        return dense or (with_markdown(extracted, page) if extracted else None)
     words, dense_words = Counter(_WORDS.findall(extracted.text.lower())), Counter(_WORDS.findall(dense.text.lower()))
     total, dense_total = sum(words.values()), sum(dense_words.values())
     shared = sum((words & dense_words).values())
@@ -42,4 +42,4 @@ def main_content(page: Page) -> Body | None:
     if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
         return dense
     agreed = shared >= INSIDE_SHARE * dense_total and shared >= INSIDE_SHARE * total
-    return extracted if agreed else replace(extracted, doubtful=True)
+    return with_markdown(replace(extracted, doubtful=not agreed), page)
