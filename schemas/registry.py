@@ -13,7 +13,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import jsonschema
@@ -23,7 +24,9 @@ from referencing import Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-SCHEMAS_DIR = Path(__file__).resolve().parent
+SCHEMAS_DIR: Traversable = resources.files(__package__)
+"""The registry's folder, read as a package resource: a folder in the checkout (a ``Path``), or a
+folder inside a zip when the project runs from an egg (Scrapyd)."""
 METASCHEMA = "https://json-schema.org/draft/2020-12/schema"
 LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
           "FULL_TRANSITIVE")
@@ -47,6 +50,11 @@ def parse_ref(text: str) -> tuple[str, int | None]:
     if version and not version.isdigit():
         raise SchemaError(f"{text!r}: the version after @ must be a whole number (article@2)")
     return subject, int(version) if version else None
+
+
+def _entries(folder: Traversable) -> list[Traversable]:
+    """What a folder holds; nothing when it is not one."""
+    return list(folder.iterdir()) if folder.is_dir() else []
 
 
 MAX_DEPTH = 32  # nesting of subschemas; deeper is a mistake, and beyond what the checkers recurse
@@ -118,7 +126,8 @@ class SchemaVersion:
 
     subject: str
     version: int
-    path: Path
+    path: Traversable
+    """The file: a ``Path`` in the checkout, a ``zipfile.Path`` inside an egg."""
     schema: dict[str, Any]
 
     @property
@@ -149,8 +158,8 @@ class Subject:
 class Registry:
     """All subjects under a folder, checked on load; validators cached per subject@version."""
 
-    def __init__(self, root: Path = SCHEMAS_DIR):
-        self.root = Path(root)
+    def __init__(self, root: Traversable = SCHEMAS_DIR):
+        self.root = root
         self.subjects: dict[str, Subject] = {}
         self._validators: dict[str, Any] = {}
         self._load()
@@ -158,19 +167,22 @@ class Registry:
     # --- loading --------------------------------------------------------------------------
 
     def _load(self) -> None:
-        for subject_file in sorted(self.root.glob("*/subject.json")):
-            folder = subject_file.parent
+        for folder in sorted(_entries(self.root), key=lambda entry: entry.name):
+            subject_file = folder / "subject.json"
+            if not subject_file.is_file():
+                continue
             meta = self._read(subject_file)
             level = str(meta.get("compatibility", DEFAULT_LEVEL)).upper()
             if level not in LEVELS:
                 raise SchemaError(f"{subject_file}: compatibility {level!r} is not one of {list(LEVELS)}")
             subject = Subject(folder.name, level)
-            for path in sorted(folder.glob("*.json")):
-                if path.name == "subject.json":
+            for path in sorted(_entries(folder), key=lambda entry: entry.name):
+                stem, suffix = path.name.rsplit(".", 1) if "." in path.name else (path.name, "")
+                if suffix != "json" or path.name == "subject.json":
                     continue
-                if not path.stem.isdigit():
+                if not stem.isdigit():
                     raise SchemaError(f"{path}: version files are named <number>.json")
-                subject.versions[int(path.stem)] = self._load_version(subject.name, int(path.stem), path)
+                subject.versions[int(stem)] = self._load_version(subject.name, int(stem), path)
             if not subject.versions:
                 raise SchemaError(f"{folder}: subject {folder.name!r} has no <version>.json file")
             self.subjects[subject.name] = subject
@@ -179,7 +191,7 @@ class Registry:
         self._check_refs()
 
     @staticmethod
-    def _read(path: Path) -> dict[str, Any]:
+    def _read(path: Traversable) -> dict[str, Any]:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except RecursionError as exc:
@@ -190,7 +202,7 @@ class Registry:
         except json.JSONDecodeError as exc:
             raise SchemaError(f"{path}: not JSON: {exc}") from exc
 
-    def _load_version(self, subject: str, version: int, path: Path) -> SchemaVersion:
+    def _load_version(self, subject: str, version: int, path: Traversable) -> SchemaVersion:
         schema = self._read(path)
         check_schema(schema, str(path))
         if schema.get("x-subject") != subject or schema.get("x-version") != version:

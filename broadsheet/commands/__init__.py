@@ -1,5 +1,5 @@
 """Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``publishers``,
-``report``, ``schema``."""
+``report``, ``schema``, ``egg``."""
 
 from typing import Any, ClassVar
 

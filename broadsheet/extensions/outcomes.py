@@ -1,6 +1,8 @@
 """Page outcomes: every requested URL ends in exactly one outcome, counted and summed up at close.
 
-A URL is *requested* when the spider's request for it is scheduled (stat ``broadsheet/requested``).
+A URL is *requested* when the spider's request for it is scheduled (stat ``broadsheet/requested``);
+in a shared crawl (``REDIS_URL``), when this worker leases it from the shared queue (``hand_over``,
+``take_over``): the worker that fetches a page accounts for it.
 The redirects and retries it leads to keep its key, the first URL of its redirect chain, so one
 requested URL has one outcome however many downloads it took. The outcomes, stats under
 ``broadsheet/pages/``, partition the requested URLs (they sum to ``broadsheet/requested``):
@@ -214,6 +216,18 @@ class PageOutcomes:
         elif kind == FAILED:
             logger.error("Failed %(url)s%(where)s: %(reason)s: %(message)s",
                          {"url": key, "where": where, "reason": reason, "message": message})
+
+    def hand_over(self, request: Request) -> None:
+        """The request went to a shared queue, where any worker may take it: this one no longer
+        accounts for its URL, unless the URL already has its outcome here."""
+        key = page_key(request)
+        if key in self.pages and self.pages[key] is None:
+            del self.pages[key]
+            self.stats.inc_value(REQUESTED, -1)
+
+    def take_over(self, request: Request) -> None:
+        """This worker took the request from a shared queue: its URL is requested here."""
+        self._open(page_key(request))
 
     def failure(self, failure: Failure) -> None:
         """Account for a request's failure (an errback's argument)."""

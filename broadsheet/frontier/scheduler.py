@@ -37,6 +37,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from broadsheet.extensions.outcomes import PageOutcomes
 from broadsheet.frontier.state import SharedCrawl
 from broadsheet.table import table_committed
 
@@ -88,6 +89,7 @@ class SharedScheduler(Scheduler):
 
     crawler: Crawler
     crawl: SharedCrawl
+    outcomes: PageOutcomes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
@@ -102,6 +104,7 @@ class SharedScheduler(Scheduler):
         instance.stats = crawler.stats
         instance.crawler = crawler
         instance.crawl = crawl
+        instance.outcomes = PageOutcomes.of(crawler)
         instance.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL", 0.2)
         instance.committed = False
         instance._checked = 0.0
@@ -130,7 +133,10 @@ class SharedScheduler(Scheduler):
         lease = request.meta.pop(LEASE_META, None)
         if lease:
             self.crawl.finish(lease)
-        return super().enqueue_request(request)
+        if not super().enqueue_request(request):
+            return False
+        self.outcomes.hand_over(request)  # whichever worker leases it accounts for its URL
+        return True
 
     def next_request(self) -> Request | None:
         """Lease the queue's first request whose site may be fetched now (``politeness.py``)."""
@@ -141,6 +147,7 @@ class SharedScheduler(Scheduler):
         request = super(SitePriorityQueue, self.queue)._decode_request(data)
         request.meta[LEASE_META] = lease
         request.meta[TOKEN_META] = (site, lease)  # the site's token, given back when the download ends
+        self.outcomes.take_over(request)
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 

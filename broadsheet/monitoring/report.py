@@ -12,14 +12,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from broadsheet.monitoring.history import History, is_good, winner
 from broadsheet.monitoring.rules import metrics
 from broadsheet.storage.files import write_text_atomically
 
-TEMPLATES = Path(__file__).with_name("templates")
 EXAMPLES = 3  # quarantined records shown per report
 EXAMPLE_CHARS = 600  # of each example's JSON
 
@@ -67,8 +66,8 @@ def outcome_bar(outcomes: Mapping[str, int], width: int = 1000, height: int = 18
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader(__package__, "templates"),  # a folder, or inside an egg (Scrapyd)
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.1%}"
     env.filters["secs"] = lambda v: "" if v is None else f"{v:.2f} s"
     env.globals.update(sparkline=sparkline, outcome_bar=outcome_bar, colour=OUTCOME_COLOURS)
