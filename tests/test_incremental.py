@@ -496,3 +496,16 @@ def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(
                                    order by revision desc nulls last, crawled_at desc) = 1""").fetchall()
     assert len(latest) == len(TRUTH["day-2"]["live"]) + len(TRUTH["day-2"]["removed"])
     assert sorted(a for a, revision in latest if revision == 2) == sorted(TRUTH["day-2"]["revised"])
+
+
+def test_a_near_duplicate_body_at_another_url_joins_the_first_story():
+    import sqlite3
+
+    from broadsheet.state.stories import assign_story
+
+    db = sqlite3.connect(":memory:")
+    db.execute("create table story_bands (band integer primary key, story text not null) without rowid")
+    body = " ".join(f"word{n} of the syndicated story about markets" for n in range(60))
+    assert assign_story(db, body, "first", None) == "first"
+    assert assign_story(db, body + " (Reuters)", "copy", None) == "first"
+    assert assign_story(db, "an unrelated story about the weather " * 30, "other", None) == "other"

@@ -1,9 +1,11 @@
 """scrapy-redis's scheduler on the shared crawl's keys, with leased pops and Scrapy's fingerprints.
 
-Used as is from scrapy-redis 0.9.1: ``Scheduler`` (enqueue through the dupefilter, then push),
-``queue.PriorityQueue`` (a sorted set; push, length, request encoding) and ``RFPDupeFilter`` (a
-set of fingerprints). Bridged here:
+Used as is from scrapy-redis 0.9.1: ``Scheduler`` (open, the queue and dupefilter wiring),
+``queue.PriorityQueue`` (a sorted set; length, request encoding) and ``RFPDupeFilter`` (a set of
+fingerprints, its logging). Bridged here:
 
+- the enqueue: the dupefilter's check and the queue's push, the same keys and layout, in one
+  Redis call (``SharedCrawl.admit``) rather than two round trips per request;
 - politeness: entries carry their site, and the pop takes the first request whose site has a
   free token across all workers (``politeness.py``), so no worker hoards requests it must wait for;
 - leases: scrapy-redis removes a request from Redis when it pops it, so a worker that dies
@@ -128,13 +130,16 @@ class SharedScheduler(Scheduler):
         self.crawl.heartbeat()
 
     def enqueue_request(self, request: Request) -> bool:
-        """A request derived from a leased one (a retry, a redirect) ends that lease: it is now
-        in the queue itself."""
+        """scrapy-redis's enqueue (seen-set, then queue) as one Redis call. A request derived from
+        a leased one (a retry, a redirect) ends that lease: it is now in the queue itself."""
         lease = request.meta.pop(LEASE_META, None)
         if lease:
             self.crawl.finish(lease)
-        if not super().enqueue_request(request):
+        if not self.crawl.admit(self.df.request_fingerprint(request), self.queue._encode_request(request),
+                                -request.priority, request.dont_filter):
+            self.df.log(request, self.spider)
             return False
+        self.stats.inc_value("scheduler/enqueued/redis")
         self.outcomes.hand_over(request)  # whichever worker leases it accounts for its URL
         return True
 

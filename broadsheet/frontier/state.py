@@ -57,6 +57,14 @@ end
 return false
 """
 
+# scrapy-redis's enqueue in one round trip: the dupefilter's SADD of the fingerprint (unless the
+# request is dont_filter, ARGV[4] = 1), then the priority queue's ZADD. 1 when queued.
+ADMIT = """
+if ARGV[4] ~= '1' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 FINISH = """
 local data = redis.call('HGET', KEYS[1], ARGV[1])
 if not data then return 0 end
@@ -130,6 +138,7 @@ class SharedCrawl:
         self.prefix = f"broadsheet:{crawl}"
         self.worker = worker or worker_id()
         self.worker_timeout = worker_timeout
+        self._admit = client.register_script(ADMIT)
         self._lease = client.register_script(LEASE)
         self._finish = client.register_script(FINISH)
         self._requeue = client.register_script(REQUEUE)
@@ -201,6 +210,11 @@ class SharedCrawl:
         return sum(pipe.execute()) if workers else 0
 
     # --- requests --------------------------------------------------------------------------
+
+    def admit(self, fingerprint: str, entry: bytes, score: int, dont_filter: bool) -> bool:
+        """Queue ``entry`` unless its fingerprint is in the seen-set (which it joins); False when seen."""
+        return bool(self._admit(keys=[self.key("seen"), self.key("requests")],
+                                args=[fingerprint, score, entry, int(dont_filter)]))
 
     def lease(self) -> tuple[str, str, bytes] | None:
         """Take the first queued request whose site may be fetched now (a free token, the delay
