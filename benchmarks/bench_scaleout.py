@@ -139,16 +139,17 @@ else:
             ready.wait(10)
 
     def run(server: Server, workers: int, redis_url: str, work: Path, per_site: int, concurrency: int,
-            profile: str = "") -> dict:
+            profile: str = "", robots: bool = False) -> dict:
         """One shared crawl with ``workers`` workers; pages/s, peaks, stories and table figures."""
         server.reset()
         table = work / f"table-{workers}"
         listings = ",".join(f"http://{h}:{server.port}/" for h in server.hosts)
         cmd = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__)), "-a", f"listings={listings}",
-               "-s", f"REDIS_URL={redis_url}", "-s", f"TABLE_URI={table}", "-s", f"CRAWL_ID=bench-{work.name}-{workers}",
+               "-s", f"REDIS_URL={redis_url}", "-s", f"TABLE_URI={table}",
+               "-s", f"CRAWL_ID=bench-{work.name}-{workers}",
                "-s", "VCR_CASSETTE=", "-s", "LOG_LEVEL=INFO", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_site}", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-               "-s", "ROBOTSTXT_OBEY=False", "-s", "FRONTIER_POLL_INTERVAL=0.05"]
+               "-s", f"ROBOTSTXT_OBEY={robots}", "-s", "FRONTIER_POLL_INTERVAL=0.05"]
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = []
         for n in range(workers):
@@ -184,6 +185,7 @@ else:
         parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--workers", default="1,2,4")
         parser.add_argument("--concurrency", type=int, default=4, help="CONCURRENT_REQUESTS of each worker")
+        parser.add_argument("--robots", action="store_true", help="obey robots.txt (the server answers 404)")
         parser.add_argument("--profile", default="", help="cProfile the first worker of each run to PROFILE.<workers>")
         args = parser.parse_args()
         server = Server(args.sites, args.articles, args.latency)
@@ -195,7 +197,7 @@ else:
         time.sleep(0.5)
         try:
             rounds = [[run(server, int(n), f"redis://127.0.0.1:{port}/0", work / f"r{r}", args.per_site,
-                            args.concurrency, args.profile) for n in args.workers.split(",")]
+                            args.concurrency, args.profile, args.robots) for n in args.workers.split(",")]
                       for r in range(args.rounds)]
         finally:
             redis_proc.terminate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,3 +98,25 @@ def test_a_stopped_crawl_resumes(tmp_path, redis_url):
     assert resumed.wait(120) == 0, log(tmp_path, "resumed")[-3000:]
     assert_each_story_once(tmp_path)
     assert client.zcard("broadsheet:mitrade:requests") == 0
+
+
+def test_ctrl_c_stops_a_worker_and_the_same_command_resumes(tmp_path, redis_url):
+    slow = ("-s", "DOWNLOAD_DELAY=0.7")  # one request per 0.7 s, so that Ctrl-C lands mid-crawl
+    first = worker(tmp_path, "first", redis_url, *slow)
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 60
+    while client.scard("broadsheet:mitrade:stories") < 2:  # two records exported, more to come
+        assert time.monotonic() < deadline and first.poll() is None, log(tmp_path, "first")[-3000:]
+        time.sleep(0.05)
+    first.send_signal(signal.SIGINT)
+    first.wait(60)
+    stopped = log(tmp_path, "first")
+    assert "(shutdown)" in stopped and client.zcard("broadsheet:mitrade:requests") > 0, stopped[-3000:]
+    returned = int(re.search(r"\(shutdown\): (\d+) requests returned to the queue", stopped).group(1))
+    assert len(table_rows(tmp_path)) >= 2  # what it finished is committed
+    resumed = worker(tmp_path, "resumed", redis_url)
+    assert resumed.wait(120) == 0, log(tmp_path, "resumed")[-3000:]
+    assert_each_story_once(tmp_path)
+    # Nothing fetched twice but what was in flight at the stop (its lease went back to the queue).
+    taken = sum(stats(tmp_path, name).get("scheduler/dequeued/redis", 0) for name in ("first", "resumed"))
+    assert taken == client.scard("broadsheet:mitrade:seen") + returned

@@ -5,9 +5,15 @@ limits hold for the workers together, not for each.
 ``DOWNLOAD_DELAY`` the least time between two request starts to the site from any worker. The
 shared scheduler leases a request only with one of its site's tokens; this (innermost)
 downloader middleware gives the token back when the download ends. A dead worker's tokens are
-freed when its requests are recovered, or at the latest after ``DOWNLOAD_TIMEOUT``. Requests that
-do not come from the queue (robots.txt: one per worker and site) take no token: waiting for one
-while leased requests wait for robots.txt would deadlock.
+freed when its requests are recovered, or at the latest after ``DOWNLOAD_TIMEOUT``.
+
+robots.txt is fetched inside a token: Scrapy's robots middleware asks for it while processing the
+first leased request to a site, which holds a token and waits (without downloading) until
+robots.txt is in, so each robots.txt download in flight stands for a token holder of its site
+that is not downloading, and the site never sees more than its limit (measured:
+``bench_scaleout.py --robots``). Giving robots.txt a token of its own would deadlock: all of a
+site's tokens may be held by requests that wait for that robots.txt. It is fetched once per
+worker and site (Scrapy's robots middleware caches it per crawler).
 """
 
 from __future__ import annotations
