@@ -147,7 +147,8 @@ else:
         cmd = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__)), "-a", f"listings={listings}",
                "-s", f"REDIS_URL={redis_url}", "-s", f"TABLE_URI={table}",
                "-s", f"CRAWL_ID=bench-{work.name}-{workers}",
-               "-s", "VCR_CASSETTE=", "-s", "LOG_LEVEL=INFO", "-s", "AUTOTHROTTLE_ENABLED=False",
+               "-s", "VCR_CASSETTE=", "-s", "LOG_LEVEL=INFO", "-s", "HISTORY_ENABLED=False",
+               "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={per_site}", "-s", f"CONCURRENT_REQUESTS={concurrency}",
                "-s", f"ROBOTSTXT_OBEY={robots}", "-s", "FRONTIER_POLL_INTERVAL=0.05"]
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from conftest import ROOT
+from duckdb_extensions import import_extension
 
 from broadsheet.table.iceberg import append, open_catalog, open_table, table_schema
 from schemas.registry import default_registry
@@ -60,7 +61,23 @@ def test_the_readme_table_example_runs(crawl, tmp_path, capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = next(block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "scan_iceberg" in block)
     exec(code.replace("/abs/path/data/table", str(uri)).replace("data/table", str(uri)), {})
-    assert "2026-02-0" in capsys.readouterr().out  # the per-day counts were shown
+    shown = capsys.readouterr().out
+    assert "2026-02-0" in shown  # the per-day counts were shown
+    assert "│ mitrade │ 6 │" in re.sub(r" +", " ", shown)  # DuckDB's iceberg_scan read the table
+
+
+def test_duckdb_reads_a_snapshot_with_its_iceberg_extension_package(crawl, tmp_path):
+    uri = tmp_path / "table"
+    assert crawl("mitrade", "-s", f"TABLE_URI={uri}").returncode == 0
+    table = load(uri)
+    con = duckdb.connect(config={"extension_directory": str(tmp_path / "extensions"),
+                                 "autoinstall_known_extensions": False})  # nothing is ever downloaded
+    import_extension("avro", con=con)
+    import_extension("iceberg", con=con)
+    snapshot = table.current_snapshot().snapshot_id
+    rows = con.sql(f"select canonical_url from iceberg_scan('{table.metadata_location}', "
+                   f"snapshot_from_id => {snapshot})").fetchall()
+    assert sorted(r[0] for r in rows) == sorted(table.scan().to_arrow()["canonical_url"].to_pylist())
 
 
 def test_a_newer_schema_version_adds_its_columns_and_old_snapshots_still_read(crawl, tmp_path):
