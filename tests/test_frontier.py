@@ -39,7 +39,9 @@ def table_rows(tmp_path: Path) -> list[dict]:
 
 
 def stats(tmp_path: Path, name: str) -> dict:
-    return json.loads((tmp_path / f"{name}.stats.json").read_text())["stats"]
+    """The worker's stats report (a stopped crawl's is kept aside as ``<report>.failed-<crawl id>``)."""
+    (report,) = tmp_path.glob(f"{name}.stats.json*")
+    return json.loads(report.read_text())["stats"]
 
 
 def log(tmp_path: Path, name: str) -> str:
@@ -113,7 +115,8 @@ def test_ctrl_c_stops_a_worker_and_the_same_command_resumes(tmp_path, redis_url)
     stopped = log(tmp_path, "first")
     assert "(shutdown)" in stopped and client.zcard("broadsheet:mitrade:requests") > 0, stopped[-3000:]
     returned = int(re.search(r"\(shutdown\): (\d+) requests returned to the queue", stopped).group(1))
-    assert len(table_rows(tmp_path)) >= 2  # what it finished is committed
+    assert len(table_rows(tmp_path)) >= 2  # what it finished is committed to the shared table
+    assert not (tmp_path / "first.jsonl").exists()  # its own partial feed is kept aside, not published
     resumed = worker(tmp_path, "resumed", redis_url)
     assert resumed.wait(120) == 0, log(tmp_path, "resumed")[-3000:]
     assert_each_story_once(tmp_path)

@@ -499,13 +499,12 @@ def test_the_dataset_keeps_every_revision_and_the_readme_query_reads_the_latest(
 
 
 def test_a_near_duplicate_body_at_another_url_joins_the_first_story():
-    import sqlite3
-
     from broadsheet.state.stories import assign_story
 
-    db = sqlite3.connect(":memory:")
-    db.execute("create table story_bands (band integer primary key, story text not null) without rowid")
+    state = CrawlState.open(None)
     body = " ".join(f"word{n} of the syndicated story about markets" for n in range(60))
-    assert assign_story(db, body, "first", None) == "first"
-    assert assign_story(db, body + " (Reuters)", "copy", None) == "first"
-    assert assign_story(db, "an unrelated story about the weather " * 30, "other", None) == "other"
+    assert assign_story(state, body, "first", None) == "first"
+    assert assign_story(state, body + " (Reuters)", "copy", None) == "first"
+    assert assign_story(state, "an unrelated story about the weather " * 30, "other", None) == "other"
+    assert assign_story(state, body, "another", "sibling") == "sibling"  # a sibling's story wins
+    state.close()
