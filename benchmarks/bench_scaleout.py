@@ -74,6 +74,7 @@ else:
             self.in_flight: dict[str, int] = defaultdict(int)
             self.peak: dict[str, int] = defaultdict(int)
             self.served: list[float] = []
+            self.changes: list[tuple[float, int]] = []  # (time, requests in flight at all sites) at each change
             self.port = 0
 
         def reset(self) -> None:
@@ -81,6 +82,19 @@ else:
             self.in_flight.clear()
             self.peak.clear()
             self.served = []
+            self.changes = []
+
+        def mean_in_flight(self, start: float, end: float) -> float:
+            """Requests in flight at all sites together, averaged over time from ``start`` to ``end``."""
+            total, area, last = 0, 0.0, start
+            for at, now in self.changes:
+                if at > end:
+                    break
+                if at > start:
+                    area += total * (at - last)
+                    last = at
+                total = now
+            return (area + total * (end - last)) / max(end - start, 1e-9)
 
         def page(self, host: str, path: str) -> tuple[int, str]:
             """Status and HTML of ``path`` on ``host``: the listing, an article, or 404."""
@@ -110,6 +124,7 @@ else:
             path = request.split(b" ", 2)[1].decode()
             self.in_flight[host] += 1
             self.peak[host] = max(self.peak[host], self.in_flight[host])
+            self.changes.append((time.monotonic(), sum(self.in_flight.values())))
             try:
                 await asyncio.sleep(self.latency)
                 status, text = self.page(host, path)
@@ -124,6 +139,7 @@ else:
                     self.served.append(time.monotonic())
             finally:
                 self.in_flight[host] -= 1
+                self.changes.append((time.monotonic(), sum(self.in_flight.values())))
                 writer.close()
 
         def start(self) -> None:
@@ -179,7 +195,9 @@ else:
         return {"workers": workers, "codes": codes, "pages": len(served), "pages_per_s": pages_per_s,
                 "whole_per_s": whole_per_s,                "cpu_per_page": cpu_s / len(served),
                 "cores": cpu_s / (served[-1] - served[0]),
-                "peak_per_site": max(server.peak.values()), "rows": len(urls), "unique": len(set(urls)),
+                "peak_per_site": max(server.peak.values()),
+                "in_flight": server.mean_in_flight(served[low], served[high]),
+                "rows": len(urls), "unique": len(set(urls)),
                 "commit_s": commit_s, "rows_per_s_commit": len(urls) / max(sum(commit_s), 1e-9)}
 
     def main() -> None:
@@ -216,14 +234,14 @@ else:
         print(f"{args.sites} sites x {args.articles} articles, {args.latency}s latency, {args.concurrency} requests "
               f"per worker, limit {args.per_site} per site across workers, median of {args.rounds} rounds "
               f"(load average {os.getloadavg()[0]:.1f})")
-        print("| workers | pages | pages/s (rounds) | x one | whole run pages/s | CPU ms/page | cores | peak per site "
-              "| rows | unique | commit s (each) | rows/s |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| workers | pages | pages/s (rounds) | x one | whole run pages/s | CPU ms/page | cores | in flight "
+              "| peak per site | rows | unique | commit s (each) | rows/s |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r, runs in zip(results, by_workers, strict=True):
             each = ", ".join(f"{x['pages_per_s']:.1f}" for x in runs)
             print(f"| {r['workers']} | {r['pages']} | {r['pages_per_s']:.1f} ({each}) | {r['pages_per_s'] / base:.2f} "
                   f"| {r['whole_per_s']:.1f} | {r['cpu_per_page'] * 1000:.0f} | {r['cores']:.2f} "
-                  f"| {r['peak_per_site']} "
+                  f"| {r['in_flight']:.1f} | {r['peak_per_site']} "
                   f"| {r['rows']} "
                   f"| {r['unique']} | "
                   f"{', '.join(f'{s:.2f}' for s in r['commit_s'])} | {r['rows_per_s_commit']:.0f} |")

@@ -26,7 +26,13 @@ from scrapy.settings import BaseSettings
 
 from broadsheet.provenance import worker_id
 
-RECOVERED_SCORE = -1_000_000  # requeued requests go first (the queue pops the lowest score)
+RECOVERED_SCORE = -(2**50)  # requeued requests go first (the queue pops the lowest score)
+TURNS_PER_PRIORITY = 2**24
+"""Queue scores are ``-priority * TURNS_PER_PRIORITY + turn``, ``turn`` the count of the site's requests
+queued so far: within one priority the queue takes the sites in turn (each site's first request, then
+each site's second, ...) instead of one site's requests after another's, so the sites a lease looks at
+(``FRONTIER_SCAN`` entries) are many and their tokens are free. Exact while priorities stay within
++-2**28 (a double's 53 bits)."""
 
 # Queue entries are "<site>\0<request>": the lease takes the first of the queue's first ARGV[5]
 # entries whose site has a free token (fewer than ARGV[2] holders) and whose delay (ARGV[3] ms)
@@ -58,10 +64,13 @@ return false
 """
 
 # scrapy-redis's enqueue in one round trip: the dupefilter's SADD of the fingerprint (unless the
-# request is dont_filter, ARGV[4] = 1), then the priority queue's ZADD. 1 when queued.
-ADMIT = """
+# request is dont_filter, ARGV[4] = 1), then the priority queue's ZADD at score ARGV[2] *
+# ARGV[6] + the site's turn (the site's key prefix is ARGV[5]). 1 when queued.
+ADMIT = r"""
 if ARGV[4] ~= '1' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+local site = string.sub(ARGV[3], 1, string.find(ARGV[3], '\0', 1, true) - 1)
+local turn = redis.call('INCR', ARGV[5] .. site .. ':turn')
+redis.call('ZADD', KEYS[2], string.format('%.0f', tonumber(ARGV[2]) * tonumber(ARGV[6]) + turn), ARGV[3])
 return 1
 """
 
@@ -212,9 +221,11 @@ class SharedCrawl:
     # --- requests --------------------------------------------------------------------------
 
     def admit(self, fingerprint: str, entry: bytes, score: int, dont_filter: bool) -> bool:
-        """Queue ``entry`` unless its fingerprint is in the seen-set (which it joins); False when seen."""
+        """Queue ``entry`` (``score``: minus its priority; its site's turn is added) unless its fingerprint is in
+        the seen-set (which it joins); False when seen."""
         return bool(self._admit(keys=[self.key("seen"), self.key("requests")],
-                                args=[fingerprint, score, entry, int(dont_filter)]))
+                                args=[fingerprint, score, entry, int(dont_filter), self.key("site") + ":",
+                                      TURNS_PER_PRIORITY]))
 
     def lease(self) -> tuple[str, str, bytes] | None:
         """Take the first queued request whose site may be fetched now (a free token, the delay

@@ -1,0 +1,58 @@
+"""The shared queue's order on a real redis-server: priorities first, then the sites in turn."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from broadsheet.frontier.state import Politeness, SharedCrawl
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])  # redis-server on loopback
+
+
+def crawl(redis_url: str, scan: int = 200) -> SharedCrawl:
+    """A worker's handle with one token per site, looking ``scan`` entries deep."""
+    return SharedCrawl(redis.Redis.from_url(redis_url), "queue-test", worker="w1",
+                       politeness=Politeness(concurrency=1, scan=scan))
+
+
+def queue(shared: SharedCrawl, site: str, count: int, priority: int = 0) -> None:
+    for n in range(count):
+        assert shared.admit(f"{site}-{n}-{priority}", f"{site}\0{site}/{n}".encode(), -priority, False)
+
+
+def leased_sites(shared: SharedCrawl, count: int) -> list[str | None]:
+    """The sites of ``count`` leases in a row, each token given back at once (None: nothing could go)."""
+    sites = []
+    for _ in range(count):
+        leased = shared.lease()
+        sites.append(leased and leased[1])
+        if leased:
+            shared.give_back(leased[1], leased[0])
+    return sites
+
+
+def test_within_one_priority_the_sites_take_turns(redis_url):
+    shared = crawl(redis_url)
+    queue(shared, "a.example", 3)
+    queue(shared, "b.example", 2)
+    queue(shared, "c.example", 1)
+    assert leased_sites(shared, 7) == ["a.example", "b.example", "c.example", "a.example", "b.example",
+                                       "a.example", None]
+
+
+def test_a_site_with_many_queued_requests_does_not_hide_the_others_from_a_lease(redis_url):
+    shared = crawl(redis_url, scan=3)
+    queue(shared, "big.example", 50)
+    queue(shared, "small.example", 1)
+    first = shared.lease()
+    assert first[1] == "big.example"  # its one token is now held
+    second = shared.lease()
+    assert second is not None and second[1] == "small.example"
+
+
+def test_a_higher_priority_goes_first_whatever_the_sites_turns(redis_url):
+    shared = crawl(redis_url)
+    queue(shared, "a.example", 2)
+    queue(shared, "b.example", 1, priority=5)
+    assert leased_sites(shared, 3) == ["b.example", "a.example", "a.example"]
