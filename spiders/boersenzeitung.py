@@ -1,9 +1,8 @@
-"""Börsen-Zeitung (boersen-zeitung.de): German financial daily; the byline only in its own markup,
-the 2024 times in ``article:published:time`` metas (a colon for the underscore)."""
+"""Börsen-Zeitung (boersen-zeitung.de): German financial daily; the byline only in its own markup."""
 
 import re
 
-from broadsheet.extract.sources import Meta, XPath
+from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
@@ -16,6 +15,4 @@ class BoersenZeitungSpider(NewsSpider):
     article_url = re.compile(r"^https://www\.boersen-zeitung\.de/(?P<id>[a-z-]+/[\w-]+)$")
     sources = {
         "authors": [..., XPath('//storefront-html[@id="authors"]//span', each=False)],
-        "date_published": [Meta("article:published:time"), ...],
-        "date_modified": [Meta("article:modified:time"), ...],
     }

@@ -16,7 +16,6 @@ class TelegraphSpider(NewsSpider):
     article_url = re.compile(r"^https://www\.telegraph\.co\.uk/(?P<id>[a-z-]+/(?:\d{4}/\d\d/\d\d/)?[\w-]+)/")
     sources = {
         "headline": [XPath("//h1"), ...],
-        "authors": [XPath('(//article//span[@itemprop="name"])[1]', each=False), ...],
         "body": [
             Container('//article//p[@itemprop="description"] | //article//div[@itemprop="articleBody"]',
                       exclude=".//figure | .//aside"),

@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
 from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
@@ -17,7 +16,6 @@ class TimesOfIndiaSpider(NewsSpider):
     news_sitemaps = ["https://timesofindia.indiatimes.com/sitemap/today"]
     article_url = re.compile(r"^https://timesofindia\.indiatimes\.com/.+/articleshow/(?P<id>\d+)\.cms")
     site_tz = dt.timezone(dt.timedelta(hours=5, minutes=30))
-    sources = {"authors": [..., XPath('//div[contains(@class, "byline")]/a', each=False)]}  # "X / TNN / Updated: ..."
 
     class Synopsis(Layout):
         """2024: a synopsis box, then the text in ``_s30J``."""

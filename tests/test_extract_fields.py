@@ -220,3 +220,37 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
 def test_people_and_organisations_named_as_authors_are_kept_apart(html, authors, organisations):
     found = extract_fields(page(html, "https://abcnews.example.com/story")).values
     assert found.get("authors") == authors and found.get("author_organisations") == organisations
+
+
+def test_opengraph_times_written_with_a_colon_for_the_underscore_are_read():
+    html = ('<meta property="article:published:time" content="2024-12-16T09:12:00+01:00">'
+            '<meta property="article:modified:time" content="2024-12-16T10:00:00+01:00">')
+    found = extract_fields(page(f"<html><head>{html}</head></html>", "https://news.example.org/story"))
+    assert found.values["date_published"].instant == "2024-12-16T09:12:00+01:00"
+    assert found.winners["date_published"] == "meta:article:published_time+"
+    assert found.values["date_modified"].instant == "2024-12-16T10:00:00+01:00"
+
+
+@pytest.mark.parametrize(("label", "data", "expected"), [
+    ("Written by", "Anna Sleegers", ["Anna Sleegers"]),
+    ("Verfasst von", "Jana Roe", ["Jana Roe"]),
+    ("Est. reading time", "3 minutes", None),  # another pair Yoast writes: not an author
+    ("Written by", "Example News", None),  # the publisher: a byline on the page says more
+])
+def test_yoasts_twitter_written_by_pair_names_the_author(label, data, expected):
+    html = (f'<html><head><meta property="og:site_name" content="Example News">'
+            f'<meta name="twitter:label1" content="{label}"><meta name="twitter:data1" content="{data}">'
+            f'</head><body><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values.get("authors") == expected
+    if expected:
+        assert found.winners["authors"] == "meta:twitter:data"
+
+
+def test_a_byline_with_more_than_names_gives_the_names_its_author_page_links_carry():
+    html = ('<html><body><h1>Story</h1><div class="byline"><a href="/toireporter/author-Saibal-Dasgupta-13399.cms">'
+            'Saibal Dasgupta</a> / TNN / <span>Updated: Oct 9, 2019, 11:05 IST</span>'
+            '<a href="/toireporter/author-Saibal-Dasgupta-13399.cms">Bio</a><a href="/share">Share Story</a>'
+            '</div><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Saibal Dasgupta"] and found.winners["authors"] == "byline"

@@ -49,8 +49,9 @@ _BYLINES: weakref.WeakKeyDictionary[Page, list[list[str]]] = weakref.WeakKeyDict
 
 def byline_elements(page: Page) -> Iterator[list[str]]:
     """Bylines in turn, the story's first: the ``rel=author`` links that sit together (one byline naming
-    several people), then each element whose class says byline or author name; those inside related
-    cards, comments or footers left out. Read once per page (authors and their organisations share it)."""
+    several people), then each element whose class says byline or author name (and, after its text,
+    the names its links to author pages give, where the text around them is no name); those inside
+    related cards, comments or footers left out. Read once per page (authors and organisations share it)."""
     if page not in _BYLINES:
         _BYLINES[page] = list(_bylines(page))
     return iter(_BYLINES[page])
@@ -76,6 +77,15 @@ def _bylines(page: Page) -> Iterator[list[str]]:
             seen.add(element)
             if not off_story(element):
                 yield [_text_of(element)]
+                links = list(dict.fromkeys(
+                    text for link in element.iter("a") if _AUTHOR_PAGE.search(link.get("href", ""))
+                    and len((text := clean_text(_text_of(link))).split()) >= 2))  # a name, not "Bio"
+                if links:
+                    yield links  # "<a>Name</a> / TNN / Updated: Oct 9, 2019": the names are its links
+
+
+_AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")
+"""Links to a person's page on the site (``/toireporter/author-Saibal-Dasgupta-13399.cms``)."""
 
 
 def _text_of(element: Any) -> str:

@@ -185,10 +185,28 @@ def author_metas(page: Page) -> Iterator[str]:
     """The author metas' values, except those naming only the page's publisher ("ABC News" on abcnews):
     a byline printed on the page says more."""
     for key in AUTHOR_METAS:
-        for value in page.metas.get(key, ()):
-            names = normalize_authors(value)
-            if not names or not all(names_publisher(n, page) for n in names):
-                yield value
+        yield from (value for value in page.metas.get(key, ()) if not only_publisher(value, page))
+
+
+def only_publisher(value: str, page: Page) -> bool:
+    """Whether every name an author meta gives is the page's publisher's."""
+    names = normalize_authors(value)
+    return bool(names) and all(names_publisher(n, page) for n in names)
+
+
+WRITTEN_BY = re.compile(r"^(?:written by|author|by|verfasst von|geschrieben von|autor|écrit par|escrito por|"
+                        r"scritto da|napisane przez|geschreven door)$", re.IGNORECASE)
+"""Labels Yoast SEO's Twitter card pairs give the article's author ("Written by")."""
+
+
+def labelled_authors(page: Page) -> Iterator[str]:
+    """Yoast SEO's ``twitter:labelN`` / ``twitter:dataN`` pairs whose label says "Written by" (in a few
+    languages): the data is the author's name, unless it names only the page's publisher."""
+    metas = page.metas
+    for key, labels in metas.items():
+        if key.startswith("twitter:label") and any(WRITTEN_BY.match(label.strip()) for label in labels):
+            data = metas.get("twitter:data" + key.removeprefix("twitter:label"), ())
+            yield from (value for value in data if not only_publisher(value, page))
 
 
 def moment(raw: Any, page: Page) -> Moment | None:
@@ -333,12 +351,14 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                  Func(title_tag, name="title"),
                  Hint("headline")),
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
-                Func(author_metas, name="meta:author+"), parsely("author"), Func(byline_elements, name="byline"),
+                Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
+                parsely("author"), Func(byline_elements, name="byline"),
                 Func(labelled_byline, name="text:byline"), Hint("authors")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS), Func(bylines_read, name="byline"),
                              Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
-                       Meta("article:published_time", "og:article:published_time", "datepublished",
+                       Meta("article:published_time", "og:article:published_time", "article:published:time",
+                            "datepublished",
                             "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
                             "dcterms.issued", "dcterms.created", "dc.date", "dcterms.date", "pubdate", "publishdate",
                             "publish-date", "publish_date", "published_time", "article_date_original",
@@ -352,7 +372,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                        Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
                        Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),
     "date_modified": (LD("dateModified"),
-                      Meta("article:modified_time", "og:article:modified_time", "datemodified", "dcterms.modified",
+                      Meta("article:modified_time", "og:article:modified_time", "article:modified:time",
+                           "datemodified", "dcterms.modified",
                            "last-modified", "og:updated_time"), itemprop_text("dateModified"),
                       Hint("date_modified")),
     "description": (LD("description"),
