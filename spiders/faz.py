@@ -20,12 +20,11 @@ class FazSpider(NewsSpider):
     site_tz = dt.timezone(dt.timedelta(hours=1))
 
     class Atc(Layout):
-        """2023: ``atc-`` classes; the JSON-LD headline is the SEO one, the date only in ``<time>``."""
+        """2023: ``atc-`` classes; the JSON-LD headline is the SEO one."""
 
         valid_until = dt.date(2024, 1, 1)
         sources = {
             "headline": [XPath("//h1"), ...],
-            "date_published": [XPath('//time[@class="atc-MetaTime"]/@datetime'), ...],
             "body": [Container('//div[@class="atc-Intro "] | //div[contains(@class, "atc-Text ")]'), ...],
         }
 

@@ -102,6 +102,8 @@ def test_whole_json_ld_body_wins_over_the_extractor_and_a_teaser_does_not():
     ("2024-11-22 10:00", Moment(None, dt.date(2024, 11, 22))),  # no offset: only the day is known
     ("2024-11-22", Moment(None, dt.date(2024, 11, 22))),  # a calendar date stays a date
     ("Fri, 22 Nov 2024 10:00:00 GMT", Moment("2024-11-22T10:00:00Z", dt.date(2024, 11, 22))),
+    ("Fri Apr 28 19:20:36 CEST 2023", Moment("2023-04-28T19:20:36+02:00", dt.date(2023, 4, 28))),  # Java's toString
+    ("Fri Apr 28 19:20:36 IST 2023", Moment(None, dt.date(2023, 4, 28))),  # which IST: only the day is known
     ("22.11.2024", Moment(None, dt.date(2024, 11, 22))),
     ("12-15-2016", Moment(None, dt.date(2016, 12, 15))),  # month first only when the day cannot be a month
     ("05/04/2019", Moment(None, dt.date(2019, 4, 5))),

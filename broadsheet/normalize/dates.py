@@ -224,10 +224,18 @@ def _moment(parts: dict[str, str | None], zone: dt.tzinfo | None) -> Moment | No
     return Moment(text.replace("+00:00", "Z"), day)
 
 
+_ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "MEZ": "+0100", "MESZ": "+0200", "BST": "+0100",
+                 "WET": "+0000", "WEST": "+0100", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+                 "HKT": "+0800", "SGT": "+0800", "JST": "+0900", "KST": "+0900", "AEST": "+1000", "AEDT": "+1100"}
+"""Zone names RFC 2822 parsing does not know (it knows GMT and the US ones), as offsets: Java's
+``Fri Apr 28 19:20:36 CEST 2023``. IST is left out: India's, Ireland's or Israel's."""
+_ZONE_NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_ZONE_OFFSETS) + r")(?![A-Za-z])")
+
+
 def parse_moment(value: object) -> Moment | None:
     """A date as structured data and metas carry it: ISO 8601 in its many spellings (space for ``T``,
-    no seconds, ``+0100``), ``YYYYMMDD``, ``DD.MM.YYYY`` (``MM-DD-YYYY`` when unambiguous), RFC 2822, or epoch
-    seconds/milliseconds.
+    no seconds, ``+0100``), ``YYYYMMDD``, ``DD.MM.YYYY`` (``MM-DD-YYYY`` when unambiguous), RFC 2822 (also
+    with a European or Asian zone's name, ``CEST``), or epoch seconds/milliseconds.
 
     The offset the page gives is kept; without one (or without a time) only the day is known.
     """
@@ -254,7 +262,7 @@ def parse_moment(value: object) -> Moment | None:
     if text.isdigit() and len(text) in (10, 13):
         return parse_moment(int(text))
     try:
-        moment = parsedate_to_datetime(text)
+        moment = parsedate_to_datetime(_ZONE_NAME.sub(lambda m: _ZONE_OFFSETS[m.group(0)], text))
     except (TypeError, ValueError, IndexError):
         return None
     if moment.date() < _EARLIEST:
