@@ -79,8 +79,10 @@ def read(spider: type, url: str, html: bytes, served: dt.datetime) -> dict:
 
 
 def checked(record: dict, truth: dict) -> dict[str, float]:
-    """``score``'s checks of a record (its date: the instant, else the day)."""
-    found = score({**record, "date": record.get("date_published") or record.get("publication_date")}, truth)
+    """``score``'s checks of a record (its date: the instant, else the day; its authors: the people, else
+    the organisations named as author, since the truths do not tell them apart: "BBC News", "ndr.de")."""
+    found = score({**record, "date": record.get("date_published") or record.get("publication_date"),
+                   "authors": record.get("authors") or record.get("author_organisations")}, truth)
     return {field: ok for field, ok in found.items() if not field.startswith("_")}
 
 
