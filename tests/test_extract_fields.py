@@ -256,3 +256,22 @@ def test_a_byline_with_more_than_names_gives_the_names_its_author_page_links_car
             '</div><p>Text</p></body></html>')
     found = extract_fields(page(html, "https://news.example.org/story"))
     assert found.values["authors"] == ["Saibal Dasgupta"] and found.winners["authors"] == "byline"
+
+
+def test_sd_shows_the_record_the_crawl_makes_though_it_traces_every_source():
+    from broadsheet.extract.explain import explain
+    from spiders.article import ArticleSpider
+
+    html = ('<html><head><meta property="og:site_name" content="Fox News">'
+            + ld({"@type": "NewsArticle", "headline": "Story", "author": {"@type": "Person", "name": "Julius Young"}})
+            + '</head><body><h1>Story</h1><div class="author-byline">By <a href="/person/y/julius-young">Julius Young'
+            '</a> | Fox News</div><p>Text</p></body></html>')
+    response = HtmlResponse("https://www.foxnews.com/sports/story", body=html.encode(), encoding="utf-8",
+                            headers={"Date": "Fri, 22 Nov 2024 10:00:00 GMT"})
+    spider = ArticleSpider(urls=response.url)
+    traced, record = explain(spider, response)
+    crawled = spider.build_article(response, extract_fields(Page(response, spider.page_state),
+                                                            spider.sources_at(spider.reference_time(response))))
+    assert record == crawled.to_dict() and record["authors"] == ["Julius Young"]
+    assert not record["author_organisations"]  # the byline the crawl never reads names no organisation
+    assert any(c.source == "byline" for c in traced.candidates["authors"])  # every candidate still shown

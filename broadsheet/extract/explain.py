@@ -48,12 +48,14 @@ def load_response(url: str, *, html: str | None = None, cassette: str | None = N
 
 
 def explain(spider: Any, response: Response) -> tuple[Extraction, dict[str, Any]]:
-    """Every candidate of every field (traced) and the record the spider builds from the page."""
+    """Every candidate of every field (traced) and the record the spider builds from the page: the
+    crawl's, read untraced on a page of its own (a traced read runs every source, and the sources that
+    share what an earlier one read, the organisations beside the authors, would see more)."""
     from broadsheet.extract.page import Page
 
-    page = Page(response, spider.page_state)
-    traced = extract_fields(page, spider.sources_at(spider.reference_time(response)), trace=True)
-    record = spider.build_article(response, traced).to_dict()
+    sources = spider.sources_at(spider.reference_time(response))
+    record = spider.build_article(response, extract_fields(Page(response, spider.page_state), sources)).to_dict()
+    traced = extract_fields(Page(response, spider.page_state), sources, trace=True)
     return traced, record
 
 
