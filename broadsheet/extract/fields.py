@@ -38,6 +38,7 @@ from broadsheet.extract.dates import (
     url_day,
     visible_date,
 )
+from broadsheet.extract.instants import visible_instant
 from broadsheet.extract.jsonld import types_of
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
@@ -368,6 +369,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                        LD("dateCreated"),  # when the item was made, not published: after what the page says of that
                        Func(time_elements, name="time"),
                        Hint("date_published"),  # what a feed or sitemap said: before guesses from the text
+                       Func(visible_instant, name="text:instant"),  # "Tue Dec 30, 2014 11:44pm GMT"
                        Func(visible_date, name="text"), Func(labelled_date, name="text:label"),
                        Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
                        Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),

@@ -12,11 +12,10 @@ import datetime as dt
 import re
 
 from broadsheet.extract.page import Page
-from broadsheet.normalize.dates import Moment
+from broadsheet.normalize.dates import ZONE_MINUTES, Moment
 
-ZONES = {"gmt": 0, "utc": 0, "z": 0, "bst": 60, "cet": 60, "cest": 120, "est": -300, "edt": -240,
-         "cst": -360, "cdt": -300, "pst": -480, "pdt": -420}
-"""Zone abbreviations with one meaning across English-language news sites: minutes from UTC."""
+ZONES = {**{name.lower(): minutes for name, minutes in ZONE_MINUTES.items()}, "z": 0}
+"""Zone abbreviations with one meaning across news sites: minutes from UTC."""
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?:" + "|".join(_MONTHS) + r")[a-z]*\.?"
 _INSTANT = re.compile(

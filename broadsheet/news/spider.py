@@ -49,10 +49,9 @@ from broadsheet.extensions.outcomes import FAILED, LISTING, SKIPPED, PageOutcome
 from broadsheet.extract.body import Body, text_body
 from broadsheet.extract.body_fallback import FallbackExtractor, load_fallback
 from broadsheet.extract.fields import Extraction, extract_fields, sources_for
-from broadsheet.extract.instants import visible_instant
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import FIELD_SOURCE_NAMES, quality
-from broadsheet.extract.sources import URL, Func, Hint
+from broadsheet.extract.sources import URL, Hint
 from broadsheet.extract.xpath import first, nodes, text
 from broadsheet.items import Article, FieldSources, RelatedStory
 from broadsheet.layouts import Layout, LayoutVersions, layered
@@ -252,8 +251,7 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
         base = sources_for("date_published", {})
         heuristic = next(i for i, source in enumerate(base) if source.label == "text")
         url_day = [URL(pattern, "yyyymmdd", name="url:yyyymmdd")] if pattern is not None else []
-        own["date_published"] = [*base[:heuristic], Func(visible_instant, name="text:instant"), *url_day,
-                                 *base[heuristic:]]  # a stated instant, the site's URL day, then guesses from text
+        own["date_published"] = [*base[:heuristic], *url_day, *base[heuristic:]]  # the site's URL day before guesses
         return layered(layered(own, self.sources), layout.sources if layout else {})
 
     def extract_article(self, response: Response) -> Article:

@@ -224,12 +224,17 @@ def _moment(parts: dict[str, str | None], zone: dt.tzinfo | None) -> Moment | No
     return Moment(text.replace("+00:00", "Z"), day)
 
 
-_ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "MEZ": "+0100", "MESZ": "+0200", "BST": "+0100",
-                 "WET": "+0000", "WEST": "+0100", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
-                 "HKT": "+0800", "SGT": "+0800", "JST": "+0900", "KST": "+0900", "AEST": "+1000", "AEDT": "+1100"}
-"""Zone names RFC 2822 parsing does not know (it knows GMT and the US ones), as offsets: Java's
-``Fri Apr 28 19:20:36 CEST 2023``. IST is left out: India's, Ireland's or Israel's."""
-_ZONE_NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_ZONE_OFFSETS) + r")(?![A-Za-z])")
+ZONE_MINUTES = {"GMT": 0, "UTC": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "MEZ": 60, "CEST": 120, "MESZ": 120,
+                "EET": 120, "EEST": 180, "MSK": 180, "HKT": 480, "SGT": 480, "JST": 540, "KST": 540, "AEST": 600,
+                "AEDT": 660, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "PST": -480, "PDT": -420}
+"""Zone names with one meaning across news sites, as minutes from UTC (CST the US one, as RFC 2822 has
+it). IST is left out: India's, Ireland's or Israel's."""
+_ZONE_NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(ZONE_MINUTES) + r")(?![A-Za-z])")
+
+
+def _zone_offset(match: re.Match[str]) -> str:
+    minutes = ZONE_MINUTES[match.group(0)]
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
 def parse_moment(value: object) -> Moment | None:
@@ -262,7 +267,7 @@ def parse_moment(value: object) -> Moment | None:
     if text.isdigit() and len(text) in (10, 13):
         return parse_moment(int(text))
     try:
-        moment = parsedate_to_datetime(_ZONE_NAME.sub(lambda m: _ZONE_OFFSETS[m.group(0)], text))
+        moment = parsedate_to_datetime(_ZONE_NAME.sub(_zone_offset, text))  # Java's "CEST"
     except (TypeError, ValueError, IndexError):
         return None
     if moment.date() < _EARLIEST:
