@@ -1,10 +1,9 @@
-"""Reuters (reuters.com): wire news; the 2014 regional editions, then the 2019 layout (unparseable JSON-LD)."""
+"""Reuters (reuters.com): wire news; the 2019 layout's body in ``StandardArticleBody_body`` (its JSON-LD does
+not parse). The base reads the 2014 regional editions (``articleText``, the day only in the URL) as they are."""
 
-import datetime as dt
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.layouts import Layout
 from broadsheet.news import NewsSpider
 
 
@@ -15,16 +14,4 @@ class ReutersSpider(NewsSpider):
     allowed_domains = ["www.reuters.com", "uk.reuters.com", "in.reuters.com"]
     news_sitemaps = ["https://www.reuters.com/arc/outboundfeeds/news-sitemap-index/?outputType=xml"]
     article_url = re.compile(r"^https?://(?:www|uk|in)\.reuters\.com/article/.*id(?P<id>[A-Z0-9]+)")
-
-    class ArticleText(Layout):
-        """2014: the regional editions' ``articleText``; the day only in the URL."""
-
-        valid_until = dt.date(2017, 1, 1)
-        sources = {"body": [Container('//span[@id="articleText"]'), ...]}
-
-    class StandardArticle(Layout):
-        """2019: ``StandardArticleBody_body``."""
-
-        sources = {"body": [Container('//div[@class="StandardArticleBody_body"]/p'), ...]}
-
-    layouts = [ArticleText, StandardArticle]
+    sources = {"body": [Container('//div[@class="StandardArticleBody_body"]/p'), ...]}
