@@ -1,9 +1,8 @@
-"""Fox News (foxnews.com): US news; the byline carries the outlet ("By X | Fox News")."""
+"""Fox News (foxnews.com): US news; the byline names the outlet beside the person ("By X | Fox News")."""
 
 import re
 
 from broadsheet.extract.body import Container
-from broadsheet.extract.sources import XPath
 from broadsheet.news import NewsSpider
 
 
@@ -15,6 +14,5 @@ class FoxnewsSpider(NewsSpider):
     feeds = ["https://moxie.foxnews.com/google-publisher/latest.xml"]
     article_url = re.compile(r"^https?://www\.foxnews\.com/(?P<id>[a-z-]+/[\w-]+)")
     sources = {
-        "authors": [XPath('//div[@class="author-byline"]//a', each=False), ...],
         "body": [Container('//div[@class="article-body"]/p'), ...],
     }

@@ -264,8 +264,7 @@ def test_sd_shows_the_record_the_crawl_makes_though_it_traces_every_source():
 
     html = ('<html><head><meta property="og:site_name" content="Fox News">'
             + ld({"@type": "NewsArticle", "headline": "Story", "author": {"@type": "Person", "name": "Julius Young"}})
-            + '</head><body><h1>Story</h1><div class="author-byline">By <a href="/person/y/julius-young">Julius Young'
-            '</a> | Fox News</div><p>Text</p></body></html>')
+            + '</head><body><h1>Story</h1><div class="byline">Video by Reuters Staff</div><p>Text</p></body></html>')
     response = HtmlResponse("https://www.foxnews.com/sports/story", body=html.encode(), encoding="utf-8",
                             headers={"Date": "Fri, 22 Nov 2024 10:00:00 GMT"})
     spider = ArticleSpider(urls=response.url)
@@ -273,5 +272,16 @@ def test_sd_shows_the_record_the_crawl_makes_though_it_traces_every_source():
     crawled = spider.build_article(response, extract_fields(Page(response, spider.page_state),
                                                             spider.sources_at(spider.reference_time(response))))
     assert record == crawled.to_dict() and record["authors"] == ["Julius Young"]
-    assert not record["author_organisations"]  # the byline the crawl never reads names no organisation
+    assert not record["author_organisations"]  # the crawl reads no byline that is not the author's
     assert any(c.source == "byline" for c in traced.candidates["authors"])  # every candidate still shown
+
+
+def test_the_outlet_a_byline_prints_beside_the_authors_structured_data_names_is_their_organisation():
+    html = ('<html><head><meta property="og:site_name" content="Fox News">'
+            + ld({"@type": "NewsArticle", "headline": "Story", "author": {"@type": "Person", "name": "Julius Young"}})
+            + '</head><body><h1>Story</h1><div class="byline">Related: By Ann Other | Sky Sports</div>'
+            '<div class="author-byline">By <a href="/person/y/julius-young">Julius Young</a> | Fox News</div>'
+            '<p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://www.foxnews.com/sports/story"))
+    assert found.values["authors"] == ["Julius Young"] and found.winners["authors"] == "jsonld:author"
+    assert found.values["author_organisations"] == ["Fox News"]  # not Sky Sports: that byline is not theirs

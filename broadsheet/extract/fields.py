@@ -158,11 +158,29 @@ def authors(raw: Any, page: Page) -> list[str] | None:
     people, organisations, publishers = people_and_organisations(raw, page)
     if people and page not in SET_ASIDE:
         SET_ASIDE[page] = [*organisations, *publishers]
+        PEOPLE[page] = people
     return people or publishers or None
 
 
 SET_ASIDE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
 """Per page, the organisations the winning authors candidate named beside its people ("Julius Young, Fox News")."""
+
+
+PEOPLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+"""Per page, the people the winning authors candidate named."""
+
+
+def bylines_with_authors(page: Page) -> Iterator[list[str]]:
+    """The bylines the authors were read from; when they came from elsewhere (structured data), the
+    bylines printed with their names: "By Julius Young | Fox News" names the outlet beside the person."""
+    read = list(bylines_read(page))
+    if read or not PEOPLE.get(page):
+        yield from read
+        return
+    people = [name.casefold() for name in PEOPLE[page]]
+    for byline in byline_elements(page):
+        if any(name in " ".join(byline).casefold() for name in people):
+            yield byline
 
 
 def set_aside(page: Page) -> list[str] | None:
@@ -355,8 +373,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                 Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
                 parsely("author"), Func(byline_elements, name="byline"),
                 Func(labelled_byline, name="text:byline"), Hint("authors")),
-    "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS), Func(bylines_read, name="byline"),
-                             Func(set_aside, name="authors")),
+    "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
+                             Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
                        Meta("article:published_time", "og:article:published_time", "article:published:time",
                             "datepublished",
