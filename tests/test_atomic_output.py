@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import MITRADE_CASSETTE, ROOT
@@ -16,28 +14,18 @@ from broadsheet.storage.files import HOST
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
 def test_sigkill_mid_export_leaves_previous_file(tmp_path, name):
+    from helpers.killpoint import kill_args
+
     final = tmp_path / name
     final.write_bytes(b"previous complete dataset\n")
-    proc = subprocess.Popen(
+    # SIGKILLed once three of the six items are written, one request at a time: more are to come
+    proc = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-O", str(final), "-s", f"VCR_CASSETTE={MITRADE_CASSETTE}",
-         # slow the replay down so that the kill lands while items are being written
-         "-s", "DOWNLOAD_DELAY=0.7", "-s", "CONCURRENT_REQUESTS=1", "-s", "PARQUET_ROW_GROUP_SIZE=1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    temporary = tmp_path / f".{name}.{HOST}-{proc.pid}.tmp"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if temporary.exists() and temporary.stat().st_size > 0:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the crawl finished before it could be killed"
-        assert temporary.stat().st_size > 0, "no item was being written when the kill came"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+         *kill_args("item:3"), "-s", "CONCURRENT_REQUESTS=1", "-s", "PARQUET_ROW_GROUP_SIZE=1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     assert proc.returncode == -signal.SIGKILL
+    (temporary,) = tmp_path.glob(f".{name}.{HOST}-*.tmp")
+    assert temporary.stat().st_size > 0, "no item was being written when the kill came"
     assert final.read_bytes() == b"previous complete dataset\n"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [name]
 

@@ -129,18 +129,10 @@ def test_a_second_concurrent_writer_is_refused(tmp_path):
 
 
 def test_kill_9_mid_crawl_loses_and_doubles_no_story(tmp_path):
-    state, out = tmp_path / "state", tmp_path / "killed.jsonl"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-s", f"VCR_CASSETTE={DAYS / 'day-1.yaml'}",
-           "-s", f"CRAWL_STATE={state}", "-s", "DOWNLOAD_DELAY=0.15", "-s", "LOG_LEVEL=DEBUG", "-O", str(out)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    scraped = 0
-    for line in proc.stderr:
-        scraped += "Scraped from <200" in line
-        if scraped >= 5:  # some records are through every pipeline, others still to come
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert scraped >= 5 and not out.exists()  # the feed is published atomically, at the end only
+    state = tmp_path / "state"
+    killed = killed_day_one(tmp_path, "item:5", "-s", "LOG_LEVEL=DEBUG")  # records through every pipeline,
+    assert 5 <= killed.stderr.count("Scraped from <200") < len(TRUTH["day-1"]["exported"])  # others to come
+    assert not (tmp_path / "killed" / "out.jsonl").exists()  # the feed is published atomically, at the end only
     rerun = day(tmp_path, 1, state)
     assert ids(rerun) == TRUTH["day-1"]["exported"]
     assert ids(day(tmp_path, 2, state)) == TRUTH["day-2"]["exported"]
@@ -189,16 +181,12 @@ def test_a_crawl_failing_its_gate_publishes_nothing_and_leaves_the_state_as_it_w
 def killed_day_one(tmp_path: Path, point: str, *args: str) -> subprocess.CompletedProcess:
     """Day 1 crawled into ``tmp_path/killed/out.jsonl`` that SIGKILLs itself at ``point``
     (``tests/helpers/killpoint.py``)."""
-    from helpers.killpoint import PRIORITY
+    from helpers.killpoint import kill_args
 
-    from broadsheet import settings
-
-    extensions = {**settings.EXTENSIONS, "tests.helpers.killpoint.KillAt": PRIORITY[point]}
     out = tmp_path / "killed" / "out.jsonl"
     out.parent.mkdir()
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-s", f"VCR_CASSETTE={DAYS / 'day-1.yaml'}",
-           "-s", f"CRAWL_STATE={tmp_path / 'state'}", "-s", f"KILL_AT={point}", "-s",
-           f"EXTENSIONS={json.dumps(extensions)}", "-O", str(out), *args]
+           "-s", f"CRAWL_STATE={tmp_path / 'state'}", *kill_args(point), "-O", str(out), *args]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     return proc

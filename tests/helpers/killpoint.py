@@ -1,14 +1,21 @@
-"""``KillAt``: an extension a test adds to a real crawl so that the crawl SIGKILLs itself at one
-point of its close (``KILL_AT``), the way an operator's ``kill -9`` or an OOM kill would:
+"""``KillAt``: an extension a test adds to a real crawl so that the crawl signals itself at one
+point (``KILL_AT``), the way an operator's ``kill -9`` or Ctrl-C, or an OOM kill, would:
 
+- ``item:N``: the N-th item is scraped (through every pipeline and into its feeds), requests
+  still to come: mid-crawl, at a point the test knows instead of a moment a slowed-down crawl
+  happens to be in;
 - ``prepared``: the crawl state is prepared, no output is published yet (a ``spider_closed``
   handler ordered after the state's and before the feed exporter's);
 - ``feeds_published``: every feed is renamed into place (``feed_exporter_closed``);
 - ``published``: every output is published (``engine_stopped``, before the state's handler).
+
+``KILL_SIGNAL`` is ``SIGKILL`` (the default: no cleanup, no flush) or ``SIGINT`` (Scrapy's
+graceful shutdown, as from Ctrl-C). ``kill_args`` gives the ``scrapy crawl`` arguments.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -18,18 +25,44 @@ SIGNALS = {"prepared": signals.spider_closed, "feeds_published": signals.feed_ex
            "published": signals.engine_stopped}
 PRIORITY = {"prepared": -400, "feeds_published": -400, "published": -600}
 """The ``EXTENSIONS`` priority each point needs (handlers run in the order extensions are built)."""
+AFTER_FEEDS = 100
+"""``item:N``'s priority: built after Scrapy's FeedExporter (0), so the item is in the feeds first."""
 
 
 class KillAt:
-    """SIGKILLs the crawl at ``KILL_AT``."""
+    """Sends itself ``KILL_SIGNAL`` at ``KILL_AT``."""
+
+    def __init__(self, signum: int, items: int = 0):
+        self.signum = signum
+        self.items = items  # item:N: the count to reach; 0 for the close points
 
     @classmethod
     def from_crawler(cls, crawler):
         """Connect the point's signal."""
-        ext = cls()
-        crawler.signals.connect(ext.kill, signal=SIGNALS[crawler.settings["KILL_AT"]])
+        point = crawler.settings["KILL_AT"]
+        signum = signal.Signals[crawler.settings.get("KILL_SIGNAL", "SIGKILL")]
+        if point.startswith("item:"):
+            ext = cls(signum, int(point.removeprefix("item:")))
+            crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        else:
+            ext = cls(signum)
+            crawler.signals.connect(ext.kill, signal=SIGNALS[point])
         return ext
 
+    def item_scraped(self, *args, **kwargs) -> None:
+        """Count the item; at the N-th, the signal (once: a graceful shutdown scrapes on)."""
+        self.items -= 1
+        if self.items == 0:
+            self.kill()
+
     def kill(self, *args, **kwargs) -> None:
-        """No cleanup, no flush: the process ends here."""
-        os.kill(os.getpid(), signal.SIGKILL)
+        """SIGKILL: the process ends here; SIGINT: Scrapy's handler stops the crawl."""
+        os.kill(os.getpid(), self.signum)
+
+
+def kill_args(point: str, signum: str = "SIGKILL") -> list[str]:
+    """``scrapy crawl`` arguments adding ``KillAt`` at ``point`` to the project's extensions."""
+    from broadsheet import settings
+
+    extensions = {**settings.EXTENSIONS, "tests.helpers.killpoint.KillAt": PRIORITY.get(point, AFTER_FEEDS)}
+    return ["-s", f"EXTENSIONS={json.dumps(extensions)}", "-s", f"KILL_AT={point}", "-s", f"KILL_SIGNAL={signum}"]
