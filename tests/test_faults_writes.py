@@ -23,10 +23,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import MITRADE_CASSETTE, ROOT, run_crawl
 from filelock import FileLock
+from helpers.killpoint import kill_args
 
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"
 GATE = 'FIELD_COVERAGE_MIN={"date_modified": 1.0}'  # no mitrade page has date_modified: the gate fails
-SLOW = ("-s", "DOWNLOAD_DELAY=0.7", "-s", "CONCURRENT_REQUESTS=1")
+ONE_AT_A_TIME = ("-s", "CONCURRENT_REQUESTS=1")  # a kill at the third item finds more to come
 
 
 def scrapy(*args: str, fsize: int | None = None, wait: bool = True, log: Path | None = None
@@ -212,13 +213,10 @@ def test_a_crawl_killed_mid_dataset_leaves_nothing_readers_see(good, tmp_path):
     run = copy_of(good, tmp_path)
     root = run / "ds"
     before = snapshot(root)
-    proc = scrapy(*crawl_args("-s", f"DATASET_URI={root}", "-s", "DATASET_ROWS_PER_FILE=1", *SLOW), wait=False)
-    try:
-        _wait_for(lambda: len(list((root / "_staging").rglob("*.staged"))) >= 3, proc)
-        proc.kill()
-        proc.wait(timeout=30)
-    finally:
-        proc.kill()
+    proc = scrapy(*crawl_args("-s", f"DATASET_URI={root}", "-s", "DATASET_ROWS_PER_FILE=1", *kill_args("item:3"),
+                              *ONE_AT_A_TIME))
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert len(list((root / "_staging").rglob("*.staged"))) >= 3  # killed mid-dataset
     assert readers(root) == (6, 6, 6), "a killed crawl's rows are visible"
     assert {k: v for k, v in snapshot(root).items() if not k.startswith("_staging")} == before
 
@@ -253,14 +251,10 @@ def test_a_crawl_killed_while_committing_is_completed_by_the_next(good, tmp_path
 
 def test_a_killed_crawls_temporary_files_are_removed_by_the_next(tmp_path):
     out = tmp_path / "out.jsonl"
-    proc = scrapy(*crawl_args("-O", str(out), *SLOW), wait=False)
-    feed_tmp = lambda: [p for p in tmp_path.glob(".out.jsonl.*.tmp") if p.stat().st_size]  # noqa: E731
-    try:
-        _wait_for(feed_tmp, proc)  # items are being written: the quarantine file is open too
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        proc.kill()
+    proc = scrapy(*crawl_args("-O", str(out), *kill_args("item:3"), *ONE_AT_A_TIME), wait=False)
+    assert proc.wait(timeout=300) == -signal.SIGKILL
+    # Items were being written: the quarantine file is open too.
+    assert [p for p in tmp_path.glob(".out.jsonl.*.tmp") if p.stat().st_size]
     left = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp"))
     assert {name.split(".tmp")[0].rsplit(".", 1)[0] for name in left} == {".out.jsonl", ".out.quarantine.jsonl"}
     assert not out.exists()
@@ -277,12 +271,11 @@ def test_a_killed_crawls_temporary_files_are_removed_by_the_next(tmp_path):
 def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path):
     out, parquet, job = tmp_path / "out.jsonl", tmp_path / "out.parquet", tmp_path / "job"
     out.write_text("previous\n")
-    args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}", *SLOW)
-    proc = scrapy(*args, wait=False, log=tmp_path / "first.log")
-    _wait_for(lambda: any(p.stat().st_size for p in job.rglob(".out.jsonl.*.tmp")), proc)
-    proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes in-flight requests and closes ("shutdown")
-    assert proc.wait(timeout=120) == 0
-    log = (tmp_path / "first.log").read_text()
+    args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}")
+    # Ctrl-C at the third item: Scrapy finishes in-flight requests and closes ("shutdown")
+    proc = scrapy(*args, *kill_args("item:3", "SIGINT"), *ONE_AT_A_TIME)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = proc.stderr
     assert "JOBDIR crawl interrupted" in log and out.read_text() == "previous\n" and not parquet.exists()
     first = sum(len(lines(p)) for p in job.rglob("*.segment") if ".jsonl" in str(p))
 
