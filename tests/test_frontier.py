@@ -9,12 +9,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import redis
 from conftest import ROOT
+from helpers.killpoint import kill_args
 
 from broadsheet.table.iceberg import open_catalog
 from schemas.registry import default_registry
@@ -74,15 +74,9 @@ def test_two_workers_export_each_live_story_once(tmp_path, redis_url):
 
 
 def test_a_killed_workers_requests_go_back_to_the_queue(tmp_path, redis_url):
-    slow = ("-s", "DOWNLOAD_DELAY=0.7", "-s", "FRONTIER_WORKER_TIMEOUT=2")  # one request per 0.7 s, all workers
-    doomed = worker(tmp_path, "doomed", redis_url, *slow)
-    client = redis.Redis.from_url(redis_url)
-    deadline = time.monotonic() + 60
-    while client.scard("broadsheet:mitrade:seen") < 5:  # it is in the middle of the crawl
-        assert time.monotonic() < deadline and doomed.poll() is None, log(tmp_path, "doomed")[-3000:]
-        time.sleep(0.05)
-    doomed.send_signal(signal.SIGKILL)
-    doomed.wait(10)
+    # SIGKILLed in the middle of the crawl: two records exported, the requests it leased in flight
+    doomed = worker(tmp_path, "doomed", redis_url, *kill_args("item:2"), "-s", "FRONTIER_WORKER_TIMEOUT=2")
+    assert doomed.wait(120) == -signal.SIGKILL, log(tmp_path, "doomed")[-3000:]
     survivor = worker(tmp_path, "survivor", redis_url)
     assert survivor.wait(120) == 0, log(tmp_path, "survivor")[-3000:]
     assert "requests recovered" in log(tmp_path, "survivor")
@@ -103,15 +97,10 @@ def test_a_stopped_crawl_resumes(tmp_path, redis_url):
 
 
 def test_ctrl_c_stops_a_worker_and_the_same_command_resumes(tmp_path, redis_url):
-    slow = ("-s", "DOWNLOAD_DELAY=0.7")  # one request per 0.7 s, so that Ctrl-C lands mid-crawl
-    first = worker(tmp_path, "first", redis_url, *slow)
+    # Ctrl-C once two records are exported, one request at a time: more are to come
+    first = worker(tmp_path, "first", redis_url, *kill_args("item:2", "SIGINT"), "-s", "CONCURRENT_REQUESTS=1")
+    first.wait(120)
     client = redis.Redis.from_url(redis_url)
-    deadline = time.monotonic() + 60
-    while client.scard("broadsheet:mitrade:stories") < 2:  # two records exported, more to come
-        assert time.monotonic() < deadline and first.poll() is None, log(tmp_path, "first")[-3000:]
-        time.sleep(0.05)
-    first.send_signal(signal.SIGINT)
-    first.wait(60)
     stopped = log(tmp_path, "first")
     assert "(shutdown)" in stopped and client.zcard("broadsheet:mitrade:requests") > 0, stopped[-3000:]
     returned = int(re.search(r"\(shutdown\): (\d+) requests returned to the queue", stopped).group(1))
