@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from broadsheet import FIXTURES, PROJECT_ROOT
-from broadsheet.testing.crawl import CrawlResult, concurrently, run_crawl
+from broadsheet.testing.crawl import Ahead, CrawlResult, concurrently, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
-           "concurrently", "crawl", "crawl_over", "good_history", "history", "mutated_cassette", "run_crawl"]
+           "concurrently", "crawl", "crawl_ahead", "crawl_over", "good_history", "history", "mutated_cassette",
+           "run_crawl"]
 
 ROOT = PROJECT_ROOT
 # Every test crawl is a fresh interpreter: where the environment forbids writing bytecode, each would
@@ -29,6 +33,39 @@ def own_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test's crawls have a run history of their own: never judged against another test's runs."""
     monkeypatch.setenv("BROADSHEET_HISTORY_URI", str(tmp_path / "history" / "%(name)s"))
 MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider's default cassette
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "ahead(job): the test's crawl, job(folder, **its parameters), runs in the "
+                                       "background from the session's start; the `crawled` fixture waits for it")
+
+
+def crawl_ahead(job: Callable[..., Any]) -> pytest.MarkDecorator:
+    """Mark a test whose crawl, ``job(folder, **the test's parameters)``, runs ahead (the ``ahead``
+    fixture): the test asserts on its result, the ``crawled`` fixture."""
+    return pytest.mark.ahead.with_args(job)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ahead(request, tmp_path_factory) -> Iterator[Ahead]:
+    """The crawls of the ``ahead``-marked tests this session runs, started before the first test
+    in test order, as many at once as the machine has cores, while the other tests run: each an
+    independent ``job(folder, **params)`` with a folder of its own."""
+    started: Ahead = Ahead()
+    folder = tmp_path_factory.mktemp("ahead")
+    for n, item in enumerate(request.session.items):
+        if marker := item.get_closest_marker("ahead"):
+            params = item.callspec.params if hasattr(item, "callspec") else {}
+            (folder / str(n)).mkdir()
+            started.start(item.nodeid, partial(*marker.args, folder / str(n), **params))
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def crawled(request, ahead: Ahead):
+    """The result of this test's ``ahead`` job (waited for)."""
+    return ahead[request.node.nodeid]
 
 
 def pytest_recording_configure(config, vcr) -> None:

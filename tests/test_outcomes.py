@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MITRADE_CASSETTE, CrawlResult, run_crawl
+from conftest import MITRADE_CASSETTE, CrawlResult, crawl_ahead, run_crawl
 
 NEWS = "https://www.mitrade.com/au/insights/news/live-news/"
 LIVE = [NEWS + "article-1-1572010-20260206", NEWS + "article-8-1571455-20260205", NEWS + "article-3-1571402-20260205",
@@ -87,24 +87,29 @@ def crawl(tmp_path: Path, urls: list[str], path: Path, *args: str) -> CrawlResul
                      cassette=path)
 
 
-def test_mixed_crawl_accounts_for_every_url(tmp_path):
-    loop_a, loop_b, self_loop, chain, offsite_redirect = url(1), url(2), url(3), url(4), url(9)
-    expected = {
-        **dict.fromkeys(LIVE, "exported"), ES: "exported", EN: "skipped/duplicate_locale",
-        REMOVED: "skipped/removed", GONE: "skipped/http_404", url(10): "skipped/http_410",
-        loop_a: "skipped/redirect_loop", self_loop: "skipped/redirect_loop", chain: "skipped/too_many_redirects",
-        offsite_redirect: "skipped/offsite", OFFSITE: "skipped/offsite", ROBOTS: "skipped/robots",
-        url(11): "skipped/not_html", url(12): "failed/http_500", url(13): "failed/http_403",
-        url(14): "failed/too_large", url(15): "failed/not_in_cassette", url(16): "failed/undecodable",
-        url(17): "quarantined", url(20): "exported", url(21): "exported", url(22): "exported",
-    }
-    twins = [url(30), url(31)]  # one story under two URLs, neither its canonical: one record
+# Each test's crawl is started ahead (``crawl_ahead``), all of them in the background from the
+# session's start: ``job(folder, **params) -> CrawlResult``, the test's assertions on ``crawled``.
+
+LOOP_A, LOOP_B, SELF_LOOP, CHAIN, OFFSITE_REDIRECT = url(1), url(2), url(3), url(4), url(9)
+MIXED = {
+    **dict.fromkeys(LIVE, "exported"), ES: "exported", EN: "skipped/duplicate_locale",
+    REMOVED: "skipped/removed", GONE: "skipped/http_404", url(10): "skipped/http_410",
+    LOOP_A: "skipped/redirect_loop", SELF_LOOP: "skipped/redirect_loop", CHAIN: "skipped/too_many_redirects",
+    OFFSITE_REDIRECT: "skipped/offsite", OFFSITE: "skipped/offsite", ROBOTS: "skipped/robots",
+    url(11): "skipped/not_html", url(12): "failed/http_500", url(13): "failed/http_403",
+    url(14): "failed/too_large", url(15): "failed/not_in_cassette", url(16): "failed/undecodable",
+    url(17): "quarantined", url(20): "exported", url(21): "exported", url(22): "exported",
+}
+TWINS = [url(30), url(31)]  # one story under two URLs, neither its canonical: one record
+
+
+def mixed_crawl(folder: Path) -> CrawlResult:
     path = cassette(
-        tmp_path,
-        interaction(loop_a, 301, location=loop_b), interaction(loop_b, 301, location=loop_a),
-        interaction(self_loop, 302, location=self_loop),
-        *(interaction(f"{chain}?hop={n}" if n else chain, 301, location=f"{chain}?hop={n + 1}") for n in range(4)),
-        interaction(offsite_redirect, 302, location="https://elsewhere.example/story"),
+        folder,
+        interaction(LOOP_A, 301, location=LOOP_B), interaction(LOOP_B, 301, location=LOOP_A),
+        interaction(SELF_LOOP, 302, location=SELF_LOOP),
+        *(interaction(f"{CHAIN}?hop={n}" if n else CHAIN, 301, location=f"{CHAIN}?hop={n + 1}") for n in range(4)),
+        interaction(OFFSITE_REDIRECT, 302, location="https://elsewhere.example/story"),
         interaction(url(10), 410, "gone"), interaction(url(11), body=b"%PDF-1.7", content_type="application/pdf"),
         interaction(url(12), 500, "oops"), interaction(url(13), 403, "forbidden"),
         interaction(url(14), body=page("Big") + " " * MAXSIZE), interaction(url(16), body=os.urandom(2000)),
@@ -112,11 +117,15 @@ def test_mixed_crawl_accounts_for_every_url(tmp_path):
         interaction(url(20), body=page(RUSSIAN, "ru", '<meta charset="windows-1251">').encode("cp1251")),
         interaction(url(21), body=page(JAPANESE, "ja").encode("shift_jis")),
         interaction(url(22), body=page(FRENCH, "fr").encode("latin-1")),
-        *(interaction(twin, body=page("Twins", canonical=url(39))) for twin in twins),
+        *(interaction(twin, body=page("Twins", canonical=url(39))) for twin in TWINS),
     )
-    urls = [*expected, *twins]
-    result = crawl(tmp_path, urls, path, "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}", "-s", "REDIRECT_MAX_TIMES=2",
-                   "-s", "FAILURE_MAX_SHARE=0.25")
+    return crawl(folder, [*MIXED, *TWINS], path, "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}", "-s", "REDIRECT_MAX_TIMES=2",
+                 "-s", "FAILURE_MAX_SHARE=0.25")
+
+
+@crawl_ahead(mixed_crawl)
+def test_mixed_crawl_accounts_for_every_url(crawled):
+    result = crawled
     assert result.returncode == 0, result.log[-3000:]
     assert result.finish_reason == "finished"
 
@@ -124,11 +133,11 @@ def test_mixed_crawl_accounts_for_every_url(tmp_path):
     quarantine = (result.out.parent / "out.quarantine.jsonl").read_text(encoding="utf-8")
     assert url(17) in quarantine and url(17) not in got
     got[url(17)] = "quarantined"
-    assert {u: got.get(u) for u in expected} == expected
-    assert sorted(got[t] for t in twins) == ["exported", "skipped/duplicate_locale"]
+    assert {u: got.get(u) for u in MIXED} == MIXED
+    assert sorted(got[t] for t in TWINS) == ["exported", "skipped/duplicate_locale"]
 
     counts = partition(result)
-    assert sum(counts.values()) == result.stats["broadsheet/requested"] == len(set(urls)) == 29
+    assert sum(counts.values()) == result.stats["broadsheet/requested"] == len({*MIXED, *TWINS}) == 29
     assert counts == Counter(got.values())
     summary = next(line for line in result.log.splitlines() if "URLs requested" in line)
     assert "mitrade finished (finished): 29 URLs requested = 11 exported + 1 quarantined + 0 listing + " in summary
@@ -144,10 +153,14 @@ def test_mixed_crawl_accounts_for_every_url(tmp_path):
     assert f"Recoded {url(20)}: the body is not utf-8 as its Content-Type says; decoded as cp1251 (meta)" in result.log
 
 
-def test_a_redirect_to_a_page_the_crawl_fetches_is_one_record(tmp_path):
+def redirect_crawl(folder: Path) -> CrawlResult:
+    return crawl(folder, [url(1), LIVE[1]], cassette(folder, interaction(url(1), 301, location=LIVE[1])))
+
+
+@crawl_ahead(redirect_crawl)
+def test_a_redirect_to_a_page_the_crawl_fetches_is_one_record(crawled):
     """Which of the two URLs fetches the page first depends on timing; either way one record, one skip."""
-    path = cassette(tmp_path, interaction(url(1), 301, location=LIVE[1]))
-    result = crawl(tmp_path, [url(1), LIVE[1]], path)
+    result = crawled
     assert result.returncode == 0, result.log[-2000:]
     assert [item["url"] for item in result.items] == [LIVE[1]]
     assert partition(result) in (Counter({"exported": 1, "skipped/redirect_duplicate": 1}),
@@ -155,10 +168,15 @@ def test_a_redirect_to_a_page_the_crawl_fetches_is_one_record(tmp_path):
     assert result.stats["broadsheet/requested"] == 2
 
 
+def busy_crawl(folder: Path, retries: bool) -> CrawlResult:
+    path = cassette(folder, interaction(url(1), 503, "busy"))
+    return crawl(folder, [url(1), LIVE[0]], path, "-s", f"RETRY_ENABLED={retries}", "-s", "FAILURE_MAX_SHARE=0.5")
+
+
+@crawl_ahead(busy_crawl)
 @pytest.mark.parametrize("retries", [True, False], ids=["retried", "no-retry"])
-def test_a_5xx_is_a_failure_with_its_status(tmp_path, retries):
-    path = cassette(tmp_path, interaction(url(1), 503, "busy"))
-    result = crawl(tmp_path, [url(1), LIVE[0]], path, "-s", f"RETRY_ENABLED={retries}", "-s", "FAILURE_MAX_SHARE=0.5")
+def test_a_5xx_is_a_failure_with_its_status(crawled, retries):
+    result = crawled
     assert result.returncode == 0, result.log[-2000:]
     assert partition(result) == Counter({"exported": 1, "failed/http_503": 1})
     assert f"Failed {url(1)}: http_503" in result.log
@@ -166,62 +184,83 @@ def test_a_5xx_is_a_failure_with_its_status(tmp_path, retries):
     assert "already been played back" not in result.log
 
 
-def test_a_retry_replays_the_recorded_recovery(tmp_path):
+def recovery_crawl(folder: Path) -> CrawlResult:
+    path = cassette(folder, interaction(url(1), 500, "oops"), interaction(url(1), body=page("Recovered")))
+    return crawl(folder, [url(1)], path)
+
+
+@crawl_ahead(recovery_crawl)
+def test_a_retry_replays_the_recorded_recovery(crawled):
     """A cassette that recorded a 500 and then the page (a retry that worked) replays both."""
-    path = cassette(tmp_path, interaction(url(1), 500, "oops"), interaction(url(1), body=page("Recovered")))
-    result = crawl(tmp_path, [url(1)], path)
+    result = crawled
     assert result.returncode == 0, result.log[-2000:]
     assert [item["headline"] for item in result.items] == ["Recovered"]
     assert partition(result) == Counter({"exported": 1})
 
 
-def test_a_crawl_whose_every_page_fails_exits_1(tmp_path):
-    path = cassette(tmp_path)
-    result = crawl(tmp_path, [url(1), url(2)], path, "-s", "FAILURE_MAX_SHARE=1")
+@crawl_ahead(lambda folder: crawl(folder, [url(1), url(2)], cassette(folder), "-s", "FAILURE_MAX_SHARE=1"))
+def test_a_crawl_whose_every_page_fails_exits_1(crawled):
+    result = crawled
     assert result.returncode == 1
     assert result.finish_reason == "failed_all_pages"
     assert partition(result) == Counter({"failed/not_in_cassette": 2})
     assert "2 of 2 requested URLs failed" in result.log
 
 
+def share_crawl(folder: Path, share: str, **_) -> CrawlResult:
+    return crawl(folder, [url(1), *LIVE[:2]], cassette(folder), "-s", f"FAILURE_MAX_SHARE={share}")
+
+
+@crawl_ahead(share_crawl)
 @pytest.mark.parametrize(("share", "code", "reason"), [("0.2", 1, "failed_failure_share"), ("0.5", 0, "finished")])
-def test_failures_above_failure_max_share_fail_the_crawl(tmp_path, share, code, reason):
-    path = cassette(tmp_path)
-    result = crawl(tmp_path, [url(1), *LIVE[:2]], path, "-s", f"FAILURE_MAX_SHARE={share}")
+def test_failures_above_failure_max_share_fail_the_crawl(crawled, share, code, reason):
+    result = crawled
     assert (result.returncode, result.finish_reason) == (code, reason), result.log[-2000:]
     assert result.stats["broadsheet/requested"] == 3
 
 
-def test_a_bad_failure_max_share_names_the_setting(tmp_path):
-    result = crawl(tmp_path, [LIVE[0]], cassette(tmp_path), "-s", "FAILURE_MAX_SHARE=2")
+@crawl_ahead(lambda folder: crawl(folder, [LIVE[0]], cassette(folder), "-s", "FAILURE_MAX_SHARE=2"))
+def test_a_bad_failure_max_share_names_the_setting(crawled):
+    result = crawled
     assert result.returncode != 0
     assert "FAILURE_MAX_SHARE='2'" in result.log and result.items == []
 
 
-def test_a_few_corrupt_bytes_in_utf8_stay_utf8(tmp_path):
+def corrupt_crawl(folder: Path) -> CrawlResult:
+    body = page(RUSSIAN, "ru").replace("Reuters", "Reu\udcffters").encode("utf-8", "surrogateescape")
+    return crawl(folder, [url(1)], cassette(folder, interaction(url(1), body=body)))
+
+
+@crawl_ahead(corrupt_crawl)
+def test_a_few_corrupt_bytes_in_utf8_stay_utf8(crawled):
     """One stray byte in a UTF-8 page is a corrupt byte, not a wrong label: the page stays UTF-8,
     and the author it broke (U+FFFD) sends the record to quarantine, never to the feed."""
-    body = page(RUSSIAN, "ru").replace("Reuters", "Reu\udcffters").encode("utf-8", "surrogateescape")
-    result = crawl(tmp_path, [url(1)], cassette(tmp_path, interaction(url(1), body=body)))
+    result = crawled
     assert result.returncode == 1 and result.finish_reason == "failed_invalid_share", result.log[-2000:]
     assert result.items == [] and result.stats["broadsheet/invalid/authors[]/replacement_character"] == 1
-    kept = next((tmp_path / "run").glob("out.quarantine.jsonl.failed-*"))
+    kept = next(result.out.parent.glob("out.quarantine.jsonl.failed-*"))
     (entry,) = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
     assert entry["item"]["headline"] == RUSSIAN and entry["item"]["authors"] == ["Reu\ufffdters"]
     assert result.stats["broadsheet/text/invalid_bytes"] == 1
     assert "broadsheet/text/recoded/detected" not in result.stats
 
 
-def test_utf8_under_a_latin1_label_is_read_as_utf8(tmp_path):
+def mislabelled_crawl(folder: Path) -> CrawlResult:
     body = page(FRENCH, "fr").encode("utf-8")
-    path = cassette(tmp_path, interaction(url(1), body=body, content_type="text/html; charset=iso-8859-1"))
-    result = crawl(tmp_path, [url(1)], path)
+    return crawl(folder, [url(1)], cassette(folder, interaction(url(1), body=body,
+                                                                content_type="text/html; charset=iso-8859-1")))
+
+
+@crawl_ahead(mislabelled_crawl)
+def test_utf8_under_a_latin1_label_is_read_as_utf8(crawled):
+    result = crawled
     assert result.items[0]["headline"] == FRENCH
     assert result.stats["broadsheet/text/recoded/utf8"] == 1
 
 
-def test_a_crawl_closed_early_accounts_for_what_it_never_finished(tmp_path):
-    result = crawl(tmp_path, [*LIVE, ES], cassette(tmp_path), "-s", "CLOSESPIDER_ITEMCOUNT=1")
+@crawl_ahead(lambda folder: crawl(folder, [*LIVE, ES], cassette(folder), "-s", "CLOSESPIDER_ITEMCOUNT=1"))
+def test_a_crawl_closed_early_accounts_for_what_it_never_finished(crawled):
+    result = crawled
     assert result.finish_reason == "closespider_itemcount"
     counts = partition(result)
     assert sum(counts.values()) == result.stats["broadsheet/requested"] == 7

@@ -10,15 +10,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from broadsheet import PROJECT_ROOT
 
 T = TypeVar("T")
+_STARTED_WITH = threading.local()  # the environment the jobs of an Ahead's threads were started with
 
 
 @dataclass
@@ -60,8 +62,7 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
         cmd += ["-s", f"VCR_CASSETTE={cassette}"]
     cmd += list(args)
     kept_before = set(workdir.glob(f"{report.name}.failed-*"))
-    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, env=crawl_env())
     stats, reason = {}, ""
     # A failed crawl's stats report is kept beside the previous one, as stats.json.failed-<crawl id>.
     kept_report = sorted(set(workdir.glob(f"{report.name}.failed-*")) - kept_before)
@@ -79,9 +80,45 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
     return CrawlResult(items, stats, reason, proc.returncode, proc.stderr, out)
 
 
+def crawl_env() -> dict[str, str]:
+    """A crawl's environment: this process's (in a job ``Ahead`` runs, the one it was started
+    with: a test may change its own meanwhile), with Python's hash seed fixed."""
+    return {**getattr(_STARTED_WITH, "env", os.environ), "PYTHONHASHSEED": "0"}
+
+
+class Ahead(Generic[T]):
+    """Independent jobs (each starting its own crawl process) run in the background, as many at
+    once as the machine has cores, in the order they were started; ``ahead[key]`` waits for one's
+    result (its exception is raised there). ``close`` drops the jobs not yet begun."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="ahead",
+                                        initializer=lambda: setattr(_STARTED_WITH, "env", env))
+        self._futures: dict[Hashable, Future[T]] = {}
+
+    def start(self, key: Hashable, job: Callable[[], T]) -> None:
+        """Queue ``job`` under ``key``."""
+        self._futures[key] = self._pool.submit(job)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._futures
+
+    def __getitem__(self, key: Hashable) -> T:
+        return self._futures[key].result()
+
+    def close(self) -> None:
+        """Wait for the running jobs; the queued ones never start."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def concurrently(jobs: dict[str, Callable[[], T]]) -> dict[str, T]:
     """Run independent ``jobs`` (each starting its own crawl process) as many at a time as the
     machine has cores; their results by key. A job's exception is raised here."""
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {key: pool.submit(job) for key, job in jobs.items()}
-        return {key: future.result() for key, future in futures.items()}
+    ahead: Ahead[T] = Ahead()
+    try:
+        for key, job in jobs.items():
+            ahead.start(key, job)
+        return {key: ahead[key] for key in jobs}
+    finally:
+        ahead.close()
