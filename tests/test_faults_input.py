@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MITRADE_CASSETTE, ROOT, run_crawl
+from conftest import MITRADE_CASSETTE, ROOT, CrawlResult, crawl_ahead, run_crawl
 
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 GOOD_FEED = b'{"url": "yesterday"}\n'
@@ -85,23 +85,30 @@ def assert_refused(proc_code: int, log: str, says: list[str], feed: Path) -> Non
     assert not list(feed.parent.glob("*.quarantine.jsonl"))
 
 
-@pytest.fixture
-def feed(tmp_path: Path) -> Path:
-    """Yesterday's good feed, which a refused crawl must leave as it was."""
-    path = tmp_path / "out.jsonl"
-    path.write_bytes(GOOD_FEED)
-    return path
+# The crawls (and commands) of most tests here run ahead, in the background from the session's
+# start (``crawl_ahead``): ``job(folder, **params)``, the test's assertions on ``crawled``.
+
+def over_good_feed(folder: Path, *args: str, **kwargs) -> CrawlResult:
+    """A crawl into ``folder/out.jsonl`` (and ``out.parquet``), where yesterday's good feed is,
+    which a refused crawl must leave as it was."""
+    (folder / "out.jsonl").write_bytes(GOOD_FEED)
+    return run_crawl(folder, "mitrade", "-O", str(folder / "out.parquet"), *args, **kwargs)
 
 
-@pytest.mark.parametrize("case", sorted(CASSETTES))
-def test_a_broken_cassette_is_refused_before_the_first_request(case, tmp_path, feed):
-    breaks, says = CASSETTES[case]
-    cassette = tmp_path / "cassette.yaml"
+def broken_cassette_crawl(folder: Path, case: str) -> CrawlResult:
+    breaks, _ = CASSETTES[case]
     if breaks:
-        breaks(cassette)
-    result = run_crawl(tmp_path, "mitrade", "-O", str(tmp_path / "out.parquet"), urls=[BTC], cassette=cassette)
-    assert_refused(result.returncode, result.log, [str(cassette), *says], feed)
-    assert "downloader/request_count" not in result.log
+        breaks(folder / "cassette.yaml")
+    return over_good_feed(folder, urls=[BTC], cassette=folder / "cassette.yaml")
+
+
+@crawl_ahead(broken_cassette_crawl)
+@pytest.mark.parametrize("case", sorted(CASSETTES))
+def test_a_broken_cassette_is_refused_before_the_first_request(case, crawled):
+    _, says = CASSETTES[case]
+    cassette = crawled.out.parent / "cassette.yaml"
+    assert_refused(crawled.returncode, crawled.log, [str(cassette), *says], crawled.out)
+    assert "downloader/request_count" not in crawled.log
 
 
 def _recorded(path: Path, interactions: list[dict]) -> None:
@@ -139,17 +146,21 @@ def test_a_cassette_parsed_by_interaction_gives_what_a_whole_parse_gives(path, t
             assert body_bytes(response["body"]["string"]) == body_bytes(interaction["response"]["body"]["string"])
 
 
-@pytest.mark.parametrize("case", sorted(SETTINGS))
-def test_a_bad_setting_or_argument_is_refused_with_its_name(case, tmp_path, feed):
-    args, says = SETTINGS[case]
+def bad_setting_crawl(folder: Path, case: str) -> CrawlResult:
+    args, _ = SETTINGS[case]
     extra = [] if any(a.startswith("urls=") for a in args) else ["-a", f"urls={BTC}"]
-    result = run_crawl(tmp_path, "mitrade", "-O", str(tmp_path / "out.parquet"), *extra, *args)
-    assert_refused(result.returncode, result.log, says, feed)
+    return over_good_feed(folder, *extra, *args)
 
 
-def test_an_unknown_spider_is_bad_input(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nosuch"], cwd=ROOT, capture_output=True,
-                          text=True)
+@crawl_ahead(bad_setting_crawl)
+@pytest.mark.parametrize("case", sorted(SETTINGS))
+def test_a_bad_setting_or_argument_is_refused_with_its_name(case, crawled):
+    assert_refused(crawled.returncode, crawled.log, SETTINGS[case][1], crawled.out)
+
+
+@crawl_ahead(lambda folder: scrapy("crawl", "nosuch"))
+def test_an_unknown_spider_is_bad_input(crawled):
+    proc = crawled
     assert proc.returncode == 2 and "no spider named 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -163,26 +174,35 @@ def recorded(cassette: Path, uri: str, body: str, headers: dict | None = None) -
     cassette.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}), encoding="utf-8")
 
 
-def test_replay_honours_download_maxsize(tmp_path):
-    cassette = tmp_path / "c.yaml"
-    recorded(cassette, BTC, "<html><body>" + "x" * 5000 + "</body></html>")
-    result = run_crawl(tmp_path, "mitrade", "-s", "DOWNLOAD_MAXSIZE=1000", urls=[BTC], cassette=cassette)
+def large_page_crawl(folder: Path) -> CrawlResult:
+    recorded(folder / "c.yaml", BTC, "<html><body>" + "x" * 5000 + "</body></html>")
+    return run_crawl(folder, "mitrade", "-s", "DOWNLOAD_MAXSIZE=1000", urls=[BTC], cassette=folder / "c.yaml")
+
+
+@crawl_ahead(large_page_crawl)
+def test_replay_honours_download_maxsize(crawled):
+    result = crawled
     assert result.stats.get("vcr/too_large") == 1
     assert result.stats.get("broadsheet/pages/failed/too_large") == 1
     assert "larger than the download max size (1000, DOWNLOAD_MAXSIZE)" in result.log
 
 
-def test_ftp_does_not_bypass_the_cassette(tmp_path):
-    cassette = tmp_path / "c.yaml"
-    recorded(cassette, BTC, "<html></html>")
+def ftp_crawl(folder: Path) -> CrawlResult:
+    recorded(folder / "c.yaml", BTC, "<html></html>")
     url = "ftp://www.mitrade.com/pub/article.html"
-    result = run_crawl(tmp_path, "mitrade", "-s", "ROBOTSTXT_OBEY=False", urls=[url], cassette=cassette)
+    return run_crawl(folder, "mitrade", "-s", "ROBOTSTXT_OBEY=False", urls=[url], cassette=folder / "c.yaml")
+
+
+@crawl_ahead(ftp_crawl)
+def test_ftp_does_not_bypass_the_cassette(crawled):
+    result = crawled
     assert result.stats.get("vcr/missing") == 1 and "vcr/replayed" not in result.stats
     assert result.stats.get("broadsheet/pages/failed/not_in_cassette") == 1 and result.returncode == 1
 
 
-def test_the_cassette_is_loaded_once_and_no_body_is_logged(tmp_path):
-    result = run_crawl(tmp_path, "mitrade", "-s", "LOG_LEVEL=DEBUG", urls=[BTC])
+@crawl_ahead(lambda folder: run_crawl(folder, "mitrade", "-s", "LOG_LEVEL=DEBUG", urls=[BTC]))
+def test_the_cassette_is_loaded_once_and_no_body_is_logged(crawled):
+    result = crawled
     assert result.returncode == 0 and len(result.items) == 1
     assert result.log.count("Replaying ") == 1
     assert "Appending request" not in result.log and "<html" not in result.log.lower()
@@ -213,14 +233,21 @@ HARS = {  # id: (HAR bytes, target cassette text or None, what the message must 
 }
 
 
-@pytest.mark.parametrize("case", sorted(HARS))
-def test_har_import_names_the_file_and_keeps_the_cassette(case, tmp_path):
-    content, target, says = HARS[case]
-    capture, cassette = tmp_path / "capture.har", tmp_path / "cassette.yaml"
+def har_import(folder: Path, case: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """``scrapy cassette import`` of the case's HAR into ``folder/cassette.yaml``: the process and that path."""
+    content, target, _ = HARS[case]
+    capture, cassette = folder / "capture.har", folder / "cassette.yaml"
     capture.write_bytes(content)
     if target is not None:
         cassette.write_text(target, encoding="utf-8")
-    proc = scrapy("cassette", "import", str(capture), str(cassette))
+    return scrapy("cassette", "import", str(capture), str(cassette)), cassette
+
+
+@crawl_ahead(har_import)
+@pytest.mark.parametrize("case", sorted(HARS))
+def test_har_import_names_the_file_and_keeps_the_cassette(case, crawled):
+    _, target, says = HARS[case]
+    proc, cassette = crawled
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert all(s in proc.stderr for s in says), proc.stderr
     assert (cassette.read_text(encoding="utf-8") if target is not None else not cassette.exists()) in (target, True)
@@ -269,11 +296,14 @@ SCHEMAS = {  # id: (schema body, what the message must say)
 }
 
 
+def schema_check(folder: Path, case: str) -> subprocess.CompletedProcess:
+    return scrapy("schema", "check", "-s", f"SCHEMA_REGISTRY_DIR={registry(folder, SCHEMAS[case][0])}")
+
+
+@crawl_ahead(schema_check)
 @pytest.mark.parametrize("case", sorted(SCHEMAS))
-def test_schema_check_refuses_recursive_and_deep_schemas(case, tmp_path):
-    body, says = SCHEMAS[case]
-    folder = registry(tmp_path, body)
-    proc = scrapy("schema", "check", "-s", f"SCHEMA_REGISTRY_DIR={folder}")
+def test_schema_check_refuses_recursive_and_deep_schemas(case, crawled):
+    says, proc = SCHEMAS[case][1], crawled
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "RecursionError" not in proc.stderr
     assert all(s in proc.stderr for s in says) and "1.json" in proc.stderr, proc.stderr
 
@@ -288,22 +318,27 @@ def test_arrow_types_of_a_recursive_schema_fail_instead_of_hanging():
         arrow_type({"$ref": "#/x"}, lambda ref: {"$ref": "#/x"})
 
 
-def test_text_holding_replacement_characters_is_quarantined_not_exported(tmp_path):
-    """A UTF-8 page with a few corrupt bytes (among much valid text, so it stays UTF-8): its
-    headline holds U+FFFD, and the record is quarantined, not exported; `schema validate` agrees."""
+def corrupt_page_crawl(folder: Path) -> CrawlResult:
     data = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
     (page,) = [i for i in data["interactions"] if i["request"]["uri"] == BTC]
     body = page["response"]["body"]["string"].encode("utf-8")
     filler = ("<!-- " + "\u2019" * 200 + " -->").encode("utf-8")  # valid non-ASCII text: the body is UTF-8
     page["response"]["body"]["string"] = body.replace(b"Surrenders", b"Surr\xe9nders").replace(
         b"</body>", filler + b"</body>")
-    cassette = tmp_path / "cassette.yaml"
+    cassette = folder / "cassette.yaml"
     cassette.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")  # the page as !!binary
-    result = run_crawl(tmp_path, "mitrade", urls=[BTC], cassette=cassette)
+    return run_crawl(folder, "mitrade", urls=[BTC], cassette=cassette)
+
+
+@crawl_ahead(corrupt_page_crawl)
+def test_text_holding_replacement_characters_is_quarantined_not_exported(crawled, tmp_path):
+    """A UTF-8 page with a few corrupt bytes (among much valid text, so it stays UTF-8): its
+    headline holds U+FFFD, and the record is quarantined, not exported; `schema validate` agrees."""
+    result = crawled
     assert result.returncode == 1 and result.finish_reason == "failed_invalid_share"
     assert result.items == [] and result.stats["broadsheet/text/invalid_bytes"] >= 1
     assert result.stats["broadsheet/invalid/headline/replacement_character"] == 1
-    kept = tmp_path / f"out.quarantine.jsonl.failed-{result.stats['broadsheet/crawl_id']}"
+    kept = result.out.parent / f"out.quarantine.jsonl.failed-{result.stats['broadsheet/crawl_id']}"
     (entry,) = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
     assert "\ufffd" in entry["item"]["headline"]
     assert any(e["path"] == "$.headline" and e["keyword"] == "replacement_character" for e in entry["errors"])
