@@ -16,8 +16,8 @@ from broadsheet import FIXTURES, PROJECT_ROOT
 from broadsheet.testing.crawl import Ahead, CrawlResult, concurrently, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
-           "concurrently", "crawl", "crawl_ahead", "crawl_over", "good_history", "history", "mutated_cassette",
-           "run_crawl"]
+           "concurrently", "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "good_history", "history",
+           "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
 # Every test crawl is a fresh interpreter: where the environment forbids writing bytecode, each would
@@ -36,28 +36,40 @@ MITRADE_CASSETTE = FIXTURES / "mitrade" / "cassette.yaml"  # the mitrade spider'
 
 
 def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "ahead(job): the test's crawl, job(folder, **its parameters), runs in the "
-                                       "background from the session's start; the `crawled` fixture waits for it")
+    config.addinivalue_line("markers", "ahead(job, needs): the test's crawl, job(folder, **its parameters, **the "
+                                       "session fixtures it needs), runs in the background from the session's start; "
+                                       "the `crawled` fixture waits for it")
 
 
-def crawl_ahead(job: Callable[..., Any]) -> pytest.MarkDecorator:
-    """Mark a test whose crawl, ``job(folder, **the test's parameters)``, runs ahead (the ``ahead``
-    fixture): the test asserts on its result, the ``crawled`` fixture."""
-    return pytest.mark.ahead.with_args(job)
+def crawl_ahead(job: Callable[..., Any], *needs: str) -> pytest.MarkDecorator:
+    """Mark a test whose crawl, ``job(folder, **the test's parameters, **needs)``, runs ahead (the
+    ``ahead`` fixture): the test asserts on its result, the ``crawled`` fixture. ``needs`` names
+    session fixtures of ``AHEAD_FIXTURES`` the job is given (waited for in the background)."""
+    return pytest.mark.ahead.with_args(job, needs=needs)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def ahead(request, tmp_path_factory) -> Iterator[Ahead]:
-    """The crawls of the ``ahead``-marked tests this session runs, started before the first test
-    in test order, as many at once as the machine has cores, while the other tests run: each an
-    independent ``job(folder, **params)`` with a folder of its own."""
+    """Started before the first test, in the background, as many at once as the machine has
+    cores, while the other tests run: first the ``AHEAD_FIXTURES`` this session's tests need, then
+    the crawls of its ``ahead``-marked tests in test order, each in a folder of its own."""
     started: Ahead = Ahead()
     folder = tmp_path_factory.mktemp("ahead")
-    for n, item in enumerate(request.session.items):
-        if marker := item.get_closest_marker("ahead"):
+    marked = [(n, item, item.get_closest_marker("ahead")) for n, item in enumerate(request.session.items)]
+    needed: set[str] = set()
+    for _, item, marker in marked:
+        needed.update(item.fixturenames, marker.kwargs["needs"] if marker else ())
+    for name in AHEAD_FIXTURES.keys() & needed:
+        started.start(name, partial(AHEAD_FIXTURES[name], folder / name))
+
+    def run(job: Callable[..., Any], workdir: Path, params: dict, needs: tuple[str, ...]) -> Any:
+        workdir.mkdir()
+        return job(workdir, **params, **{name: started[name] for name in needs})
+
+    for n, item, marker in marked:
+        if marker:
             params = item.callspec.params if hasattr(item, "callspec") else {}
-            (folder / str(n)).mkdir()
-            started.start(item.nodeid, partial(*marker.args, folder / str(n), **params))
+            started.start(item.nodeid, partial(run, marker.args[0], folder / str(n), params, marker.kwargs["needs"]))
     yield started
     started.close()
 
@@ -94,10 +106,8 @@ def readme_feeds(workdir: Path) -> tuple[str, str]:
     return ("-O", str(workdir / "out.parquet"))
 
 
-@pytest.fixture(scope="session")
-def good_history(tmp_path_factory) -> Path:
-    """A run history of three README crawls of mitrade, each exit 0 (copy it before adding runs)."""
-    folder = tmp_path_factory.mktemp("good")
+def three_good_runs(folder: Path) -> Path:
+    """A run history of three README crawls of mitrade, each exit 0: ``folder/history``."""
     for n in range(3):
         workdir = folder / f"crawl{n}"
         result = run_crawl(workdir, "mitrade", *readme_feeds(workdir), "-s", f"HISTORY_URI={folder / 'history'}")
@@ -106,11 +116,26 @@ def good_history(tmp_path_factory) -> Path:
     return folder / "history"
 
 
+AHEAD_FIXTURES: dict[str, Callable[[Path], Any]] = {"good_history": three_good_runs}
+"""Session fixtures made ahead (``ahead``), by name: ``job(folder)``."""
+
+
+@pytest.fixture(scope="session")
+def good_history(ahead: Ahead) -> Path:
+    """``three_good_runs``, made ahead (copy it before adding runs)."""
+    return ahead["good_history"]
+
+
+def copy_of_good_history(folder: Path, good_history: Path) -> Path:
+    """A copy of ``good_history`` to add runs to: ``folder/history``."""
+    shutil.copytree(good_history, folder / "history")
+    return folder / "history"
+
+
 @pytest.fixture
 def history(good_history: Path, tmp_path: Path) -> Path:
     """This test's copy of ``good_history``."""
-    shutil.copytree(good_history, tmp_path / "history")
-    return tmp_path / "history"
+    return copy_of_good_history(tmp_path, good_history)
 
 
 def crawl_over(tmp_path: Path, history: Path, *args: str, cassette: Path | None = None) -> CrawlResult:

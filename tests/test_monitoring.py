@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import partial
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, cassette_without_images, crawl_over, run_crawl
+from conftest import (
+    ROOT,
+    CrawlResult,
+    cassette_without_images,
+    copy_of_good_history,
+    crawl_ahead,
+    crawl_over,
+    run_crawl,
+)
 from scrapy.utils.test import get_crawler
 
 from broadsheet.extensions.monitor import RunMonitor
@@ -127,8 +137,18 @@ def test_every_crawl_is_recorded(good_history):
     assert (good_history / f"{last['run_id']}.html").is_file() and (good_history / "index.html").is_file()
 
 
-def test_contract_a_crawl_whose_pages_lost_their_image_fails(history, tmp_path):
-    result = crawl_over(tmp_path, history, cassette=cassette_without_images(tmp_path))
+# The crawls below run ahead (``crawl_ahead``), in the background from the session's start, each
+# over its own copy of the three good runs: ``job(folder, good_history) -> (result, that history)``.
+
+def crawl_after_good_runs(folder: Path, good_history: Path, *args: str, images: bool = True
+                          ) -> tuple[CrawlResult, Path]:
+    history = copy_of_good_history(folder, good_history)
+    return crawl_over(folder, history, *args, cassette=None if images else cassette_without_images(folder)), history
+
+
+@crawl_ahead(partial(crawl_after_good_runs, images=False), "good_history")
+def test_contract_a_crawl_whose_pages_lost_their_image_fails(crawled):
+    result, history = crawled
     assert result.returncode != 0 and result.finish_reason == "failed_drift"
     drift = [line for line in result.log.splitlines() if "Drift:" in line]
     assert len(drift) == 1 and " ERROR: " in drift[0] and "image coverage 0.0% now, usual 100.0%" in drift[0]
@@ -138,33 +158,43 @@ def test_contract_a_crawl_whose_pages_lost_their_image_fails(history, tmp_path):
     assert failed["verdict"] == "fail" and failed["findings"][0]["metric"] == "coverage/image"
 
 
-def test_the_same_crawl_again_is_ok(history, tmp_path):
-    result = crawl_over(tmp_path, history)
+@crawl_ahead(crawl_after_good_runs, "good_history")
+def test_the_same_crawl_again_is_ok(crawled):
+    result, _ = crawled
     assert result.returncode == 0 and result.stats["broadsheet/monitor/verdict"] == "ok"
     assert "Drift:" not in result.log
 
 
-def test_a_loosened_rule_warns_and_alerts_without_failing(history, tmp_path):
-    result = crawl_over(tmp_path, history, "-s", 'MONITOR_RULES={"coverage/image": {"level": "warn"}}',
-                        "-s", "ALERT_WEBHOOK_URL=http://127.0.0.1:9/hook", cassette=cassette_without_images(tmp_path))
+def loosened_crawl(folder: Path, good_history: Path) -> tuple[CrawlResult, Path]:
+    return crawl_after_good_runs(folder, good_history, "-s", 'MONITOR_RULES={"coverage/image": {"level": "warn"}}',
+                                 "-s", "ALERT_WEBHOOK_URL=http://127.0.0.1:9/hook", images=False)
+
+
+@crawl_ahead(loosened_crawl, "good_history")
+def test_a_loosened_rule_warns_and_alerts_without_failing(crawled):
+    result, _ = crawled
     assert result.returncode == 0 and result.finish_reason == "finished"
     assert "WARNING: Drift: image coverage 0.0% now" in result.log
     assert "Alert via ALERT_WEBHOOK_URL failed (the crawl is unaffected)" in result.log
 
 
-def test_other_spider_arguments_are_another_job(history, tmp_path):
-    result = crawl_over(tmp_path, history, "-a", "max_pages=1")
+@crawl_ahead(lambda folder, good_history: crawl_after_good_runs(folder, good_history, "-a", "max_pages=1"),
+             "good_history")
+def test_other_spider_arguments_are_another_job(crawled):
+    result, _ = crawled
     assert result.returncode == 0 and result.stats["broadsheet/monitor/verdict"] == "learning"
 
 
-def test_history_can_be_switched_off(tmp_path):
-    result = run_crawl(tmp_path, "mitrade", "-s", "HISTORY_ENABLED=False")
-    assert result.returncode == 0 and not (tmp_path / "history").exists()
+@crawl_ahead(lambda folder: run_crawl(folder, "mitrade", "-s", "HISTORY_ENABLED=False"))
+def test_history_can_be_switched_off(crawled):
+    result = crawled
+    assert result.returncode == 0 and not (result.out.parent / "history").exists()
     assert "broadsheet/monitor/verdict" not in result.stats
 
 
-def test_report_command_regenerates_and_compares(history, tmp_path):
-    crawl_over(tmp_path, history, cassette=cassette_without_images(tmp_path))
+@crawl_ahead(partial(crawl_after_good_runs, images=False), "good_history")
+def test_report_command_regenerates_and_compares(crawled):
+    _, history = crawled
     for page in history.glob("*.html"):
         page.unlink()
     scrapy = [sys.executable, "-m", "scrapy", "report", "-s", f"HISTORY_URI={history}"]
