@@ -52,7 +52,8 @@ def crawl_ahead(job: Callable[..., Any], *needs: str) -> pytest.MarkDecorator:
 def ahead(request, tmp_path_factory) -> Iterator[Ahead]:
     """Started before the first test, in the background, as many at once as the machine has
     cores, while the other tests run: first the ``AHEAD_FIXTURES`` this session's tests need, then
-    the crawls of its ``ahead``-marked tests in test order, each in a folder of its own."""
+    the crawls of its ``ahead``-marked tests in test order, each in a folder of its own (once for
+    the tests marked with the same job and parameters)."""
     started: Ahead = Ahead()
     folder = tmp_path_factory.mktemp("ahead")
     marked = [(n, item, item.get_closest_marker("ahead")) for n, item in enumerate(request.session.items)]
@@ -69,7 +70,12 @@ def ahead(request, tmp_path_factory) -> Iterator[Ahead]:
     for n, item, marker in marked:
         if marker:
             params = item.callspec.params if hasattr(item, "callspec") else {}
-            started.start(item.nodeid, partial(run, marker.args[0], folder / str(n), params, marker.kwargs["needs"]))
+            job = (marker.args[0], repr(sorted(params.items())))  # tests marked with one job and parameters share it
+            if job in started:
+                started.same(item.nodeid, job)
+                continue
+            started.start(job, partial(run, marker.args[0], folder / str(n), params, marker.kwargs["needs"]))
+            started.same(item.nodeid, job)
     yield started
     started.close()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import CrawlResult, crawl_ahead, mutated_cassette, run_crawl
 
 LISTING_ARTICLES = {
     "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206",
@@ -16,10 +19,24 @@ REMOVED = "https://www.mitrade.com/au/insights/news/live-news/article-8-1570001-
 GONE = "https://www.mitrade.com/au/insights/news/live-news/article-3-1569950-20260204"
 ALIBABA_AU = "https://www.mitrade.com/au/insights/news/live-news/article-8-1129088-20250917"
 ALIBABA_EN = "https://www.mitrade.com/en/articulo/news/live-news/article-8-1129088-20250917"
+MISSING = "https://www.mitrade.com/au/insights/news/live-news/article-1-9999999-20260206"
+ES = "https://www.mitrade.com/es/insights/news/live-news/article-1-1572010-20260206"
+AU = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
+ETH = "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217"
+
+# Each test's crawl runs ahead (``crawl_ahead``), in the background from the session's start.
+
+def mitrade(*args: str, **kwargs):
+    """A ``crawl_ahead`` job: ``scrapy crawl mitrade ARGS`` in the job's folder."""
+    return lambda folder: run_crawl(folder, "mitrade", *args, **kwargs)
 
 
-def test_listing_crawl_yields_each_live_article_once(crawl):
-    result = crawl("mitrade")
+LISTING = mitrade()  # the whole listing: one crawl for the tests of it
+
+
+@crawl_ahead(LISTING)
+def test_listing_crawl_yields_each_live_article_once(crawled):
+    result = crawled
     assert result.returncode == 0, result.log[-2000:]
     urls = [item["url"] for item in result.items]
     assert sorted(urls) == sorted(LISTING_ARTICLES)
@@ -36,47 +53,50 @@ def test_listing_crawl_yields_each_live_article_once(crawl):
     assert "mitrade finished (finished): 13 URLs requested = 6 exported + 0 quarantined + 2 listing + " in result.log
 
 
-def test_listing_follows_redirect_and_next_page(crawl):
-    result = crawl("mitrade")
+@crawl_ahead(LISTING)
+def test_listing_follows_redirect_and_next_page(crawled):
+    result = crawled
     assert result.stats["broadsheet/pages/listing"] == 2  # /au/ listing after the 301, then page 2
     assert result.stats["downloader/response_status_count/301"] == 1
 
 
-def test_max_pages_bounds_the_listing(crawl):
-    result = crawl("mitrade", "-a", "max_pages=1")
+@crawl_ahead(mitrade("-a", "max_pages=1"))
+def test_max_pages_bounds_the_listing(crawled):
+    result = crawled
     assert result.stats["broadsheet/pages/listing"] == 1
     assert len(result.items) == 3  # page 1 links 5 articles: 3 live, 1 removed, 1 gone (404)
     assert "-a max_pages=1 reached" in result.log
 
 
-def test_request_missing_from_cassette_fails_alone(crawl):
-    missing = "https://www.mitrade.com/au/insights/news/live-news/article-1-9999999-20260206"
-    result = crawl("mitrade", "-s", "FAILURE_MAX_SHARE=0.5", urls=[missing, ALIBABA_AU])
+@crawl_ahead(mitrade("-s", "FAILURE_MAX_SHARE=0.5", urls=[MISSING, ALIBABA_AU]))
+def test_request_missing_from_cassette_fails_alone(crawled):
+    result = crawled
     assert result.returncode == 0
     assert [item["url"] for item in result.items] == [ALIBABA_AU]
     assert result.stats["broadsheet/pages/failed/not_in_cassette"] == 1
     assert result.stats["vcr/missing"] == 1
-    failure = next(line for line in result.log.splitlines() if line.startswith("20") and "Failed " + missing in line)
+    failure = next(line for line in result.log.splitlines() if line.startswith("20") and "Failed " + MISSING in line)
     assert "cassette.yaml" in failure or "cassette.yaml" in result.log
     assert result.finish_reason == "finished"
 
 
+@crawl_ahead(lambda folder, order: run_crawl(folder, "mitrade", urls=list(order)))
 @pytest.mark.parametrize("order", [(ALIBABA_AU, ALIBABA_EN), (ALIBABA_EN, ALIBABA_AU)])
-def test_two_english_locales_are_one_record(crawl, order):
-    result = crawl("mitrade", urls=list(order))
+def test_two_english_locales_are_one_record(crawled, order):
+    result = crawled
     assert [item["url"] for item in result.items] == [ALIBABA_AU]
     assert result.stats["broadsheet/pages/skipped/duplicate_locale"] == 1
 
 
-def test_translation_is_its_own_record(crawl):
-    es = "https://www.mitrade.com/es/insights/news/live-news/article-1-1572010-20260206"
-    au = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
-    result = crawl("mitrade", urls=[au, es])
+@crawl_ahead(mitrade(urls=[AU, ES]))
+def test_translation_is_its_own_record(crawled):
+    result = crawled
     assert sorted(item["language"] for item in result.items) == ["en-AU", "es"]
 
 
-def test_missing_cassette_is_a_clear_error(crawl, tmp_path):
-    result = crawl("mitrade", cassette=tmp_path / "nope.yaml", urls=[ALIBABA_AU])
+@crawl_ahead(lambda folder: run_crawl(folder, "mitrade", cassette=folder / "nope.yaml", urls=[ALIBABA_AU]))
+def test_missing_cassette_is_a_clear_error(crawled):
+    result = crawled
     assert "nope.yaml" in result.log and "no such cassette" in result.log
     assert result.items == []
 
@@ -89,21 +109,21 @@ def test_every_shared_truth_page_is_a_fixture_case():
                      "markets2026", "removed"}
 
 
-ES = "https://www.mitrade.com/es/insights/news/live-news/article-1-1572010-20260206"
-
-
-def test_card_variants_the_live_site_shows(crawl, tmp_path):
-    """An empty author and relative dates, resolved against the recording's Date header
-    (Fri, 06 Feb 2026 09:12:59 GMT = 17:12 in the site's UTC+8), not the machine's clock."""
-    from conftest import mutated_cassette
-
-    cassette = mutated_cassette(tmp_path, ALIBABA_AU, {
+def card_variants_crawl(folder: Path) -> CrawlResult:
+    cassette = mutated_cassette(folder, ALIBABA_AU, {
         "Author&nbsp;&nbsp;Beincrypto": "Author&nbsp;&nbsp;",
         '>Dec 25, 2025</span>': '>5 hours ago</span>',
         '>Feb 05, Thu</span>': '>20 hours ago</span>',
     })
-    cassette = mutated_cassette(tmp_path, ES, {">feb 05, jue<": ">hace 20 horas<"}, source=cassette)
-    result = crawl("mitrade", urls=[ALIBABA_AU, ES], cassette=cassette)
+    cassette = mutated_cassette(folder, ES, {">feb 05, jue<": ">hace 20 horas<"}, source=cassette)
+    return run_crawl(folder, "mitrade", urls=[ALIBABA_AU, ES], cassette=cassette)
+
+
+@crawl_ahead(card_variants_crawl)
+def test_card_variants_the_live_site_shows(crawled):
+    """An empty author and relative dates, resolved against the recording's Date header
+    (Fri, 06 Feb 2026 09:12:59 GMT = 17:12 in the site's UTC+8), not the machine's clock."""
+    result = crawled
     assert result.returncode == 0
     au, es = (result.by_url()[url]["related"] for url in (ALIBABA_AU, ES))
     assert au[0]["author"] is None and au[0]["url"].endswith("article-3-560218-20241217")
@@ -112,14 +132,16 @@ def test_card_variants_the_live_site_shows(crawl, tmp_path):
     assert (es[0]["date_text"], es[0]["date_published"]) == ("hace 20 horas", "2026-02-05")
 
 
-def test_an_extraction_error_is_a_counted_failure(crawl, tmp_path):
-    """A page that breaks the extraction code fails alone, counted and logged with its URL."""
-    from conftest import mutated_cassette
-
+def extraction_error_crawl(folder: Path) -> CrawlResult:
     # An epoch the datetime module cannot represent makes the page state's date raise.
-    cassette = mutated_cassette(tmp_path, ALIBABA_AU, {'"publishTime":1758091272000': '"publishTime":1e30'})
-    eth = "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217"
-    result = crawl("mitrade", "-s", "FAILURE_MAX_SHARE=0.5", urls=[ALIBABA_AU, eth], cassette=cassette)
+    cassette = mutated_cassette(folder, ALIBABA_AU, {'"publishTime":1758091272000': '"publishTime":1e30'})
+    return run_crawl(folder, "mitrade", "-s", "FAILURE_MAX_SHARE=0.5", urls=[ALIBABA_AU, ETH], cassette=cassette)
+
+
+@crawl_ahead(extraction_error_crawl)
+def test_an_extraction_error_is_a_counted_failure(crawled):
+    """A page that breaks the extraction code fails alone, counted and logged with its URL."""
+    result = crawled
     assert result.returncode == 0
     assert [item["article_id"] for item in result.items] == ["560218"]
     [failed] = [k for k in result.stats if k.startswith("broadsheet/pages/failed/extraction_")]

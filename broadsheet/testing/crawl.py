@@ -101,6 +101,10 @@ class Ahead(Generic[T]):
         """Queue ``job`` under ``key``."""
         self._futures[key] = self._pool.submit(job)
 
+    def same(self, key: Hashable, as_key: Hashable) -> None:
+        """``key`` is the job already started as ``as_key``: its result, run once."""
+        self._futures[key] = self._futures[as_key]
+
     def __contains__(self, key: Hashable) -> bool:
         return key in self._futures
 
