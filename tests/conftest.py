@@ -17,7 +17,7 @@ from broadsheet.testing.crawl import Ahead, CrawlResult, concurrently, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
            "concurrently", "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "good_history", "history",
-           "mutated_cassette", "run_crawl"]
+           "mitrade_crawl", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
 # Every test crawl is a fresh interpreter: where the environment forbids writing bytecode, each would
@@ -172,6 +172,18 @@ def mutated_cassette(tmp_path: Path, url: str, replacements: dict[str, str],
     path = tmp_path / "mutated.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def mitrade_crawl(*args: str, mutated: tuple[str, dict[str, str]] | None = None, **kwargs
+                  ) -> Callable[[Path], CrawlResult]:
+    """A ``crawl_ahead`` job: ``scrapy crawl mitrade ARGS`` in the job's folder (``run_crawl``'s
+    keywords), over the mitrade cassette with one page edited when ``mutated`` (its URL and the
+    ``mutated_cassette`` replacements) is given."""
+    def job(folder: Path) -> CrawlResult:
+        cassette = {"cassette": mutated_cassette(folder, *mutated)} if mutated else {}
+        return run_crawl(folder, "mitrade", *args, **kwargs, **cassette)
+
+    return job
 
 
 IMAGE_MARKUP = (r'<meta property="og:image"[^>]*/>', r'"coverImg":"[^"]*"', r'"image":\s*\[[^\]]*\],?\s*')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import mutated_cassette
+from conftest import crawl_ahead, mitrade_crawl
 
 from broadsheet.extensions.field_coverage import filled
 
@@ -20,8 +20,11 @@ def test_filled():
     assert all(filled(v) for v in ("x", [1], 0, False))
 
 
-def test_coverage_report_and_stats(crawl):
-    result = crawl("mitrade")
+# Each test's crawl runs ahead (``crawl_ahead``), in the background from the session's start.
+
+@crawl_ahead(mitrade_crawl())
+def test_coverage_report_and_stats(crawled):
+    result = crawled
     assert result.returncode == 0
     report = json.loads(result.out.with_name("out.coverage.json").read_text())
     assert report["items"] == 6 and report["below_minimum"] == {}
@@ -32,15 +35,15 @@ def test_coverage_report_and_stats(crawl):
     assert result.stats["broadsheet/coverage/items"] == 6
 
 
-def test_the_visible_source_is_the_last_resort_for_authors(crawl, tmp_path):
-    cassette = mutated_cassette(tmp_path, ALIBABA, {k: v for k, v in list(NO_AUTHOR.items())[:2]})
-    result = crawl("mitrade", urls=[ALIBABA], cassette=cassette)
+@crawl_ahead(mitrade_crawl(urls=[ALIBABA], mutated=(ALIBABA, dict(list(NO_AUTHOR.items())[:2]))))
+def test_the_visible_source_is_the_last_resort_for_authors(crawled):
+    result = crawled
     assert result.items[0]["authors"] == ["Tradingkey"]
 
 
-def test_coverage_below_minimum_fails_the_crawl(crawl, tmp_path):
-    cassette = mutated_cassette(tmp_path, ALIBABA, NO_AUTHOR)
-    result = crawl("mitrade", urls=[ALIBABA, BTC], cassette=cassette)
+@crawl_ahead(mitrade_crawl(urls=[ALIBABA, BTC], mutated=(ALIBABA, NO_AUTHOR)))
+def test_coverage_below_minimum_fails_the_crawl(crawled):
+    result = crawled
     assert len(result.items) == 2  # still exported: an empty author list is valid
     assert result.finish_reason == "failed_field_coverage"
     assert result.returncode == 1
@@ -51,12 +54,14 @@ def test_coverage_below_minimum_fails_the_crawl(crawl, tmp_path):
     assert report["below_minimum"] == {"authors": {"share": 0.5, "minimum": 0.95}}
 
 
-def test_minimums_are_settings(crawl, tmp_path):
-    cassette = mutated_cassette(tmp_path, ALIBABA, NO_AUTHOR)
-    result = crawl("mitrade", "-s", 'FIELD_COVERAGE_MIN={"authors": 0.5}', urls=[ALIBABA, BTC], cassette=cassette)
+@crawl_ahead(mitrade_crawl("-s", 'FIELD_COVERAGE_MIN={"authors": 0.5}', urls=[ALIBABA, BTC],
+                           mutated=(ALIBABA, NO_AUTHOR)))
+def test_minimums_are_settings(crawled):
+    result = crawled
     assert result.finish_reason == "finished" and result.returncode == 0
 
 
-def test_bad_minimum_is_named(crawl):
-    result = crawl("mitrade", "-s", 'FIELD_COVERAGE_MIN={"authors": 2}', urls=[BTC])
+@crawl_ahead(mitrade_crawl("-s", 'FIELD_COVERAGE_MIN={"authors": 2}', urls=[BTC]))
+def test_bad_minimum_is_named(crawled):
+    result = crawled
     assert result.returncode == 2 and "FIELD_COVERAGE_MIN['authors']=2: give a number between 0 and 1" in result.log

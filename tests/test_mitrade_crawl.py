@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CrawlResult, crawl_ahead, mutated_cassette, run_crawl
+from conftest import CrawlResult, crawl_ahead, mitrade_crawl, mutated_cassette, run_crawl
 
 LISTING_ARTICLES = {
     "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206",
@@ -25,13 +25,7 @@ AU = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260
 ETH = "https://www.mitrade.com/au/insights/news/live-news/article-3-560218-20241217"
 
 # Each test's crawl runs ahead (``crawl_ahead``), in the background from the session's start.
-
-def mitrade(*args: str, **kwargs):
-    """A ``crawl_ahead`` job: ``scrapy crawl mitrade ARGS`` in the job's folder."""
-    return lambda folder: run_crawl(folder, "mitrade", *args, **kwargs)
-
-
-LISTING = mitrade()  # the whole listing: one crawl for the tests of it
+LISTING = mitrade_crawl()  # the whole listing: one crawl for the tests of it
 
 
 @crawl_ahead(LISTING)
@@ -60,7 +54,7 @@ def test_listing_follows_redirect_and_next_page(crawled):
     assert result.stats["downloader/response_status_count/301"] == 1
 
 
-@crawl_ahead(mitrade("-a", "max_pages=1"))
+@crawl_ahead(mitrade_crawl("-a", "max_pages=1"))
 def test_max_pages_bounds_the_listing(crawled):
     result = crawled
     assert result.stats["broadsheet/pages/listing"] == 1
@@ -68,7 +62,7 @@ def test_max_pages_bounds_the_listing(crawled):
     assert "-a max_pages=1 reached" in result.log
 
 
-@crawl_ahead(mitrade("-s", "FAILURE_MAX_SHARE=0.5", urls=[MISSING, ALIBABA_AU]))
+@crawl_ahead(mitrade_crawl("-s", "FAILURE_MAX_SHARE=0.5", urls=[MISSING, ALIBABA_AU]))
 def test_request_missing_from_cassette_fails_alone(crawled):
     result = crawled
     assert result.returncode == 0
@@ -88,7 +82,7 @@ def test_two_english_locales_are_one_record(crawled, order):
     assert result.stats["broadsheet/pages/skipped/duplicate_locale"] == 1
 
 
-@crawl_ahead(mitrade(urls=[AU, ES]))
+@crawl_ahead(mitrade_crawl(urls=[AU, ES]))
 def test_translation_is_its_own_record(crawled):
     result = crawled
     assert sorted(item["language"] for item in result.items) == ["en-AU", "es"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from conftest import ROOT, mutated_cassette
+from conftest import ROOT, CrawlResult, crawl_ahead, mitrade_crawl, mutated_cassette, run_crawl
 
 from schemas.registry import default_registry
 
@@ -16,8 +17,13 @@ BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-2026
 HEADLINE = "Alibaba’s Market Cap Returns to HK$3 Trillion — Will Jack Ma Lead Alibaba to Greatness Again?"
 
 
-def test_valid_records_carry_their_schema(crawl):
-    result = crawl("mitrade", urls=[ALIBABA])
+# Each test's crawl runs ahead (``crawl_ahead``), in the background from the session's start.
+NO_HEADLINE = (ALIBABA, {HEADLINE: ""})
+
+
+@crawl_ahead(mitrade_crawl(urls=[ALIBABA]))
+def test_valid_records_carry_their_schema(crawled):
+    result = crawled
     assert result.returncode == 0
     assert result.items[0]["record_schema"] == LATEST
     assert result.stats["broadsheet/schema"] == LATEST
@@ -26,17 +32,23 @@ def test_valid_records_carry_their_schema(crawl):
     assert quarantine.exists() and quarantine.read_text() == ""
 
 
-def test_pinning_version_1_projects_records_onto_it(crawl):
-    result = crawl("mitrade", "-s", "SCHEMA=article@1", urls=[ALIBABA])
+@crawl_ahead(mitrade_crawl("-s", "SCHEMA=article@1", urls=[ALIBABA]))
+def test_pinning_version_1_projects_records_onto_it(crawled):
+    result = crawled
     assert result.returncode == 0
     v1 = json.loads((ROOT / "schemas" / "article" / "1.json").read_text(encoding="utf-8"))
     assert list(result.items[0]) == list(v1["properties"])
 
 
-def test_redesigned_page_is_quarantined_not_lost(crawl, tmp_path):
-    cassette = mutated_cassette(tmp_path, ALIBABA, {HEADLINE: ""})
-    quarantine = tmp_path / "q" / "bad.jsonl"
-    result = crawl("mitrade", "-s", f"QUARANTINE_URI={quarantine}", urls=[ALIBABA, BTC], cassette=cassette)
+def redesigned_crawl(folder: Path) -> CrawlResult:
+    return run_crawl(folder, "mitrade", "-s", f"QUARANTINE_URI={folder / 'q' / 'bad.jsonl'}", urls=[ALIBABA, BTC],
+                     cassette=mutated_cassette(folder, *NO_HEADLINE))
+
+
+@crawl_ahead(redesigned_crawl)
+def test_redesigned_page_is_quarantined_not_lost(crawled):
+    result = crawled
+    quarantine = result.out.parent / "q" / "bad.jsonl"
     assert [item["url"] for item in result.items] == [BTC]
     # The crawl fails its gate (below), so its quarantine is kept beside, not committed.
     assert not quarantine.exists()
@@ -56,24 +68,25 @@ def test_redesigned_page_is_quarantined_not_lost(crawl, tmp_path):
     assert "QUARANTINE_MAX_SHARE=0.1" in result.log
 
 
-def test_share_below_the_gate_finishes(crawl, tmp_path):
-    cassette = mutated_cassette(tmp_path, ALIBABA, {HEADLINE: ""})
-    result = crawl("mitrade", "-s", "QUARANTINE_MAX_SHARE=0.5", urls=[ALIBABA, BTC], cassette=cassette)
+@crawl_ahead(mitrade_crawl("-s", "QUARANTINE_MAX_SHARE=0.5", urls=[ALIBABA, BTC], mutated=NO_HEADLINE))
+def test_share_below_the_gate_finishes(crawled):
+    result = crawled
     assert result.finish_reason == "finished" and result.returncode == 0
     assert result.stats["broadsheet/quarantined"] == 1
 
 
-def test_without_structured_dates_the_url_day_is_kept_as_a_date(crawl, tmp_path):
-    # No publishTime in the page state, no JSON-LD date: no instant, and the URL's calendar day.
-    cassette = mutated_cassette(tmp_path, ALIBABA, {'"publishTime":1758091272000,': "",
-                                                    '"datePublished": "2025-09-17T14:41:12+08:00", ': ""})
-    result = crawl("mitrade", "-s", "QUARANTINE_MAX_SHARE=1", urls=[ALIBABA], cassette=cassette)
+# No publishTime in the page state, no JSON-LD date: no instant, and the URL's calendar day.
+@crawl_ahead(mitrade_crawl("-s", "QUARANTINE_MAX_SHARE=1", urls=[ALIBABA], mutated=(ALIBABA, {
+    '"publishTime":1758091272000,': "", '"datePublished": "2025-09-17T14:41:12+08:00", ': ""})))
+def test_without_structured_dates_the_url_day_is_kept_as_a_date(crawled):
+    result = crawled
     assert result.items and result.items[0]["date_published"] is None
     assert result.items[0]["publication_date"] == "2025-09-17"  # the URL's day, in site time
 
 
-def test_unknown_schema_setting_is_named(crawl):
-    result = crawl("mitrade", "-s", "SCHEMA=article@7", urls=[ALIBABA])
+@crawl_ahead(mitrade_crawl("-s", "SCHEMA=article@7", urls=[ALIBABA]))
+def test_unknown_schema_setting_is_named(crawled):
+    result = crawled
     assert result.returncode != 0
     registered = [f"article@{v}" for v in range(1, int(LATEST.split("@")[1]) + 1)]
     assert f"SCHEMA='article@7': article has no version 7; registered: {registered}" in result.log
