@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import feedparser
-
 from broadsheet.discovery.announce import Announcement, clean, instant
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -56,6 +54,8 @@ def parse_feed(body: bytes, url: str = "") -> list[Announcement]:
         if not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
             raise FeedError(f"{url}: JSON without a JSON Feed version")
         return _json_feed(data)
+    import feedparser  # only a crawl that reads an RSS or Atom feed pays its import (most crawls read none)
+
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     if not parsed.version:
         raise FeedError(f"{url}: not an RSS or Atom feed ({parsed.get('bozo_exception') or 'unknown format'})")
