@@ -16,8 +16,8 @@ from broadsheet import FIXTURES, PROJECT_ROOT
 from broadsheet.testing.crawl import Ahead, CrawlResult, concurrently, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
-           "concurrently", "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "good_history", "history",
-           "mitrade_crawl", "mutated_cassette", "run_crawl"]
+           "concurrently", "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "fixture_ahead",
+           "good_history", "history", "mitrade_crawl", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT
 # Every test crawl is a fresh interpreter: where the environment forbids writing bytecode, each would
@@ -44,28 +44,58 @@ def pytest_configure(config) -> None:
 def crawl_ahead(job: Callable[..., Any], *needs: str) -> pytest.MarkDecorator:
     """Mark a test whose crawl, ``job(folder, **the test's parameters, **needs)``, runs ahead (the
     ``ahead`` fixture): the test asserts on its result, the ``crawled`` fixture. ``needs`` names
-    session fixtures of ``AHEAD_FIXTURES`` the job is given (waited for in the background)."""
+    ``fixture_ahead`` fixtures the job is given (waited for in the background)."""
     return pytest.mark.ahead.with_args(job, needs=needs)
+
+
+AHEAD_FIXTURES: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
+"""The ``fixture_ahead`` fixtures, by name: their job and the fixtures it needs."""
+
+
+def fixture_ahead(*needs: str) -> Callable[[Callable[..., Any]], Any]:
+    """Make ``job(folder, **needs)`` a session fixture named after it, made ahead: in the
+    background from the session's start when a test the session runs needs it (``ahead``), after
+    the ``fixture_ahead`` fixtures it ``needs``."""
+    def register(job: Callable[..., Any]) -> Any:
+        assert job.__name__ not in AHEAD_FIXTURES, f"two fixture_ahead fixtures named {job.__name__}"
+        AHEAD_FIXTURES[job.__name__] = (job, needs)
+
+        @pytest.fixture(scope="session", name=job.__name__)
+        def made(ahead: Ahead) -> Any:
+            return ahead[job.__name__]
+
+        made.__doc__ = job.__doc__
+        return made
+
+    return register
 
 
 @pytest.fixture(scope="session", autouse=True)
 def ahead(request, tmp_path_factory) -> Iterator[Ahead]:
     """Started before the first test, in the background, as many at once as the machine has
-    cores, while the other tests run: first the ``AHEAD_FIXTURES`` this session's tests need, then
-    the crawls of its ``ahead``-marked tests in test order, each in a folder of its own (once for
-    the tests marked with the same job and parameters)."""
+    cores, while the other tests run: first the ``fixture_ahead`` fixtures this session's tests
+    need (each after those it needs), then the crawls of its ``ahead``-marked tests in test order,
+    each in a folder of its own (once for the tests marked with the same job and parameters). A
+    job waits only for jobs started before it, so the pool never waits on itself."""
     started: Ahead = Ahead()
     folder = tmp_path_factory.mktemp("ahead")
     marked = [(n, item, item.get_closest_marker("ahead")) for n, item in enumerate(request.session.items)]
-    needed: set[str] = set()
-    for _, item, marker in marked:
-        needed.update(item.fixturenames, marker.kwargs["needs"] if marker else ())
-    for name in AHEAD_FIXTURES.keys() & needed:
-        started.start(name, partial(AHEAD_FIXTURES[name], folder / name))
 
     def run(job: Callable[..., Any], workdir: Path, params: dict, needs: tuple[str, ...]) -> Any:
         workdir.mkdir()
         return job(workdir, **params, **{name: started[name] for name in needs})
+
+    def start_fixture(name: str) -> None:
+        if name not in started:
+            job, needs = AHEAD_FIXTURES[name]
+            for need in needs:
+                start_fixture(need)
+            started.start(name, partial(run, job, folder / name, {}, needs))
+
+    for _, item, marker in marked:
+        for name in [*item.fixturenames, *(marker.kwargs["needs"] if marker else ())]:
+            if name in AHEAD_FIXTURES:
+                start_fixture(name)
 
     for n, item, marker in marked:
         if marker:
@@ -112,24 +142,15 @@ def readme_feeds(workdir: Path) -> tuple[str, str]:
     return ("-O", str(workdir / "out.parquet"))
 
 
-def three_good_runs(folder: Path) -> Path:
-    """A run history of three README crawls of mitrade, each exit 0: ``folder/history``."""
+@fixture_ahead()
+def good_history(folder: Path) -> Path:
+    """A run history of three README crawls of mitrade, each exit 0 (copy it before adding runs)."""
     for n in range(3):
         workdir = folder / f"crawl{n}"
         result = run_crawl(workdir, "mitrade", *readme_feeds(workdir), "-s", f"HISTORY_URI={folder / 'history'}")
         assert result.returncode == 0, result.log[-2000:]
         assert result.stats["broadsheet/monitor/verdict"] == "learning"
     return folder / "history"
-
-
-AHEAD_FIXTURES: dict[str, Callable[[Path], Any]] = {"good_history": three_good_runs}
-"""Session fixtures made ahead (``ahead``), by name: ``job(folder)``."""
-
-
-@pytest.fixture(scope="session")
-def good_history(ahead: Ahead) -> Path:
-    """``three_good_runs``, made ahead (copy it before adding runs)."""
-    return ahead["good_history"]
 
 
 def copy_of_good_history(folder: Path, good_history: Path) -> Path:

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import MITRADE_CASSETTE, ROOT, run_crawl
+from conftest import MITRADE_CASSETTE, ROOT, fixture_ahead, run_crawl
 from filelock import FileLock
 from helpers.killpoint import kill_args
 
@@ -68,10 +68,9 @@ def manifest(root: Path) -> dict:
     return json.loads((root / "_manifest.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A good previous run: feeds and a one-crawl dataset."""
-    folder = tmp_path_factory.mktemp("good")
+@fixture_ahead()
+def good(folder: Path) -> Path:
+    """A good previous run: feeds and a one-crawl dataset (made ahead)."""
     result = run_crawl(folder, "mitrade", "-O", str(folder / "out.parquet"), "-s", f"DATASET_URI={folder / 'ds'}")
     assert result.returncode == 0, result.log[-2000:]
     return folder

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, run_crawl
+from conftest import FIXTURES, ROOT, fixture_ahead, run_crawl
 
 from broadsheet.state.store import CrawlState, Record, StateVersionError
 
@@ -37,9 +37,9 @@ def removals(result) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture(scope="module")
-def days(tmp_path_factory):
-    work = tmp_path_factory.mktemp("days")
+@fixture_ahead()
+def days(work: Path) -> tuple:
+    """Day 1, day 2 and day 2 again crawled over one crawl state (made ahead)."""
     state = work / "state"
     first = day(work, 1, state)
     second = day(work, 2, state)
@@ -268,10 +268,9 @@ def gone_ids(result) -> list[str]:
     return sorted(r["article_id"] for r in removals(result))
 
 
-@pytest.fixture(scope="module")
-def day_one(tmp_path_factory):
-    """Day 1 crawled: its result and its crawl state (copied by each test that goes on from it)."""
-    work = tmp_path_factory.mktemp("after-day-one")
+@fixture_ahead()
+def day_one(work: Path) -> tuple:
+    """Day 1 crawled: its result and its crawl state (copied by each test that goes on from it; made ahead)."""
     result = day(work, 1, work / "state")
     assert result.returncode == 0
     return result, work / "state"
@@ -377,10 +376,9 @@ def validating_site(tmp_path: Path) -> tuple[Path, Path]:
     return write_cassette(tmp_path / "a.yaml", first), write_cassette(tmp_path / "b.yaml", second)
 
 
-@pytest.fixture(scope="module")
-def validated(tmp_path_factory):
-    """Cassettes A and B, and a crawl state after crawling A."""
-    work = tmp_path_factory.mktemp("validated")
+@fixture_ahead()
+def validated(work: Path) -> tuple:
+    """Cassettes A and B, and a crawl state after crawling A (made ahead)."""
     first, second = validating_site(work)
     result = run_crawl(work / "a", "mitrade", "-s", f"CRAWL_STATE={work / 'state'}", cassette=first)
     assert result.returncode == 0 and result.items, result.log[-2000:]

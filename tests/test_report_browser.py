@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import cassette_without_images, crawl_over
+from conftest import cassette_without_images, crawl_over, fixture_ahead
 
 from broadsheet.monitoring.history import History
 
@@ -28,10 +28,9 @@ def chromium(tmp_path: Path, page: Path, *args: str) -> str:
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def failed_history(good_history, tmp_path_factory):
-    """A copy of the good history after the image-less crawl (one crawl for the module)."""
-    folder = tmp_path_factory.mktemp("failed")
+@fixture_ahead("good_history")
+def failed_history(folder: Path, good_history: Path) -> Path:
+    """A copy of the good history after the image-less crawl (one crawl, made ahead)."""
     shutil.copytree(good_history, folder / "history")
     result = crawl_over(folder, folder / "history", cassette=cassette_without_images(folder))
     assert result.finish_reason == "failed_drift"
