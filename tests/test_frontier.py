@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,15 @@ def test_two_workers_export_each_live_story_once(tmp_path, redis_url):
 
 
 def test_a_killed_workers_requests_go_back_to_the_queue(tmp_path, redis_url):
-    # SIGKILLed in the middle of the crawl: two records exported, the requests it leased in flight
-    doomed = worker(tmp_path, "doomed", redis_url, *kill_args("item:2"), "-s", "FRONTIER_WORKER_TIMEOUT=2")
-    assert doomed.wait(120) == -signal.SIGKILL, log(tmp_path, "doomed")[-3000:]
+    slow = ("-s", "DOWNLOAD_DELAY=0.7", "-s", "FRONTIER_WORKER_TIMEOUT=2")  # one request per 0.7 s, all workers
+    doomed = worker(tmp_path, "doomed", redis_url, *slow)
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 60
+    while client.scard("broadsheet:mitrade:seen") < 5:  # it is in the middle of the crawl
+        assert time.monotonic() < deadline and doomed.poll() is None, log(tmp_path, "doomed")[-3000:]
+        time.sleep(0.05)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
     survivor = worker(tmp_path, "survivor", redis_url)
     assert survivor.wait(120) == 0, log(tmp_path, "survivor")[-3000:]
     assert "requests recovered" in log(tmp_path, "survivor")

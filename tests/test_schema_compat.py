@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, crawl_ahead
 
 from schemas.compat import breaking, diff, pairs_to_check
 
@@ -51,16 +51,24 @@ def schema_cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("path", [c for c in CASES if c.stem in (
-    "add_optional_property_closed", "add_required_property_closed", "pattern_changed")], ids=lambda p: p.stem)
-def test_compat_command_exit_codes(path, tmp_path):
+def compat_at_each_level(folder: Path, path: Path) -> list[tuple[bool, subprocess.CompletedProcess]]:
+    """``scrapy schema compat OLD NEW --level L`` of the case, for each level: whether the case says
+    it is compatible there, and the process (run ahead, ``crawl_ahead``)."""
     case = load(path)
-    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old, new = folder / "old.json", folder / "new.json"
     old.write_text(json.dumps(case["old"]))
     new.write_text(json.dumps(case["new"]))
-    for level, ok in (("backward", case["backward"]), ("forward", case["forward"]),
-                      ("full", case["backward"] and case["forward"])):
-        proc = schema_cli("compat", str(old), str(new), "--level", level)
+    return [(ok, schema_cli("compat", str(old), str(new), "--level", level))
+            for level, ok in (("backward", case["backward"]), ("forward", case["forward"]),
+                              ("full", case["backward"] and case["forward"]))]
+
+
+@crawl_ahead(compat_at_each_level)
+@pytest.mark.parametrize("path", [c for c in CASES if c.stem in (
+    "add_optional_property_closed", "add_required_property_closed", "pattern_changed")], ids=lambda p: p.stem)
+def test_compat_command_exit_codes(path, crawled):
+    case = load(path)
+    for ok, proc in crawled:
         assert proc.returncode == (0 if ok else 1), proc.stdout + proc.stderr
         if not ok:
             assert "BREAKS $" in proc.stdout and case["rules"][0] in proc.stdout
