@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from broadsheet import FIXTURES, PROJECT_ROOT
-from broadsheet.testing.crawl import Ahead, CrawlResult, concurrently, run_crawl
+from broadsheet.testing.crawl import Ahead, CrawlResult, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
-           "concurrently", "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "fixture_ahead",
+           "copy_of_good_history", "crawl", "crawl_ahead", "crawl_over", "fixture_ahead",
            "good_history", "history", "mitrade_crawl", "mutated_cassette", "run_crawl"]
 
 ROOT = PROJECT_ROOT

@@ -13,11 +13,10 @@ A missing or stale cassette fails; nothing here skips.
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, CrawlResult, concurrently, run_crawl
+from conftest import FIXTURES, CrawlResult, crawl_ahead, run_crawl
 
 from broadsheet.recording.handler import cassette_text, is_compressed
 from broadsheet.testing.cases import Case, discover, empty_paths, explain, field_paths, unexpected, value_at
@@ -62,17 +61,17 @@ def crawl_case(case: Case, folder: Path, cassette: Path, record_mode: str = "non
     return result
 
 
-@pytest.fixture(scope="module")
-def replayed(request, tmp_path_factory) -> dict[str, CrawlResult]:
-    """Offline (``--record-mode=none``): the crawl of every case this session tests, run before the
-    first case test, as many at once as the machine has cores (each its own ``scrapy crawl``)."""
-    if request.config.getoption("--record-mode") != "none":
-        return {}
-    selected = (getattr(getattr(item, "callspec", None), "params", {}).get("case") for item in request.session.items)
-    wanted = {case.id for case in selected if isinstance(case, Case)}
-    folder = tmp_path_factory.mktemp("cases")
-    return concurrently({case.id: partial(crawl_case, case, folder / case.id, case.cassette)
-                         for case in CASES if case.id in wanted})
+def replay_case(folder: Path, case: Case) -> CrawlResult:
+    """The case's replay over its own cassette: run ahead, offline (``pytest_generate_tests``)."""
+    return crawl_case(case, folder, case.cassette)
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Offline (``--record-mode=none``), the crawl of every case this session tests runs ahead, in
+    the background from the session's start (``crawl_ahead``), each its own ``scrapy crawl``."""
+    if metafunc.definition.name == "test_case_crawl":
+        ahead = [crawl_ahead(replay_case)] if metafunc.config.getoption("--record-mode") == "none" else []
+        metafunc.parametrize("case", [pytest.param(case, id=case.id, marks=ahead) for case in CASES])
 
 
 def test_cases_are_discovered():
@@ -82,15 +81,14 @@ def test_cases_are_discovered():
 
 
 @pytest.mark.vcr
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_case_crawl(vcr, case: Case, tmp_path, replayed):
+def test_case_crawl(vcr, case: Case, tmp_path, request):
     """The case's pages replay (or record) completely, at the recording's reference time."""
     cassette = Path(vcr._path)
     mode = getattr(vcr.record_mode, "value", vcr.record_mode)
     if mode == "none":
         assert cassette.exists(), f"{case.id}: no cassette at {cassette}; record it with `scrapy fixture add`"
-    same = mode == "none" and cassette == case.cassette and case.id in replayed
-    result = replayed[case.id] if same else crawl_case(case, tmp_path, cassette, mode)
+    same = request.node.get_closest_marker("ahead") is not None and cassette == case.cassette  # replayed ahead
+    result = request.getfixturevalue("crawled") if same else crawl_case(case, tmp_path, cassette, mode)
     assert result.returncode == 0, result.log[-3000:]
     failed = {k: v for k, v in result.stats.items() if k.startswith("broadsheet/pages/failed/")}
     assert not failed, f"{case.id}: requests the cassette cannot answer (stale?): {failed}\n{result.log[-2000:]}"

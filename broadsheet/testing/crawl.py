@@ -114,15 +114,3 @@ class Ahead(Generic[T]):
     def close(self) -> None:
         """Wait for the running jobs; the queued ones never start."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def concurrently(jobs: dict[str, Callable[[], T]]) -> dict[str, T]:
-    """Run independent ``jobs`` (each starting its own crawl process) as many at a time as the
-    machine has cores; their results by key. A job's exception is raised here."""
-    ahead: Ahead[T] = Ahead()
-    try:
-        for key, job in jobs.items():
-            ahead.start(key, job)
-        return {key: ahead[key] for key in jobs}
-    finally:
-        ahead.close()
