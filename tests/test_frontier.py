@@ -86,7 +86,7 @@ def test_a_killed_workers_requests_go_back_to_the_queue(tmp_path, redis_url):
     doomed.wait(10)
     survivor = worker(tmp_path, "survivor", redis_url)
     assert survivor.wait(120) == 0, log(tmp_path, "survivor")[-3000:]
-    assert "requests recovered" in log(tmp_path, "survivor")
+    assert re.search(r"\b[1-9]\d* requests recovered|recovered [1-9]\d* requests", log(tmp_path, "survivor"))
     assert_each_story_once(tmp_path)
 
 
@@ -119,3 +119,14 @@ def test_ctrl_c_stops_a_worker_and_the_same_command_resumes(tmp_path, redis_url)
     # Nothing fetched twice but what was in flight at the stop (its lease went back to the queue).
     taken = sum(stats(tmp_path, name).get("scheduler/dequeued/redis", 0) for name in ("first", "resumed"))
     assert taken == client.scard("broadsheet:mitrade:seen") + returned
+
+
+def test_a_worker_killed_after_exporting_stories_it_never_committed_loses_none(tmp_path, redis_url):
+    # Killed at its second exported record: its claims on those stories were never committed to the table.
+    doomed = worker(tmp_path, "doomed", redis_url, "-s", "FRONTIER_WORKER_TIMEOUT=2",
+                    *kill_args("item:2"))
+    assert doomed.wait(120) == -signal.SIGKILL, log(tmp_path, "doomed")[-3000:]
+    survivor = worker(tmp_path, "survivor", redis_url)
+    assert survivor.wait(120) == 0, log(tmp_path, "survivor")[-3000:]
+    assert re.search(r"\b[1-9]\d* requests recovered|recovered [1-9]\d* requests", log(tmp_path, "survivor"))
+    assert_each_story_once(tmp_path)

@@ -14,7 +14,8 @@ fingerprints, its logging). Bridged here:
 - the fingerprint: scrapy-redis hashes method, canonical URL and body itself; the dupefilter here
   uses the crawl's ``REQUEST_FINGERPRINTER_CLASS`` like Scrapy's own;
 - the end of a crawl: a worker with an empty queue stays while other workers still hold
-  requests (their pages may link new ones), and polls the queue every
+  requests (their pages may link new ones) or a worker whose heartbeat is late holds results it
+  has not committed (they return to the queue if it is dead), and polls the queue every
   ``FRONTIER_POLL_INTERVAL`` seconds (Scrapy's engine polls every 5 s);
 - persistence: keys are never flushed when a worker closes (``SCHEDULER_PERSIST``); the crawl
   ends for good when its queue is empty and no worker holds a request. A stopped crawl resumes
@@ -157,15 +158,20 @@ class SharedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        """Requests in the queue, or held by other workers (they may add more)."""
+        """Requests in the queue, held by other workers (they may add more), or finished by a worker
+        whose heartbeat is late and not committed (``SharedCrawl.others_pending``)."""
         if len(self.queue):
             return True
         now = time.monotonic()
         if now - self._checked > 1:  # dead workers' requests come back (at most once a second)
             self._checked = now
-            if self.crawl.recover():
+            recovered = self.crawl.recover()
+            if recovered:
+                self.stats.inc_value("frontier/recovered", recovered)
+                logger.info("Worker %(worker)s recovered %(recovered)d requests of dead workers", {
+                    "worker": self.crawl.worker, "recovered": recovered})
                 return True
-        return self.crawl.others_active() > 0
+        return self.crawl.others_pending() > 0
 
     def close(self, reason: str) -> None:
         """Keep the shared queue and seen-set (the crawl goes on, or resumes later)."""

@@ -27,6 +27,9 @@ from scrapy.settings import BaseSettings
 from broadsheet.provenance import worker_id
 
 RECOVERED_SCORE = -(2**50)  # requeued requests go first (the queue pops the lowest score)
+LATE_SHARE = 0.4
+"""A heartbeat (every fifth of ``FRONTIER_WORKER_TIMEOUT``) is late when the worker's ``alive`` key has lost
+more than this share of its lifetime."""
 TURNS_PER_PRIORITY = 2**24
 """Queue scores are ``-priority * TURNS_PER_PRIORITY + turn``, ``turn`` the count of the site's requests
 queued so far: within one priority the queue takes the sites in turn (each site's first request, then
@@ -210,13 +213,24 @@ class SharedCrawl:
         self.client.srem(self.key("workers"), self.worker)
         self.client.delete(self.key("alive", self.worker))
 
-    def others_active(self) -> int:
-        """Requests other workers hold and have not finished."""
+    def others_pending(self) -> int:
+        """Requests other workers hold and have not finished, plus the finished but uncommitted ones of
+        workers whose heartbeat is late (missed more than ``LATE_SHARE`` of ``worker_timeout``): a worker
+        killed after its last download holds nothing active, yet its results may still come back to the
+        queue when its ``alive`` key expires. A live worker's uncommitted results are not waited for
+        (each worker commits when it closes, so waiting for one another would never end)."""
         workers = [w.decode() for w in self.client.smembers(self.key("workers")) if w.decode() != self.worker]
+        if not workers:
+            return 0
         pipe = self.client.pipeline()
         for worker in workers:
             pipe.hlen(self.key("active", worker))
-        return sum(pipe.execute()) if workers else 0
+            pipe.hlen(self.key("done", worker))
+            pipe.pttl(self.key("alive", worker))
+        found = pipe.execute()
+        late = (1 - LATE_SHARE) * self.worker_timeout * 1000
+        return sum(active + (done if ttl < late else 0)
+                   for active, done, ttl in zip(found[::3], found[1::3], found[2::3], strict=True))
 
     # --- requests --------------------------------------------------------------------------
 
