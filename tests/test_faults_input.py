@@ -43,6 +43,8 @@ def bad_status_inside(path: Path) -> None:
 CASSETTES = {  # id: (how the cassette is broken, what the message must say)
     "missing": (None, ["no such cassette", "scrapy cassette import"]),
     "empty": (lambda p: p.write_text(""), ["the cassette is empty", "scrapy cassette import"]),
+    "no_interactions": (lambda p: p.write_text("interactions: []\nversion: 1\n"),
+                        ["the cassette holds no interactions", "scrapy cassette import"]),
     "conflict": (conflict, ["line 1 is a git merge conflict marker", "resolve the conflict"]),
     "conflict_inside": (marker_inside, ["line 41 is a git merge conflict marker"]),
     "not_yaml": (lambda p: p.write_text("interactions: [\n"), ["not valid YAML at line 2"]),
@@ -69,6 +71,7 @@ SETTINGS = {  # id: (crawl arguments, what the message must say)
     "unknown_schema": (["-s", "SCHEMA=article@9"], ["SCHEMA='article@9'", "no version 9"]),
     "record_mode": (["-s", "VCR_RECORD_MODE=sometimes"], ["VCR_RECORD_MODE='sometimes'", "'new_episodes'"]),
     "rows_per_file": (["-s", "DATASET_ROWS_PER_FILE=0"], ["DATASET_ROWS_PER_FILE='0'", "1 or more"]),
+    "maxsize_negative": (["-s", "DOWNLOAD_MAXSIZE=-5"], ["DOWNLOAD_MAXSIZE='-5'", "0 for no limit"]),
     "codec": (["-s", "PARQUET_COMPRESSION=zip"], ["PARQUET_COMPRESSION='zip'", "zstd"]),
     "handler_bypass": (["-s", 'DOWNLOAD_HANDLERS={"ftp": "scrapy.core.downloader.handlers.ftp.FTPDownloadHandler"}'],
                        ["DOWNLOAD_HANDLERS['http']", "past VCR_CASSETTE"]),

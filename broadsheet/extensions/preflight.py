@@ -37,6 +37,7 @@ SHARES = {  # setting -> what its share means
 }
 PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")  # what pyarrow's Parquet writer takes
 COUNTS = ("PARQUET_ROW_GROUP_SIZE", "DATASET_ROWS_PER_FILE")  # whole numbers, 1 or more
+SIZES = ("DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE")  # bytes, 0 for no limit
 
 
 def share(name: str, value: Any, meaning: str) -> float:
@@ -51,19 +52,20 @@ def share(name: str, value: Any, meaning: str) -> float:
 
 
 def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
-    """Shares between 0 and 1, counts of 1 or more, a Parquet codec (one pyarrow has, when the
+    """Shares between 0 and 1, counts of 1 or more, download sizes of 0 or more, a Parquet codec (one pyarrow has, when the
     crawl writes Parquet: pyarrow is not imported otherwise)."""
     settings = crawler.settings
     for name, meaning in SHARES.items():
         share(name, settings.get(name), meaning)
-    for name in COUNTS:
+    for name in (*COUNTS, *SIZES):
         value = settings.get(name)
         try:
             count = int(str(value).replace("_", ""))
         except ValueError:
-            count = 0
-        if count < 1:
-            raise BadInput(f"{name}={value!r}: give a whole number, 1 or more")
+            count = -1
+        if count < (0 if name in SIZES else 1):
+            raise BadInput(f"{name}={value!r}: give a whole number of bytes, 0 for no limit" if name in SIZES
+                           else f"{name}={value!r}: give a whole number, 1 or more")
     codec = str(settings.get("PARQUET_COMPRESSION"))
     if codec.lower() not in PARQUET_CODECS or (codec.lower() != "none" and writes_parquet(settings)
                                                and not _codec_available(codec)):

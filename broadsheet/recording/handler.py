@@ -175,8 +175,9 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     bodies compressed until played (``to_scrapy_response`` reads either).
 
     ``record_mode`` is one of vcrpy's record modes; an unknown one raises ``CassetteError``
-    naming the valid ones. A missing or empty cassette file in ``none`` mode, and a broken one in
-    any mode, raise ``CassetteError``: replaying nothing is never what the caller wants.
+    naming the valid ones. A missing or empty cassette file (or one without interactions) in
+    ``none`` mode, and a broken one in any mode, raise ``CassetteError``: replaying nothing is
+    never what the caller wants.
     """
     modes = {m.value for m in RecordMode}
     if record_mode not in modes:
@@ -201,7 +202,10 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
         "before_record_response",
     )}
     indexable = {"host", "path"} <= set(match_on)
-    return (IndexedCassette if indexable else Cassette).load(path=str(path), **kwargs)
+    cassette = (IndexedCassette if indexable else Cassette).load(path=str(path), **kwargs)
+    if record_mode == "none" and not len(cassette):
+        raise CassetteError(f"{path}: the cassette holds no interactions, so nothing can be replayed; {REMEDY}")
+    return cassette
 
 
 def to_vcr_request(request: Request) -> VcrRequest:
