@@ -325,9 +325,7 @@ def corrupt_page_crawl(folder: Path) -> CrawlResult:
     data = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
     (page,) = [i for i in data["interactions"] if i["request"]["uri"] == BTC]
     body = page["response"]["body"]["string"].encode("utf-8")
-    filler = ("<!-- " + "\u2019" * 200 + " -->").encode("utf-8")  # valid non-ASCII text: the body is UTF-8
-    page["response"]["body"]["string"] = body.replace(b"Surrenders", b"Surr\xe9nders").replace(
-        b"</body>", filler + b"</body>")
+    page["response"]["body"]["string"] = body.replace(b"Surrenders", b"Surr\xe9nders")
     cassette = folder / "cassette.yaml"
     cassette.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")  # the page as !!binary
     return run_crawl(folder, "mitrade", urls=[BTC], cassette=cassette)
@@ -335,15 +333,19 @@ def corrupt_page_crawl(folder: Path) -> CrawlResult:
 
 @crawl_ahead(corrupt_page_crawl)
 def test_text_holding_replacement_characters_is_quarantined_not_exported(crawled, tmp_path):
-    """A UTF-8 page with a few corrupt bytes (among much valid text, so it stays UTF-8): its
-    headline holds U+FFFD, and the record is quarantined, not exported; `schema validate` agrees."""
+    """The recorded Mitrade page with a stray latin-1 byte in its headline (4 invalid sequences
+    beside its 10 non-ASCII characters): still UTF-8, not cp1252 mojibake (``Surr\u00e9nders``
+    with ``\u00e2\u20ac\u02dc`` for each quote); its headline holds U+FFFD, and the record is
+    quarantined, not exported; `schema validate` agrees."""
     result = crawled
     assert result.returncode == 1 and result.finish_reason == "failed_invalid_share"
-    assert result.items == [] and result.stats["broadsheet/text/invalid_bytes"] >= 1
+    assert result.items == [] and result.stats["broadsheet/text/invalid_bytes"] == 4
+    assert "broadsheet/text/recoded/detected" not in result.stats
     assert result.stats["broadsheet/invalid/headline/replacement_character"] == 1
     kept = result.out.parent / f"out.quarantine.jsonl.failed-{result.stats['broadsheet/crawl_id']}"
     (entry,) = [json.loads(line) for line in kept.read_text(encoding="utf-8").splitlines()]
-    assert "\ufffd" in entry["item"]["headline"]
+    assert entry["item"]["headline"].startswith("Bitcoin Surr\ufffdnders $65,000")
+    assert "Warn of \u2018Structural\u2019 Market" in entry["item"]["headline"]  # its quotes read right
     assert any(e["path"] == "$.headline" and e["keyword"] == "replacement_character" for e in entry["errors"])
     records = tmp_path / "records.jsonl"
     records.write_text(json.dumps(entry["item"]) + "\n", encoding="utf-8")

@@ -226,15 +226,39 @@ def test_a_bad_failure_max_share_names_the_setting(crawled):
     assert "FAILURE_MAX_SHARE='2'" in result.log and result.items == []
 
 
-def corrupt_crawl(folder: Path) -> CrawlResult:
+LEGACY = {"cp1251": RUSSIAN, "koi8-r": RUSSIAN, "shift_jis": JAPANESE, "euc-jp": JAPANESE, "gbk": "上证指数收涨，券商股领涨",
+          "big5": "台股收盤上漲，電子股領漲", "euc-kr": "코스피가 반도체주 강세에 상승 마감했다", "cp1252": FRENCH,
+          "cp874": "ตลาดหุ้นไทยปิดบวกจากแรงซื้อหุ้นพลังงาน"}
+
+
+@pytest.mark.parametrize("encoding", sorted(LEGACY))
+def test_legacy_bytes_are_never_taken_for_corrupt_utf8(encoding):
+    from broadsheet.middlewares.charset import utf8_errors
+
+    assert utf8_errors(page(LEGACY[encoding] * 3).encode(encoding)) is None
+
+
+def test_stray_bytes_in_utf8_are_counted_as_corrupt_utf8():
+    from broadsheet.middlewares.charset import utf8_errors
+
+    utf8 = page("Bitcoin surrenders \u2018$65,000\u2019 \u2014 analysts").encode()  # the title 4 times: 12 non-ASCII
+    assert utf8_errors(utf8) == 0
+    assert utf8_errors(utf8.replace(b"surrenders", b"surr\xe9nders")) == 4  # one stray byte per copy
+    assert utf8_errors(b"<p>caf\xe9</p>") is None  # no valid UTF-8 beside it: latin-1
+
+
+def corrupt_crawl(folder: Path, content_type: str) -> CrawlResult:
     body = page(RUSSIAN, "ru").replace("Reuters", "Reu\udcffters").encode("utf-8", "surrogateescape")
-    return crawl(folder, [url(1)], cassette(folder, interaction(url(1), body=body)))
+    return crawl(folder, [url(1)], cassette(folder, interaction(url(1), body=body, content_type=content_type)))
 
 
 @crawl_ahead(corrupt_crawl)
-def test_a_few_corrupt_bytes_in_utf8_stay_utf8(crawled):
-    """One stray byte in a UTF-8 page is a corrupt byte, not a wrong label: the page stays UTF-8,
-    and the author it broke (U+FFFD) sends the record to quarantine, never to the feed."""
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "text/html", "text/html; charset=iso-8859-1"],
+                         ids=["utf8_label", "no_label", "latin1_label"])
+def test_a_few_corrupt_bytes_in_utf8_stay_utf8(crawled, content_type):
+    """One stray byte in a UTF-8 page is a corrupt byte, not another charset, whatever the label
+    says: the page stays UTF-8, and the author it broke (U+FFFD) sends the record to quarantine,
+    never to the feed."""
     result = crawled
     assert result.returncode == 1 and result.finish_reason == "failed_invalid_share", result.log[-2000:]
     assert result.items == [] and result.stats["broadsheet/invalid/authors[]/replacement_character"] == 1

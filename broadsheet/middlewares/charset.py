@@ -5,15 +5,18 @@ charset, and replaces whatever does not decode with U+FFFD, silently: cp1251 or 
 served as ``charset=utf-8`` become headlines of U+FFFD that pass schema validation. This
 middleware checks every text response before the spider sees it:
 
-- a body that decodes under the charset Scrapy would use is left as it is, except a non-ASCII
-  body that is valid UTF-8 under another label (``iso-8859-1``, ...): that is UTF-8, mislabelled;
-- otherwise the body is decoded with the first that fits: its ``<meta>`` charset, UTF-8, then
-  the charset detected by chardetng (Firefox's detector for legacy pages; charset-normalizer
-  takes short French for cp1257 and German for hp_roman8). The response carries that encoding
-  from then on; stat ``broadsheet/text/recoded/<how>`` (``meta``, ``utf8``, ``detected``) and a
-  WARNING naming the URL, the label and the encoding used;
-- a UTF-8 body with a few corrupt bytes among much valid text stays UTF-8 (those bytes become
-  U+FFFD: stat ``broadsheet/text/invalid_bytes`` and a WARNING);
+- a body that is UTF-8 is read as UTF-8 whatever its label: valid UTF-8 with non-ASCII text
+  under another label (``iso-8859-1``, ...) is UTF-8 mislabelled; a body that is mostly valid
+  UTF-8 (at least two valid non-ASCII characters per invalid sequence: legacy charsets never
+  come near) is UTF-8 with corrupt bytes, which become U+FFFD (stat
+  ``broadsheet/text/invalid_bytes`` and a WARNING), so that a record whose text they reach is
+  quarantined (``replacement_character``) instead of exported as another charset's mojibake;
+- any other body that decodes under the charset Scrapy would use is left as it is;
+- otherwise it is decoded with the first that fits: its ``<meta>`` charset, then the charset
+  detected by chardetng (Firefox's detector for legacy pages; charset-normalizer takes short
+  French for cp1257 and German for hp_roman8). The response carries that encoding from then on;
+  stat ``broadsheet/text/recoded/<how>`` (``meta``, ``utf8``, ``detected``) and a WARNING naming
+  the URL, the label and the encoding used;
 - a body that nothing decodes fails its page as ``undecodable``.
 
 A BOM is authoritative (as in browsers and w3lib). Non-text responses are left alone.
@@ -41,7 +44,12 @@ logger = logging.getLogger(__name__)
 
 STATS = "broadsheet/text"
 UTF8 = "utf-8"
-CORRUPT_SHARE = 0.05  # invalid UTF-8 sequences per valid non-ASCII character still taken as UTF-8
+# Invalid UTF-8 sequences per valid non-ASCII character up to which a body is UTF-8 with corrupt
+# bytes, not another charset. Legacy bytes rarely form valid UTF-8 sequences: the 883 corpus pages
+# encoded in cp1251, cp1252, koi8-r, Shift-JIS, EUC-JP, GBK, Big5, EUC-KR or cp874 give at most
+# 0.65 valid characters per invalid sequence (EUC-JP), so a body with at least two valid ones per
+# invalid sequence is UTF-8 (a Mitrade page with 10 non-ASCII characters and 4 stray bytes: 2.5).
+CORRUPT_SHARE = 0.5
 
 
 def decodes(body: bytes, encoding: str) -> bool:
@@ -53,12 +61,13 @@ def decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
-def utf8_with_few_errors(body: bytes) -> int:
-    """How many invalid sequences a body that is mostly valid UTF-8 holds (0 when not mostly UTF-8)."""
+def utf8_errors(body: bytes) -> int | None:
+    """How many invalid sequences a UTF-8 body holds: 0 for valid UTF-8 with non-ASCII text, more
+    for a mostly valid one (``CORRUPT_SHARE``); None when the body is ASCII or not UTF-8."""
     text = body.decode(UTF8, errors="replace")
     invalid = text.count("\ufffd") - body.count("\ufffd".encode())
     valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
-    return invalid if 0 < invalid <= valid * CORRUPT_SHARE else 0
+    return invalid if valid and invalid <= valid * CORRUPT_SHARE else None
 
 
 class CharsetMiddleware:
@@ -80,21 +89,34 @@ class CharsetMiddleware:
         header = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         meta = html_body_declared_encoding(body)
         label = header or meta
-        non_ascii_utf8 = not body.isascii() and decodes(body, UTF8)
-        if label and decodes(body, label) and (label == UTF8 or not non_ascii_utf8):
+        if label == UTF8 and decodes(body, UTF8):  # most pages: one decode
             return response
-        if not label and decodes(body, UTF8):  # unlabelled UTF-8: Scrapy's own first guess
+        errors = utf8_errors(body)
+        if errors is not None:
+            return self.as_utf8(response, label, header, errors)
+        if (label and decodes(body, label)) or (not label and decodes(body, UTF8)):  # ASCII, or right
             return response
-        corrupt = label == UTF8 and utf8_with_few_errors(body)
-        if corrupt:
-            self.stats.inc_value(f"{STATS}/invalid_bytes", corrupt)
-            logger.warning("%(url)s: %(n)d invalid UTF-8 sequences in an otherwise UTF-8 body, kept as U+FFFD",
-                           {"url": response.url, "n": corrupt})
-            return response
-        encoding, how = self.choose(request, body, header, meta, non_ascii_utf8)
+        encoding, how = self.choose(request, body, header, meta)
         if encoding is None:
             raise RequestFailed("undecodable", f"the body decodes neither as {label or 'UTF-8'} (its label) "
                                                "nor as any detected charset")
+        return self.recoded(response, label, header, encoding, how)
+
+    def as_utf8(self, response: Response, label: str | None, header: str | None, errors: int) -> Response:
+        """A body that is UTF-8 (``errors`` corrupt sequences in it, kept as U+FFFD), decoded so."""
+        if errors:
+            self.stats.inc_value(f"{STATS}/invalid_bytes", errors)
+            logger.warning("%(url)s: %(n)d invalid UTF-8 sequences in an otherwise UTF-8 body, kept as U+FFFD",
+                           {"url": response.url, "n": errors})
+        if label == UTF8:
+            return response
+        if label is None and not errors:  # unlabelled valid UTF-8: Scrapy's own first guess
+            return response
+        return self.recoded(response, label, header, UTF8, "utf8")
+
+    def recoded(self, response: Response, label: str | None, header: str | None, encoding: str,
+                how: str) -> Response:
+        """The response carrying ``encoding``, counted and logged."""
         self.stats.inc_value(f"{STATS}/recoded/{how}")
         logger.warning("Recoded %(url)s: the body is not %(label)s%(source)s; decoded as %(encoding)s (%(how)s)",
                        {"url": response.url, "label": label or "UTF-8", "encoding": encoding, "how": how,
@@ -102,13 +124,10 @@ class CharsetMiddleware:
         return response.replace(encoding=encoding)
 
     @staticmethod
-    def choose(request: Request, body: bytes, header: str | None, meta: str | None,
-               utf8: bool) -> tuple[str | None, str]:
-        """The encoding the body decodes under, and how it was found: meta, utf8 or detected."""
+    def choose(request: Request, body: bytes, header: str | None, meta: str | None) -> tuple[str | None, str]:
+        """The encoding a body that is not UTF-8 decodes under, and how it was found: meta or detected."""
         if meta and meta != header and decodes(body, meta):
             return meta, "meta"
-        if utf8:
-            return UTF8, "utf8"
         tld = (urlparse_cached(request).hostname or "").rpartition(".")[2].encode("ascii", "ignore") or None
         detected = resolve_encoding(chardetng_py.detect(body, allow_utf8=False, tld=tld))
         if detected and decodes(body, detected):
