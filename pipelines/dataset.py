@@ -5,11 +5,12 @@ Enabled by ``DATASET_URI`` (a folder). Each record goes to
 only (the Hive convention: readers add it back as a column), every other field is in the file.
 
 The crawl writes its files into its staging folder (``_staging/<crawl id>/``, invisible to
-readers) and publishes them only when it succeeded, with its entry in ``_manifest.json`` and
-``_SUCCESS`` last (``broadsheet.storage.dataset``: the commit journal, the lock that makes
-concurrent crawls safe, recovery of killed crawls). A crawl that fails a quality gate publishes
-no row: its files go to ``_failed/<crawl id>/``. A write error (the folder is a file, a full
-disk) fails the crawl with ``failed_write`` in one line; the items still reach the feeds.
+readers) and publishes them only when it succeeded, after its feeds (a feed that fails to commit
+keeps the rows back too), with its entry in ``_manifest.json`` and ``_SUCCESS`` last
+(``broadsheet.storage.dataset``: the commit journal, the lock that makes concurrent crawls safe,
+recovery of killed crawls). A crawl that fails a quality gate publishes no row: its files go to
+``_failed/<crawl id>/``. A write error (the folder is a file, a full disk) fails the crawl with
+``failed_write`` in one line; the items still reach the feeds.
 
 Settings: ``DATASET_URI``; ``DATASET_ROWS_PER_FILE`` (default 1,000,000) starts a new part
 file; ``DATASET_LOCK_TIMEOUT`` (seconds, default 600) bounds the wait for another crawl's
@@ -30,7 +31,7 @@ from scrapy.exceptions import NotConfigured
 
 from broadsheet.exporters.parquet import ParquetBatchWriter
 from broadsheet.provenance import versions
-from broadsheet.storage.commit import crawl_id, effective_reason, kept, succeeded, write_failed
+from broadsheet.storage.commit import commit_after_feeds, crawl_id, effective_reason, kept, succeeded, write_failed
 from broadsheet.storage.dataset import Dataset, Staging
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class DatasetPipeline:
             raise NotConfigured  # off by default
         pipeline = cls(crawler, Path(uri))
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        commit_after_feeds(crawler, pipeline.commit)
         return pipeline
 
     def _failed(self, exc: BaseException) -> None:
@@ -152,8 +153,10 @@ class DatasetPipeline:
             "files": self.closed,
         }
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Commit the crawl's files, manifest entry and ``_SUCCESS`` if it succeeded; else set them aside."""
+    def commit(self) -> None:
+        """After the feeds: commit the crawl's files, manifest entry and ``_SUCCESS`` if it
+        succeeded; else set them aside."""
+        spider = self.crawler.spider
         if self.staging is None:
             return
         try:
@@ -162,7 +165,7 @@ class DatasetPipeline:
         except self.write_errors as exc:
             self._failed(exc)
         self.open.clear()
-        reason = effective_reason(self.crawler, reason)
+        reason = effective_reason(self.crawler)
         entry = self._entry(spider, reason)
         try:
             if self.broken:

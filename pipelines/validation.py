@@ -36,7 +36,15 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from broadsheet.extensions.gates import connect_gate
 from broadsheet.extensions.outcomes import ItemQuarantined
 from broadsheet.items import as_record
-from broadsheet.storage.commit import crawl_id, effective_reason, failed_name, kept, succeeded, write_failed
+from broadsheet.storage.commit import (
+    commit_after_feeds,
+    crawl_id,
+    effective_reason,
+    failed_name,
+    kept,
+    succeeded,
+    write_failed,
+)
 from broadsheet.storage.files import GuardedFile, discard, publish, side_file, temporary_beside
 from schemas.registry import SchemaError, default_registry, json_path
 
@@ -97,7 +105,8 @@ class RecordValidator:
 
 class Quarantine:
     """The quarantine file: lines written as they come to a temporary file, committed at close
-    (``broadsheet.storage.commit``: a failed crawl keeps its file beside the previous one)."""
+    after the feeds (``broadsheet.storage.commit``: a failed crawl, or one whose feed failed to
+    commit, keeps its file beside the previous one)."""
 
     def __init__(self, path: Path, crawler: Crawler):
         self.path = path
@@ -122,21 +131,23 @@ class Quarantine:
         self._file.flush()
         self.count += 1
 
-    def close(self, reason: str) -> None:
+    def close(self) -> None:
         """Publish the file under its final name (empty when nothing was invalid) if the crawl
         succeeded; else keep it beside as ``<file>.failed-<crawl id>`` (when it holds anything)."""
         self._file.finish()
         if self.tmp is None:
             return
+        reason = effective_reason(self.crawler)
+        ok = succeeded(self.crawler, reason)
         try:
-            if self._file.failed is not None or not (self.count or succeeded(self.crawler, reason)):
+            if self._file.failed is not None or not (self.count or ok):
                 discard(self.tmp)
-            elif succeeded(self.crawler, reason):
+            elif ok:
                 publish(self.tmp, self.path)
             else:
                 where = failed_name(self.path, self.crawler)
                 os.replace(self.tmp, where)
-                kept(self.crawler, str(self.path), where, effective_reason(self.crawler, reason))
+                kept(self.crawler, str(self.path), where, reason)
         except OSError as exc:
             self._failed(exc)
 
@@ -170,7 +181,7 @@ class SchemaValidationPipeline:
             raise ValueError(f"SCHEMA={ref!r}: {exc}") from exc
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         connect_gate(crawler, pipeline.spider_idle)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        commit_after_feeds(crawler, pipeline.commit)
         return pipeline
 
     def spider_opened(self, spider: Spider) -> None:
@@ -232,7 +243,7 @@ class SchemaValidationPipeline:
                           "max": self.max_share})
             raise CloseSpider(FAILED_INVALID_SHARE)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Commit the quarantine file (or keep it beside, if the crawl failed)."""
+    def commit(self) -> None:
+        """Commit the quarantine file after the feeds (or keep it beside, if the crawl failed)."""
         if self.quarantine is not None:
-            self.quarantine.close(reason)
+            self.quarantine.close()

@@ -21,11 +21,13 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from conftest import MITRADE_CASSETTE, ROOT, fixture_ahead, run_crawl
 from filelock import FileLock
 from helpers.killpoint import kill_args
 
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"
+BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 GATE = 'FIELD_COVERAGE_MIN={"date_modified": 1.0}'  # no mitrade page has date_modified: the gate fails
 ONE_AT_A_TIME = ("-s", "CONCURRENT_REQUESTS=1")  # a kill at the third item finds more to come
 
@@ -133,6 +135,40 @@ def test_feed_into_an_unwritable_folder_fails_the_crawl(tmp_path):
     assert (tmp_path / "blocker").read_text() == ""
 
 
+def quarantining_cassette(tmp_path: Path) -> Path:
+    """The Mitrade recording with a stray latin-1 byte in one headline: that record is quarantined."""
+    data = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
+    (page,) = [i for i in data["interactions"] if i["request"]["uri"] == BTC]
+    page["response"]["body"]["string"] = page["response"]["body"]["string"].encode().replace(
+        b"Surrenders", b"Surr\xe9nders")
+    path = tmp_path / "cassette.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_feed_that_fails_to_commit_keeps_back_the_quarantine_and_the_dataset(good, tmp_path):
+    """The feeds commit first; the quarantine file and the dataset follow, judged after them: a
+    feed whose path turns out to be a folder fails the crawl, and nothing else is published."""
+    run = copy_of(good, tmp_path)
+    (run / "out.quarantine.jsonl").write_text('{"previous": true}\n')
+    (run / "feed.jsonl").mkdir()  # the feed's rename fails (IsADirectoryError), its file is whole
+    def published() -> dict[str, bytes]:
+        return {k: v for k, v in snapshot(run / "ds").items() if not k.startswith(("_failed/", "_staging/"))}
+
+    before = published()
+    result = run_crawl(run, "mitrade", "-O", str(run / "feed.jsonl"), "-s", "QUARANTINE_MAX_SHARE=1",
+                       "-s", f"QUARANTINE_URI={run / 'out.quarantine.jsonl'}", "-s", f"DATASET_URI={run / 'ds'}",
+                       cassette=quarantining_cassette(tmp_path), output=None)
+    assert result.returncode == 1 and result.finish_reason == "failed_write", result.log[-2000:]
+    crawl_id = result.stats["broadsheet/crawl_id"]
+    assert (run / "out.quarantine.jsonl").read_text() == '{"previous": true}\n'
+    assert lines(run / f"out.quarantine.jsonl.failed-{crawl_id}")[0]["url"] == BTC
+    assert len(lines(run / f"feed.jsonl.failed-{crawl_id}")) == 5  # the whole feed, kept beside
+    assert published() == before
+    assert readers(run / "ds") == (6, 6, 6) and len(manifest(run / "ds")["crawls"]) == 1
+    assert "Dataset " not in result.log and f"kept in {run / 'ds' / '_failed' / crawl_id}" in result.log
+
+
 def test_appending_to_parquet_is_refused_before_the_crawl(tmp_path):
     target = tmp_path / "x.parquet"
     target.write_bytes(b"PAR1 previous")
@@ -158,7 +194,10 @@ def test_a_full_disk_fails_loudly_and_keeps_the_old_feed(tmp_path, name):
 
 def test_a_full_disk_under_a_dataset_fails_and_publishes_nothing(good, tmp_path):
     run = copy_of(good, tmp_path)
-    before = snapshot(run / "ds")
+    def published() -> dict[str, bytes]:
+        return {k: v for k, v in snapshot(run / "ds").items() if not k.startswith(("_failed/", "_staging/"))}
+
+    before = published()
     result = scrapy(*crawl_args("-s", f"DATASET_URI={run / 'ds'}", "-s", "PARQUET_ROW_GROUP_SIZE=1"), fsize=3000)
     assert result.returncode == 1, result.stderr[-2000:]
     assert f"Cannot write DATASET_URI={run / 'ds'}" in result.stderr and "File too large" in result.stderr

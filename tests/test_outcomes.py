@@ -226,9 +226,9 @@ def test_a_bad_failure_max_share_names_the_setting(crawled):
     assert "FAILURE_MAX_SHARE='2'" in result.log and result.items == []
 
 
-LEGACY = {"cp1251": RUSSIAN, "koi8-r": RUSSIAN, "shift_jis": JAPANESE, "euc-jp": JAPANESE, "gbk": "上证指数收涨，券商股领涨",
-          "big5": "台股收盤上漲，電子股領漲", "euc-kr": "코스피가 반도체주 강세에 상승 마감했다", "cp1252": FRENCH,
-          "cp874": "ตลาดหุ้นไทยปิดบวกจากแรงซื้อหุ้นพลังงาน"}
+LEGACY = {"cp1251": RUSSIAN, "koi8-r": RUSSIAN, "shift_jis": JAPANESE, "euc-jp": JAPANESE, "cp1252": FRENCH,
+          "gbk": "上证指数收涨，券商股领涨", "big5": "台股收盤上漲，電子股領漲",
+          "euc-kr": "코스피가 반도체주 강세에 상승 마감했다", "cp874": "ตลาดหุ้นไทยปิดบวกจากแรงซื้อหุ้นพลังงาน"}
 
 
 @pytest.mark.parametrize("encoding", sorted(LEGACY))

@@ -52,8 +52,8 @@ def share(name: str, value: Any, meaning: str) -> float:
 
 
 def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
-    """Shares between 0 and 1, counts of 1 or more, download sizes of 0 or more, a Parquet codec (one pyarrow has, when the
-    crawl writes Parquet: pyarrow is not imported otherwise)."""
+    """Shares between 0 and 1, counts of 1 or more, download sizes of 0 or more, a Parquet codec
+    (one pyarrow has, when the crawl writes Parquet: pyarrow is not imported otherwise)."""
     settings = crawler.settings
     for name, meaning in SHARES.items():
         share(name, settings.get(name), meaning)

@@ -9,7 +9,8 @@ closes:
   ``<feed>.failed-<crawl id>`` and the log says so.
 - a write failed (full disk, read-only or missing folder): one error line naming the file, the
   crawl fails with ``failed_write`` (exit 1), the half-written file is removed and the feed
-  stays as it was.
+  stays as it was; when the file was whole and only its commit failed (the feed's path is a
+  folder), it is kept as ``<feed>.failed-<crawl id>``.
 
 With ``JOBDIR`` the feed belongs to the job, not to one run: each run's items are kept in
 ``<JOBDIR>/feeds/`` and every run that succeeds publishes all of the job's items, so resuming an
@@ -40,7 +41,7 @@ from broadsheet.storage.commit import (
     succeeded,
     write_failed,
 )
-from broadsheet.storage.files import GuardedFile, discard, publish, remove_leftovers, writer_tag
+from broadsheet.storage.files import GuardedFile, discard, make_folder, publish, remove_leftovers, writer_tag
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,7 +108,7 @@ class AtomicFileFeedStorage:
             self.file.fail(OSError(APPEND_REFUSED))
             return self.file
         try:
-            self.tmp.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.tmp.parent)
             remove_leftovers(self.tmp.parent / self.path.name)
             raw = self.tmp.open("wb")
         except OSError as exc:
@@ -131,7 +132,21 @@ class AtomicFileFeedStorage:
             self._settle()
         except (OSError, ValueError) as exc:
             self._failed(exc)
+            self._keep_beside()
+
+    def _keep_beside(self) -> None:
+        """After a failed commit (the feed's path is a folder, the disk filled while combining):
+        this crawl's complete file is kept as ``<feed>.failed-<crawl id>``, else removed."""
+        assert self.crawler is not None
+        if not self.tmp.exists():
+            return
+        where = failed_name(self.path, self.crawler)
+        try:
+            os.replace(self.tmp, where)
+        except OSError:
             discard(self.tmp)
+        else:
+            kept(self.crawler, str(self.path), where, effective_reason(self.crawler))
 
     def _settle(self) -> None:
         reason = effective_reason(self.crawler)

@@ -8,6 +8,10 @@ set (``closespider_*``), and no write failed. A quality gate (``failed_*``), a w
 was; what the crawl produced is kept beside it under a name that says so
 (``out.jsonl.failed-<crawl id>``), and the log says where.
 
+The order at close: the feeds (Scrapy's feed exporter), then the quarantine file and datasets
+(``commit_after_feeds``), then the reports (``when_outputs_settled``), each judged when its turn
+comes, so that a write failing at one step keeps back every later one.
+
 The crawl's identity and state travel in its stats, so every component sees the same:
 ``broadsheet/crawl_id``, ``broadsheet/write/errors`` and the ``finish_reason`` Scrapy sets.
 """
@@ -19,6 +23,7 @@ import logging
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
@@ -90,13 +95,41 @@ def kept(crawler: Crawler, what: str, where: Path, reason: str) -> None:
                    {"reason": reason, "what": what, "where": where})
 
 
+_CLOSING: WeakKeyDictionary[Crawler, tuple[list[Callable[[], None]], list[Callable[[], None]]]] = WeakKeyDictionary()
+
+
+def _closing(crawler: Crawler) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
+    """The crawl's handlers run once its feeds are settled: outputs first, then reports. Called at
+    Scrapy's ``feed_exporter_closed`` (the feeds are committed or kept then), or at
+    ``spider_closed`` for a crawl without feeds; connected by the first extension that asks, so
+    after the crawl state's ``spider_closed`` (it prepares before anything is published).
+    (``engine_stopped`` never comes to a crawl closed while it opens.)"""
+    if crawler not in _CLOSING:
+        outputs, reports = _CLOSING[crawler] = ([], [])
+
+        def settle() -> None:
+            for handler in (*outputs, *reports):
+                try:
+                    handler()
+                except Exception:  # one output's bug must not keep the others from settling
+                    logger.exception("Error settling %(handler)s", {"handler": getattr(handler, "__qualname__", "")})
+
+        signal = signals.feed_exporter_closed if crawler.settings.getdict("FEEDS") else signals.spider_closed
+        crawler.signals.connect(settle, signal=signal, weak=False)
+    return _CLOSING[crawler]
+
+
+def commit_after_feeds(crawler: Crawler, handler: Callable[[], None]) -> None:
+    """Call ``handler`` at close once the feeds are committed or kept, to commit another output
+    (the quarantine file, a dataset) by the same rule: a feed that fails to commit fails the crawl
+    (``failed_write``), and the outputs committed after it are kept back too."""
+    _closing(crawler)[0].append(handler)
+
+
 def when_outputs_settled(crawler: Crawler, handler: Callable[[], None]) -> None:
-    """Call ``handler`` at close once the feeds are committed or kept (Scrapy's
-    ``feed_exporter_closed``; ``spider_closed`` for a crawl without feeds), so that a report
-    written then knows whether a feed write failed. (``engine_stopped`` never comes to a crawl
-    closed while it opens.)"""
-    signal = signals.feed_exporter_closed if crawler.settings.getdict("FEEDS") else signals.spider_closed
-    crawler.signals.connect(handler, signal=signal)
+    """Call ``handler`` at close once every output (feeds, quarantine, datasets) is committed or
+    kept, so that a report written then knows whether any write failed."""
+    _closing(crawler)[1].append(handler)
 
 
 def commit_report(crawler: Crawler, path: Path, text: str, what: str, hint: str) -> None:
