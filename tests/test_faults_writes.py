@@ -30,6 +30,7 @@ ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 GATE = 'FIELD_COVERAGE_MIN={"date_modified": 1.0}'  # no mitrade page has date_modified: the gate fails
 ONE_AT_A_TIME = ("-s", "CONCURRENT_REQUESTS=1")  # a kill at the third item finds more to come
+SLOW = ("-s", "DOWNLOAD_DELAY=0.7", *ONE_AT_A_TIME)  # a Ctrl-C while discovery documents are read
 
 
 def scrapy(*args: str, fsize: int | None = None, wait: bool = True, log: Path | None = None
@@ -306,15 +307,26 @@ def test_a_killed_crawls_temporary_files_are_removed_by_the_next(tmp_path):
 
 # --- JOBDIR resume ---------------------------------------------------------------------------------
 
-def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path):
-    out, parquet, job = tmp_path / "out.jsonl", tmp_path / "out.parquet", tmp_path / "job"
+def _log_says(path: Path, text: str):
+    return lambda: path.exists() and text in path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("moment", ["articles", "discovery"])
+def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path, moment):
+    """Ctrl-C while articles are exported, or while discovery documents are still read (the
+    stories they announced lived in the first run's memory: the resumed job reads them again)."""
+    out, parquet, job, log = tmp_path / "out.jsonl", tmp_path / "out.parquet", tmp_path / "job", tmp_path / "first.log"
     out.write_text("previous\n")
-    args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}")
-    # Ctrl-C at the third item: Scrapy finishes in-flight requests and closes ("shutdown")
-    proc = scrapy(*args, *kill_args("item:3", "SIGINT"), *ONE_AT_A_TIME)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    log = proc.stderr
-    assert "JOBDIR crawl interrupted" in log and out.read_text() == "previous\n" and not parquet.exists()
+    args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}", *SLOW, "-s", "LOG_LEVEL=DEBUG")
+    proc = scrapy(*args, wait=False, log=log)
+    _wait_for(_log_says(log, "Crawled (200) <GET https://www.mitrade.com/au/insights/news/live-news>")
+              if moment == "discovery" else lambda: any(p.stat().st_size for p in job.rglob(".out.jsonl.*.tmp")),
+              proc)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes in-flight requests and closes ("shutdown")
+    assert proc.wait(timeout=120) == 0
+    text = log.read_text()
+    assert "JOBDIR crawl interrupted" in text and out.read_text() == "previous\n" and not parquet.exists()
+    assert ("Discovery done" in text) == (moment == "articles")
     first = sum(len(lines(p)) for p in job.rglob("*.segment") if ".jsonl" in str(p))
 
     resumed = scrapy(*args)

@@ -90,13 +90,15 @@ class DiscoveryMixin:
                 yield request
 
     def document_request(self, url: str, kind: str, lastmod: str | None = None) -> scrapy.Request | None:
-        """The request for a discovery document, once per URL per run."""
+        """The request for a discovery document, once per URL per run: past Scrapy's duplicate
+        filter, whose ``JOBDIR`` copy remembers the documents an interrupted run read, while the
+        announcements they gave lived in that run's memory only (a resumed job reads them again)."""
         if url in self._documents:
             return None
         self._documents.add(url)
         callbacks = {"feed": self.parse_feed_document, "listing": self.parse_listing}
         callback = callbacks.get(kind, self.parse_sitemap_document)
-        return scrapy.Request(url, callback=callback, errback=self.on_document_error, priority=10,
+        return scrapy.Request(url, callback=callback, errback=self.on_document_error, priority=10, dont_filter=True,
                               meta={"broadsheet_document": kind, "broadsheet_lastmod": lastmod})
 
     def _response_downloaded(self, response: Response, request: scrapy.Request, spider: Any) -> None:
