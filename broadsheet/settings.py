@@ -9,6 +9,8 @@ from pathlib import Path
 BOT_NAME = "broadsheet"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# A schema the registry refuses stops the spiders loading: one line and exit 2, not a traceback.
+SPIDER_LOADER_CLASS = "broadsheet.commands.spiderloader.ProjectSpiderLoader"
 COMMANDS_MODULE = "broadsheet.commands"
 # `scrapy genspider -t news NAME DOMAIN` writes a site spider on the base (broadsheet/templates/spiders/news.tmpl).
 TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")

@@ -7,6 +7,7 @@ do, no traceback, and that the previous output (an ``-O`` feed) is byte-identica
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import MITRADE_CASSETTE, ROOT, CrawlResult, crawl_ahead, run_crawl
+
+from schemas.registry import default_registry
 
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 GOOD_FEED = b'{"url": "yesterday"}\n'
@@ -309,6 +312,34 @@ def test_schema_check_refuses_recursive_and_deep_schemas(case, crawled):
     says, proc = SCHEMAS[case][1], crawled
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "RecursionError" not in proc.stderr
     assert all(s in proc.stderr for s in says) and "1.json" in proc.stderr, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def project_with_a_refused_schema(tmp_path_factory) -> Path:
+    """The project's code and registry, plus an article schema with a $ref cycle."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("scrapy.cfg", "broadsheet", "spiders", "pipelines", "schemas"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, root / name)
+    newest = default_registry().get("article")
+    schema = {**newest.schema, "$id": f"{newest.schema['$id']}-cycle", "x-version": newest.version + 1}
+    schema["$defs"] = {**schema.get("$defs", {}), "node": {"type": "object", "properties": {
+        "child": {"$ref": "#/$defs/node"}}}}
+    schema["properties"] = {**schema["properties"], "tree": {"$ref": "#/$defs/node"}}
+    (root / "schemas" / "article" / f"{newest.version + 1}.json").write_text(json.dumps(schema))
+    return root
+
+
+@pytest.mark.parametrize("command", [["list"], ["crawl", "mitrade", "-a", f"urls={BTC}"],
+                                     ["fixture", "update", "mitrade"]], ids=lambda c: c[0])
+def test_a_refused_registered_schema_stops_every_command_in_one_line(project_with_a_refused_schema, command):
+    """Spiders import item classes derived from the newest schema: a schema the registry refuses
+    is bad input for every command that loads spiders (exit 2, the file named), not a traceback."""
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *command], cwd=project_with_a_refused_schema,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    (line,) = proc.stderr.strip().splitlines()
+    assert f"article/{default_registry().get('article').version + 1}.json" in line and "is a $ref cycle" in line
 
 
 def test_arrow_types_of_a_recursive_schema_fail_instead_of_hanging():

@@ -1,5 +1,5 @@
 """Broadsheet's Scrapy commands (``COMMANDS_MODULE``): ``cassette``, ``crawl``, ``fixture``, ``publishers``,
-``report``, ``schema``, ``egg``."""
+``report``, ``schema``, ``egg``; and the spider loader they share (``spiderloader``)."""
 
 from typing import Any, ClassVar
 
