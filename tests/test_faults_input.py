@@ -206,6 +206,26 @@ def test_ftp_does_not_bypass_the_cassette(crawled):
     assert result.stats.get("broadsheet/pages/failed/not_in_cassette") == 1 and result.returncode == 1
 
 
+def test_requests_the_cassette_lacks_are_told_in_one_line(tmp_path):
+    """A cassette without robots.txt (a browser capture never has it) and a page it does not
+    hold: one WARNING for robots.txt (every URL allowed), one ERROR line for the page naming it,
+    the cassette, the closest recorded request and what to do; no traceback, no screenful."""
+    data = yaml.safe_load(MITRADE_CASSETTE.read_text(encoding="utf-8"))
+    data["interactions"] = [i for i in data["interactions"] if not i["request"]["uri"].endswith("/robots.txt")]
+    cassette = tmp_path / "cassette.yaml"
+    cassette.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    missing = BTC.replace("1572010", "1572011")
+    result = run_crawl(tmp_path, "mitrade", "-s", "FAILURE_MAX_SHARE=0.5", urls=[BTC, missing], cassette=cassette)
+    assert result.returncode == 0 and len(result.items) == 1, result.log[-2000:]
+    assert "Traceback" not in result.log and "How to fix" not in result.log
+    (robots,) = [line for line in result.log.splitlines() if "robots.txt is not in the cassette" in line]
+    assert " WARNING: GET https://www.mitrade.com/robots.txt" in robots and "every URL of the site is allowed" in robots
+    (failed,) = [line for line in result.log.splitlines() if f"Failed {missing}" in line]
+    assert f"not_in_cassette: GET {missing} is not in the cassette {cassette} (the closest recorded, " in failed
+    assert "differs in path); record it" in failed and "scrapy cassette import HAR" in failed
+    assert result.stats["log_count/ERROR"] == 1
+
+
 @crawl_ahead(lambda folder: run_crawl(folder, "mitrade", "-s", "LOG_LEVEL=DEBUG", urls=[BTC]))
 def test_the_cassette_is_loaded_once_and_no_body_is_logged(crawled):
     result = crawled

@@ -15,8 +15,10 @@ Settings:
   answers only a request carrying the same validators, as the server's 304 did; a recorded plain
   request answers any).
 
-A request the cassette cannot answer in ``none`` mode fails alone, with vcrpy's
-``CannotOverwriteExistingCassetteException`` naming the URL and the cassette; the crawl goes on.
+A request the cassette cannot answer in ``none`` mode fails alone, with ``NotInCassette`` (vcrpy's
+``CannotOverwriteExistingCassetteException``, in one line) naming the URL, the cassette, the
+closest recorded request and what to do; the crawl goes on. A robots.txt the cassette does not
+hold is a one-line WARNING (every URL of its site allowed), not an ERROR with a traceback.
 A retry (``retry_times`` in its meta) of a request whose recorded answers were all played gets
 the last one again, as the server would answer (vcrpy plays each interaction once).
 A recorded body larger than ``DOWNLOAD_MAXSIZE`` (or the request's ``download_maxsize``) fails
@@ -208,6 +210,44 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     return cassette
 
 
+class NotInCassette(CannotOverwriteExistingCassetteException):
+    """A request a replay-only cassette has no answer for, told in one line (vcrpy's message is a
+    screenful per request): the request, the cassette, the closest recorded request and how it
+    differs, and what to do."""
+
+    def __init__(self, cassette: Cassette, failed_request: VcrRequest):
+        super().__init__(cassette=cassette, failed_request=failed_request)
+        request = f"{failed_request.method} {failed_request.uri}"
+        if self.reason == "already_played":
+            why = "its recorded answers were all played (each is played once)"
+        elif self.similar_requests:
+            closest, _, differ = self.similar_requests[0]
+            why = f"the closest recorded, {closest.uri}, differs in {', '.join(name for name, _ in differ)}"
+        else:
+            why = "nothing like it was recorded"
+        self.args = (f"{request} is not in the cassette {cassette._path} ({why}); record it "
+                     f"(VCR_RECORD_MODE=new_episodes) or import a capture that has it "
+                     f"(`scrapy cassette import HAR {cassette._path}`)",)
+
+
+class RobotsNotRecorded(logging.Filter):
+    """Scrapy's robots.txt middleware logs a robots.txt it could not download at ERROR with a
+    traceback. One the cassette does not hold (a browser capture never has it) is not an error of
+    the crawl: a WARNING in one line, saying that the site's URLs are all allowed then."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record of a robots.txt not in the cassette; pass every record on."""
+        error = record.args.get("f_exception") if isinstance(record.args, dict) else None
+        if isinstance(error, NotInCassette):
+            record.msg = "%(f_exception)s: robots.txt unknown, so every URL of the site is allowed"
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
 def to_vcr_request(request: Request) -> VcrRequest:
     """The vcrpy request for a Scrapy request (header values decoded as latin-1)."""
     headers = {
@@ -316,6 +356,8 @@ class VCRDownloadHandler:
         if self.cassette is None:
             logger.debug("VCR_CASSETTE is empty: downloading from the network")
             return
+        if not any(isinstance(f, RobotsNotRecorded) for f in ROBOTS_LOGGER.filters):
+            ROBOTS_LOGGER.addFilter(RobotsNotRecorded())
         self.stats = crawler.stats
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.warnsize = crawler.settings.getint("DOWNLOAD_WARNSIZE")
@@ -363,8 +405,7 @@ class VCRDownloadHandler:
             return self._sized(to_scrapy_response(recorded, request), request)
         if self.cassette.write_protected:
             self.stats.inc_value("vcr/missing")
-            raise CannotOverwriteExistingCassetteException(cassette=self.cassette,
-                                                           failed_request=vcr_request)
+            raise NotInCassette(self.cassette, vcr_request)
         response = await self._network(request).download_request(request)
         self.cassette.append(vcr_request, to_vcr_response(response))
         self.stats.inc_value("vcr/recorded")
