@@ -108,9 +108,10 @@ class Quarantine:
     after the feeds (``broadsheet.storage.commit``: a failed crawl, or one whose feed failed to
     commit, keeps its file beside the previous one)."""
 
-    def __init__(self, path: Path, crawler: Crawler):
+    def __init__(self, path: Path, crawler: Crawler, hint: str = "set QUARANTINE_URI to a writable file"):
         self.path = path
         self.crawler = crawler
+        self.hint = hint
         self.count = 0
         try:
             self.tmp = temporary_beside(path)
@@ -123,7 +124,7 @@ class Quarantine:
             self._file = GuardedFile(raw, self._failed)
 
     def _failed(self, exc: Exception) -> None:
-        write_failed(self.crawler, self.path, exc, "set QUARANTINE_URI to a writable file")
+        write_failed(self.crawler, self.path, exc, self.hint)
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one quarantined item; flushed, so a crash loses none."""
@@ -190,7 +191,9 @@ class SchemaValidationPipeline:
         path = (side_file(settings, "QUARANTINE_URI", spider.name, ".quarantine.jsonl")
                 or Path("quarantine") / f"{spider.name}.jsonl")
         crawl_id(self.crawler)
-        self.quarantine = Quarantine(path, self.crawler)
+        hint = None if settings.get("QUARANTINE_URI") else ("it goes beside the feed: write the feed to a "
+                                                            "writable folder, or set QUARANTINE_URI")
+        self.quarantine = Quarantine(path, self.crawler, *([hint] if hint else []))
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
                     {"schema": self.version.ref, "path": path})

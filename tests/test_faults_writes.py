@@ -132,6 +132,8 @@ def test_feed_into_an_unwritable_folder_fails_the_crawl(tmp_path):
     result = run_crawl(tmp_path, "mitrade", output="blocker/out.jsonl", urls=[ARTICLE])
     assert result.returncode == 1 and result.finish_reason == "failed_write"
     assert "Cannot write" in result.log and "blocker is a file, not a folder" in result.log
+    assert "File exists" not in result.log  # the feed's own line says what is in the way too
+    assert "(it goes beside the feed: write the feed to a writable folder, or set QUARANTINE_URI)" in result.log
     assert "Traceback" not in result.log
     assert (tmp_path / "blocker").read_text() == ""
 
