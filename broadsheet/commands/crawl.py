@@ -40,10 +40,12 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("expected exactly one spider name: scrapy crawl SPIDER")
         assert self.crawler_process
+        from broadsheet.extensions.preflight import check_components
         from broadsheet.storage.atomic import check_feeds
 
         try:
             check_feeds(self.settings)
+            check_components(self.settings)
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from exc
         try:

@@ -159,6 +159,25 @@ def check_fallback(crawler: Crawler, version: SchemaVersion | None) -> None:
     load_fallback(crawler.settings.get("BODY_FALLBACK") or "")
 
 
+# settings of {import path: order}: Scrapy imports each of them at start anyway
+COMPONENTS = ("EXTENSIONS", "ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES")
+
+
+def check_components(settings: BaseSettings) -> None:
+    """Every component a setting names imports: a typo in a class path is bad input, not a crawl
+    that cannot start with a traceback. Run by ``scrapy crawl`` before the crawler is built (a
+    command line ``-s EXTENSIONS=...`` replaces the project's, this extension with them)."""
+    for name in COMPONENTS:
+        for path in settings.getdict(name):
+            if not isinstance(path, str):  # a class given as itself
+                continue
+            try:
+                load_object(path)
+            except (ImportError, NameError, ValueError, AttributeError) as exc:
+                raise BadInput(f"{name} names {path!r}, which does not import ({exc}); fix the import path "
+                               "or remove it") from exc
+
+
 CHECKS: tuple[Callable[[Crawler, SchemaVersion | None], None], ...] = (
     check_numbers, check_coverage, check_schema_types, check_cassette,
     check_fallback,
