@@ -14,7 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -222,6 +225,44 @@ def test_cassette_import_onto_a_full_disk_keeps_the_cassette(tmp_path):
     assert cassette.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert scrapy("cassette", "import", str(har), str(cassette)).returncode == 0  # with room, it works
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A real HTTP server on loopback serving one story (50 kB, most of it an HTML comment) and
+    robots.txt: what a recording crawl records."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (root / "story.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Loopback story</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Loopback story", "datePublished": "2026-02-06T09:00:00Z", '
+        '"author": {"@type": "Person", "name": "Ann Lee"}}</script></head><body><article>'
+        "<h1>Loopback story</h1><p>" + "A paragraph of the story, long enough to be its body. " * 8 + "</p>"
+        "<!-- " + "padding " * 6000 + "--></article></body></html>")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_recording_crawl_onto_a_full_disk_fails_loudly_and_keeps_the_cassette(tmp_path, site):
+    cassette = tmp_path / "cassette.yaml"
+    shutil.copyfile(MITRADE_CASSETTE, cassette)
+    before = cassette.read_bytes()
+    args = ["crawl", "article", "-a", f"urls={site}/story.html", "-s", f"VCR_CASSETTE={cassette}",
+            "-s", "VCR_RECORD_MODE=new_episodes", "-s", f"HISTORY_URI={tmp_path / 'history'}",
+            "-O", str(tmp_path / "out.jsonl")]
+    result = scrapy(*args, fsize=len(before) + 20_000)  # the feed fits, the cassette with the story does not
+    assert result.returncode == 1, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and f"Cannot write {cassette}: [Errno 27] File too large (the cassette is unchanged" \
+        in errors[0], errors
+    assert "Traceback" not in result.stderr and cassette.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert scrapy(*args).returncode == 0 and b"Loopback story" in cassette.read_bytes()  # with room, it records
 
 
 # --- datasets under concurrency and kills ---------------------------------------------------------

@@ -56,6 +56,7 @@ from vcr.serialize import serialize as vcr_serialize
 from broadsheet.recording import serializer
 from broadsheet.recording.loading import REMEDY, CassetteError, body_bytes, read_cassette
 from broadsheet.recording.scrub import Scrubber
+from broadsheet.storage.commit import write_failed
 from broadsheet.storage.files import atomic_writer, write_text_atomically
 
 if TYPE_CHECKING:
@@ -426,6 +427,12 @@ class VCRDownloadHandler:
         """Write what was recorded (once: the handlers share the cassette), then close the
         network handlers."""
         if self.cassette is not None:
-            self.cassette._save()  # vcrpy's own save: writes only when something was recorded
+            try:
+                self.cassette._save()  # vcrpy's own save: writes only when something was recorded
+            except OSError as exc:  # written whole or not at all: the cassette is as it was
+                self.cassette.dirty = False  # the other schemes' handlers share it: reported once
+                write_failed(self.crawler, self.cassette._path, exc, "the cassette is unchanged and this "
+                             "crawl's recordings are lost: free space or choose a writable place, then record again",
+                             after_outputs=True)
         for handler in self._own.values():
             await handler.close()

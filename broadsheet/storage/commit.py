@@ -54,11 +54,14 @@ def crawl_id(crawler: Crawler) -> str:
     return value
 
 
-def write_failed(crawler: Crawler, target: object, error: BaseException, hint: str = "") -> None:
+def write_failed(crawler: Crawler, target: object, error: BaseException, hint: str = "",
+                 *, after_outputs: bool = False) -> None:
     """A write to ``target`` failed: say so in one line, and make the crawl fail with
-    ``failed_write`` (exit 1), whether it is still running or already closing."""
-    logger.error("Cannot write %(target)s: %(error)s%(hint)s; the crawl fails (failed_write) and "
-                 "commits no output", {"target": target, "error": error, "hint": f" ({hint})" if hint else ""})
+    ``failed_write`` (exit 1), whether it is still running or already closing
+    (``after_outputs``: a write after the outputs were settled, which stand)."""
+    logger.error("Cannot write %(target)s: %(error)s%(hint)s; the crawl fails (failed_write)%(outputs)s",
+                 {"target": target, "error": error, "hint": f" ({hint})" if hint else "",
+                  "outputs": "" if after_outputs else " and commits no output"})
     crawler.stats.inc_value(WRITE_ERRORS)
     reason = crawler.stats.get_value("finish_reason")
     if reason is not None:  # closing: Scrapy has set the reason already
