@@ -394,9 +394,13 @@ def project(tmp_path) -> Path:
     return copy
 
 
-def fixture_cmd(project: Path, *args: str) -> subprocess.CompletedProcess:
+def fixture_cmd(project: Path, *args: str, fsize: int | None = None) -> subprocess.CompletedProcess:
+    def limit() -> None:
+        if fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
     return subprocess.run([sys.executable, "-m", "scrapy", "fixture", *args], cwd=project, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, preexec_fn=limit)
 
 
 def test_fixture_update_write_never_overwrites_truth_when_the_crawl_fails(project):
@@ -445,4 +449,16 @@ def test_a_failed_fixture_add_leaves_no_case_folder(project, tmp_path):
     listing = sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir())
     result = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", "half")
     assert result.returncode == 1 and "no case written" in result.stdout
+    assert sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir()) == listing
+
+
+def test_fixture_add_onto_a_full_disk_fails_in_one_line_and_leaves_no_case(project, tmp_path):
+    from test_fixture_workflow import ROBOTS, har_from_cassette
+
+    har = har_from_cassette(tmp_path / "capture.har", [ARTICLE, ROBOTS])
+    listing = sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir())
+    result = fixture_cmd(project, "add", "mitrade", ARTICLE, "--har", str(har), "--name", "full", fsize=8000)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "scrapy fixture add: cannot write fixtures/mitrade/: File too large; the case being added was removed" \
+        in result.stderr
     assert sorted(p.name for p in (project / "fixtures" / "mitrade").iterdir()) == listing

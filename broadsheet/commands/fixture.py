@@ -14,12 +14,13 @@
   field the page gained is added, one it lost removed (expected records hold every field the
   page has and no empty value); ``--fields`` limits it to those fields.
   Writes only with ``--write``. Exit 1 when something differs and nothing was
-  written.
+  written, and when a file cannot be written (a full disk: one line, nothing half-written).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -68,6 +69,13 @@ class Command(ProjectTool, ScrapyCommand):
             self.exitcode = author.add(spider, rest, opts) if action == "add" else author.update(spider, opts)
         except HarError as exc:
             raise UsageError(f"fixture: {exc}", print_help=False) from exc
+        except OSError as exc:  # reading failures are HarError: this is a write (a full disk, a read-only folder)
+            done = ("the case being added was removed" if action == "add"
+                    else "files not yet written are as they were (each is written whole or not at all)")
+            print(f"scrapy fixture {action}: cannot write {exc.filename or f'fixtures/{spider}/'}: "
+                  f"{exc.strerror or exc}; {done}: free space or make the folder writable, then run it again",
+                  file=sys.stderr)
+            self.exitcode = 1
 
     def _spider_names(self) -> list[str]:
         from scrapy.spiderloader import get_spider_loader
