@@ -350,6 +350,17 @@ def test_a_killed_crawls_temporary_files_are_removed_by_the_next(tmp_path):
 
 # --- JOBDIR resume ---------------------------------------------------------------------------------
 
+def test_a_crawl_stopped_by_sigterm_exits_1_and_commits_nothing(tmp_path):
+    """``timeout 1h scrapy crawl ...`` in cron: the stopped crawl is not a success."""
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    proc = scrapy(*crawl_args("-O", str(out), *SLOW), wait=False, log=tmp_path / "log")
+    _wait_for(lambda: any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")), proc)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 1
+    assert out.read_text() == "previous\n" and "finished (shutdown)" in (tmp_path / "log").read_text()
+
+
 def _log_says(path: Path, text: str):
     return lambda: path.exists() and text in path.read_text(encoding="utf-8", errors="replace")
 
@@ -366,7 +377,7 @@ def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path, moment):
               if moment == "discovery" else lambda: any(p.stat().st_size for p in job.rglob(".out.jsonl.*.tmp")),
               proc)
     proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes in-flight requests and closes ("shutdown")
-    assert proc.wait(timeout=120) == 0
+    assert proc.wait(timeout=120) == 1  # interrupted: nothing committed, not a success
     text = log.read_text()
     assert "JOBDIR crawl interrupted" in text and out.read_text() == "previous\n" and not parquet.exists()
     assert ("Discovery done" in text) == (moment == "articles")

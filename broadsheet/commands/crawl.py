@@ -1,8 +1,10 @@
 """``scrapy crawl`` with exit codes a scheduler can act on.
 
 - 0: the crawl ran and succeeded;
-- 1: the crawl ran and failed: a quality gate closed it with a ``failed_*`` reason, or it could
-  not start for a reason that is not the user's input (a bug: its traceback is logged);
+- 1: the crawl ran and failed: a quality gate closed it with a ``failed_*`` reason, it was
+  interrupted (Ctrl-C, SIGTERM: ``shutdown``, nothing committed; a ``JOBDIR`` job resumes with
+  the same command), or it could not start for a reason that is not the user's input (a bug:
+  its traceback is logged);
 - 2: bad input: an unknown spider, or a setting, spider argument, cassette or schema that the
   preflight (``broadsheet/extensions/preflight.py``) or the spider refused. One line on stderr
   names it and says what to do; no traceback, no request made, no output touched.
@@ -25,6 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from broadsheet.errors import BadInput
+from broadsheet.storage.commit import INTERRUPTED  # Ctrl-C, SIGTERM: nothing committed
 
 FAILURE_PREFIX = "failed_"
 SUCCESS, FAILED, BAD_INPUT = 0, 1, 2
@@ -81,6 +84,6 @@ def exit_code(crawler: Any, errors: list[BaseException], spider: str) -> int:
         return FAILED
     stats = getattr(crawler, "_stats", None)  # unset when the crawl never started
     reason = str(stats.get_value("finish_reason") or "") if stats else ""
-    if stats is None or reason.startswith(FAILURE_PREFIX):
+    if stats is None or reason.startswith(FAILURE_PREFIX) or reason == INTERRUPTED:
         return FAILED
     return SUCCESS
