@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,7 @@ from broadsheet.storage.commit import (
     commit_after_feeds,
     crawl_id,
     effective_reason,
-    failed_name,
-    kept,
+    keep_beside,
     succeeded,
     write_failed,
 )
@@ -146,9 +144,7 @@ class Quarantine:
             elif ok:
                 publish(self.tmp, self.path)
             else:
-                where = failed_name(self.path, self.crawler)
-                os.replace(self.tmp, where)
-                kept(self.crawler, str(self.path), where, reason)
+                keep_beside(self.crawler, self.tmp, self.path, reason)
         except OSError as exc:
             self._failed(exc)
 

@@ -32,15 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from w3lib.url import file_uri_to_path
 
-from broadsheet.storage.commit import (
-    INTERRUPTED,
-    crawl_id,
-    effective_reason,
-    failed_name,
-    kept,
-    succeeded,
-    write_failed,
-)
+from broadsheet.storage.commit import INTERRUPTED, crawl_id, effective_reason, keep_beside, succeeded, write_failed
 from broadsheet.storage.files import GuardedFile, discard, make_folder, publish, remove_leftovers, writer_tag
 
 if TYPE_CHECKING:
@@ -140,13 +132,10 @@ class AtomicFileFeedStorage:
         assert self.crawler is not None
         if not self.tmp.exists():
             return
-        where = failed_name(self.path, self.crawler)
         try:
-            os.replace(self.tmp, where)
+            keep_beside(self.crawler, self.tmp, self.path, effective_reason(self.crawler))
         except OSError:
             discard(self.tmp)
-        else:
-            kept(self.crawler, str(self.path), where, effective_reason(self.crawler))
 
     def _settle(self) -> None:
         reason = effective_reason(self.crawler)
@@ -155,18 +144,14 @@ class AtomicFileFeedStorage:
             if not ok and not self.tmp.stat().st_size:  # nothing produced: nothing to keep
                 discard(self.tmp)
             elif not ok:
-                where = failed_name(self.path, self.crawler)
-                os.replace(self.tmp, where)
-                kept(self.crawler, str(self.path), where, reason)
+                keep_beside(self.crawler, self.tmp, self.path, reason)
             elif self.overwrite:
                 publish(self.tmp, self.path)
             else:
                 self._combine([self.path] if self.path.exists() else [], [self.tmp])
             return
         if not ok and reason != INTERRUPTED:
-            where = failed_name(self.path, self.crawler)
-            shutil.move(self.tmp, where)
-            kept(self.crawler, str(self.path), where, reason)
+            keep_beside(self.crawler, self.tmp, self.path, reason)
             return
         number = len(list(self.segments.glob("*.segment")))
         segment = self.segments / f"{number:05d}-{crawl_id(self.crawler)}.segment"

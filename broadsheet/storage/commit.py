@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,6 +97,14 @@ def kept(crawler: Crawler, what: str, where: Path, reason: str) -> None:
     crawler.stats.set_value(KEPT, [*(crawler.stats.get_value(KEPT) or []), str(where)])
     logger.warning("Crawl %(reason)s: %(what)s not committed; what this crawl produced is kept in %(where)s",
                    {"reason": reason, "what": what, "where": where})
+
+
+def keep_beside(crawler: Crawler, tmp: Path, path: Path, reason: str) -> None:
+    """Move a failed crawl's finished file ``tmp`` (another folder too) to ``<path>.failed-<crawl
+    id>`` beside ``path``, and say so (``kept``)."""
+    where = failed_name(path, crawler)
+    shutil.move(tmp, where)
+    kept(crawler, str(path), where, reason)
 
 
 _CLOSING: WeakKeyDictionary[Crawler, tuple[list[Callable[[], None]], list[Callable[[], None]]]] = WeakKeyDictionary()
