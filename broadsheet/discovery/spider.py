@@ -90,15 +90,17 @@ class DiscoveryMixin:
                 yield request
 
     def document_request(self, url: str, kind: str, lastmod: str | None = None) -> scrapy.Request | None:
-        """The request for a discovery document, once per URL per run: past Scrapy's duplicate
-        filter, whose ``JOBDIR`` copy remembers the documents an interrupted run read, while the
-        announcements they gave lived in that run's memory only (a resumed job reads them again)."""
+        """The request for a discovery document, once per URL per run. In a ``JOBDIR`` job, past
+        Scrapy's duplicate filter: its saved copy remembers the documents an interrupted run read,
+        while the stories they announced lived in that run's memory only, so a resumed job reads
+        them again. (A shared crawl's filter is what keeps workers from reading one twice.)"""
         if url in self._documents:
             return None
         self._documents.add(url)
         callbacks = {"feed": self.parse_feed_document, "listing": self.parse_listing}
         callback = callbacks.get(kind, self.parse_sitemap_document)
-        return scrapy.Request(url, callback=callback, errback=self.on_document_error, priority=10, dont_filter=True,
+        return scrapy.Request(url, callback=callback, errback=self.on_document_error, priority=10,
+                              dont_filter=bool(self.crawler.settings.get("JOBDIR")),
                               meta={"broadsheet_document": kind, "broadsheet_lastmod": lastmod})
 
     def _response_downloaded(self, response: Response, request: scrapy.Request, spider: Any) -> None:
