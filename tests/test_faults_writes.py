@@ -374,7 +374,7 @@ def test_resuming_a_jobdir_crawl_completes_its_output(tmp_path, moment):
     args = crawl_args("-O", str(out), "-O", str(parquet), "-s", f"JOBDIR={job}", *SLOW, "-s", "LOG_LEVEL=DEBUG")
     proc = scrapy(*args, wait=False, log=log)
     _wait_for(_log_says(log, "Crawled (200) <GET https://www.mitrade.com/au/insights/news/live-news>")
-              if moment == "discovery" else lambda: any(p.stat().st_size for p in job.rglob(".out.jsonl.*.tmp")),
+              if moment == "discovery" else lambda: any(p.stat().st_size for p in job.glob("feeds/*/.out.jsonl.*.tmp")),
               proc)
     proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes in-flight requests and closes ("shutdown")
     assert proc.wait(timeout=120) == 1  # interrupted: nothing committed, not a success
