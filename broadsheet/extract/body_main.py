@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from broadsheet.extract.body import Body, resiliparse_body, with_markdown
 from broadsheet.extract.body_density import density_body
+from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
 
 INSIDE_SHARE = 0.9
@@ -30,7 +31,13 @@ _WORDS = re.compile(r"\w+")
 
 
 def main_content(page: Page) -> Body | None:
-    """The generic extractors' body for this page (see the module's rule), with its Markdown."""
+    """The generic extractors' body for this page (see the module's rule), with its Markdown and the standfirst
+    the page shows above it (``body_standfirst``)."""
+    body = _chosen(page)
+    return with_standfirst(body, page) if body is not None else None
+
+
+def _chosen(page: Page) -> Body | None:
     extracted, dense = resiliparse_body(page), density_body(page)
     if extracted is None or dense is None:
         return dense or (with_markdown(extracted, page) if extracted else None)

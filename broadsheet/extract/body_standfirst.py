@@ -1,0 +1,126 @@
+"""The standfirst: the summary a page shows as a block just above its story, which main-content extraction drops.
+
+A standfirst is an element that either holds the page's own description (JSON-LD ``description``, the
+description metas) or is named as one (a class or id such as ``lead``, ``standfirst``, ``excerpt``, ``dek``),
+reads as sentences, holds no media, is not hidden nor inside page chrome, and comes before the body's first
+paragraph of prose within ``WINDOW_CHARS`` of text. It joins the body as its block just before that paragraph,
+unless the body already holds it. Nothing is named by site: the page says what its summary is and where it shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+from broadsheet.extract.body import PARAGRAPH_MIN_CHARS, Body
+from broadsheet.extract.body_density import CHROME_TAGS, is_chrome
+from broadsheet.extract.page import Page
+from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text
+
+MIN_CHARS = 60
+"""A standfirst is at least this long (shorter: a kicker, a label, a headline)."""
+MAX_CHARS = 1200
+"""And at most this long (longer: the story itself, or a whole teaser list)."""
+WINDOW_CHARS = 3000
+"""The body's first prose paragraph starts within this much page text after the standfirst."""
+NAME_WORDS = ("lead", "standfirst", "excerpt", "intro", "dek", "deck", "summary", "abstract", "subline", "sapo",
+              "chapo", "chapeau", "teaser-text", "description")
+_NAMED = etree.XPath("//body//*[" + " or ".join(f"contains(@class, '{w}') or contains(@id, '{w}')" for w in NAME_WORDS)
+                     + "]")
+_NAME_TOKEN = re.compile(r"(?:^|[\s_-])(?:" + "|".join(NAME_WORDS) + r")(?:$|[\s_-])", re.IGNORECASE)
+_CONTAINING = etree.XPath("//body//text()[contains(., $head)]", smart_strings=True)
+_FOLLOWING = etree.XPath("following::text()[position() <= 400]", smart_strings=False)
+_STRING = etree.XPath("string()", smart_strings=False)
+_HIDDEN_OR_MEDIA = etree.XPath(
+    "boolean(self::figure | .//figure | .//img | .//picture | .//video | ancestor-or-self::*[@hidden or "
+    "@aria-hidden='true' or contains(concat(' ', normalize-space(@class), ' '), ' hidden ') or "
+    "contains(translate(@style, ' ', ''), 'display:none')])")
+"""Media (a lead image, not a lead text) or hidden (a paywall's stand-in, a collapsed box)."""
+_SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]$")
+_HEADINGS = frozenset({"h1", "title"})
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "span", "font", "small", "u", "mark", "sup", "sub"})
+_DESCRIPTIONS = ("description", "og:description", "twitter:description")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
+
+
+def with_standfirst(body: Body, page: Page) -> Body:
+    """The body with the page's shown standfirst as its block before the first prose paragraph (see the module)."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    prose = next((i for i, b in enumerate(blocks) if len(b) >= PARAGRAPH_MIN_CHARS), None)
+    if prose is None:
+        return body
+    head = blocks[prose][:40]
+    for element, text in _candidates(page):
+        if text[:40] in body.text or not _shown_before(element, head):
+            continue
+        blocks.insert(prose, text)
+        markdown = body.markdown
+        if markdown is not None:
+            at = markdown.find(head)
+            markdown = markdown[:at] + text + BLOCK_SEPARATOR + markdown[at:] if at >= 0 else None
+        return Body(BLOCK_SEPARATOR.join(blocks), markdown, body.doubtful)
+    return body
+
+
+def _candidates(page: Page) -> Iterator[tuple[etree._Element, str]]:
+    """Elements showing the page's description, then elements named as a standfirst, each with its clean text."""
+    seen: set = set()
+    for description in _descriptions(page):
+        for found in _CONTAINING(page.root, head=description[:30]):
+            owner = found.getparent()  # a tail's owner is the element before it: its parent holds the text
+            element = _block_of(owner.getparent() if found.is_tail else owner)
+            if element is None or element in seen:
+                continue
+            seen.add(element)
+            text = clean_text(_STRING(element))
+            shows = text == description or (len(description) >= MIN_CHARS and text.startswith(description))
+            if shows and _acceptable(element, text):
+                yield element, text
+    for element in _NAMED(page.root):
+        if element in seen or not _NAME_TOKEN.search(f'{element.get("class") or ""} {element.get("id") or ""}'):
+            continue
+        text = clean_text(_STRING(element))
+        if _acceptable(element, text):
+            yield element, text
+
+
+def _descriptions(page: Page) -> list[str]:
+    """The page's own summaries, cleaned, ellipses cut, without repeats."""
+    values = [page.article_ld.get("description")] + [v for key in _DESCRIPTIONS for v in page.metas.get(key, [])]
+    found = []
+    for value in values:
+        if isinstance(value, str):
+            text = _ELLIPSIS.sub("", clean_text(value))
+            if len(text) >= MIN_CHARS and text not in found:
+                found.append(text)
+    return found
+
+
+def _block_of(element: etree._Element | None) -> etree._Element | None:
+    """The nearest ancestor-or-self that is not an inline element."""
+    while element is not None and element.tag in _INLINE:
+        element = element.getparent()
+    return element
+
+
+def _acceptable(element: etree._Element, text: str) -> bool:
+    """Sentences of a standfirst's length, not a heading, not inside page chrome."""
+    if element.tag in _HEADINGS or element.tag in CHROME_TAGS or not MIN_CHARS <= len(text) <= MAX_CHARS:
+        return False
+    if not _SENTENCE_END.search(text) or _HIDDEN_OR_MEDIA(element):
+        return False
+    ancestor = element.getparent()
+    while ancestor is not None:
+        if is_chrome(ancestor):
+            return False
+        ancestor = ancestor.getparent()
+    return True
+
+
+def _shown_before(element: etree._Element, head: str) -> bool:
+    """Whether the body's first prose paragraph starts within ``WINDOW_CHARS`` of page text after the element."""
+    following = clean_text(" ".join(_FOLLOWING(element)))
+    at = following.find(head)
+    return 0 <= at <= WINDOW_CHARS
