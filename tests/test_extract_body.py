@@ -87,3 +87,13 @@ def test_a_resiliparse_body_has_markdown_too_with_the_page_own_headings():
     body = with_markdown(resiliparse_body(page), page)
     assert "\n\n## What comes next\n\n" in body.markdown
     assert body.markdown.replace("## ", "") == body.text
+
+
+@pytest.mark.parametrize("chrome", ["replies", "disqus", "most-read", "outbrain"])
+def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(chrome):
+    replies = "".join(f"<p>Reader {i} wrote a long reply, with commas, about the story.</p>" for i in range(40))
+    page = page_of(f"<html><body><article><h1>Head</h1><div class='story'><p>{STORY}</p><p>{STORY}</p></div>"
+                   f"</article><div class='{chrome}'>{replies}</div></body></html>")
+    assert "Reader 3 wrote" in resiliparse_body(page).text
+    body = main_content(page)
+    assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful

@@ -12,6 +12,7 @@ left out) are the body, with their tags for Markdown.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from lxml import etree
@@ -136,6 +137,26 @@ def _prose(paragraph: etree._Element) -> bool:
     text = _ALL_TEXT(paragraph).strip()
     density = _link_density(paragraph)
     return (len(text) > 80 and density < 0.25) or (0 < len(text) <= 80 and density == 0 and text.endswith("."))
+
+
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "svg"})
+_WORDS = re.compile(r"\w+")
+
+
+def chrome_words(root: etree._Element) -> Counter:
+    """The words of the page's chrome (the outermost chrome elements of its ``<body>``), lower-cased, counted."""
+    found: Counter = Counter()
+    pending = [element for element in root.iterchildren("body")]
+    while pending:
+        for child in pending.pop():
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIPPED:
+                continue
+            if is_chrome(child):
+                found.update(_WORDS.findall(_ALL_TEXT(child).lower()))
+            else:
+                pending.append(child)
+    return found
 
 
 def density_body(page: Page) -> Body | None:

@@ -4,7 +4,8 @@ The two extractors fail differently, measured on the public corpora (``benchmark
 resiliparse keeps the story whole but often keeps what follows it too (teasers, comments), and now and
 then finds almost nothing; the density containers are precise but sometimes miss a part. So the density
 body wins when it is the resiliparse text trimmed a little (nearly all of its words are in it and it
-keeps at least ``TRIM_MIN_SHARE`` of them) or when resiliparse found far less (``FAR_MORE`` times fewer
+keeps at least ``TRIM_MIN_SHARE`` of them, or less when what it left out is mostly the words of page chrome,
+``CHROME_SHARE``) or when resiliparse found far less (``FAR_MORE`` times fewer
 words); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds ``INSIDE_SHARE`` of
 the other's words): a doubtful body lowers the record's quality, which is what hands a page to the
 fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
@@ -17,7 +18,7 @@ from collections import Counter
 from dataclasses import replace
 
 from broadsheet.extract.body import Body, resiliparse_body, with_markdown
-from broadsheet.extract.body_density import density_body
+from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
 
@@ -25,6 +26,8 @@ INSIDE_SHARE = 0.9
 """The share of the density body's words that must be in resiliparse's text for it to be a trimmed copy."""
 TRIM_MIN_SHARE = 0.8
 """A trimmed copy keeps at least this share of resiliparse's words (less: it missed part of the story)."""
+CHROME_SHARE = 0.5
+"""A shorter trimmed copy still wins when at least this share of the words only resiliparse kept are page chrome's."""
 FAR_MORE = 6
 """The density body wins outright when it has this many times resiliparse's words."""
 _WORDS = re.compile(r"\w+")
@@ -48,5 +51,9 @@ def _chosen(page: Page) -> Body | None:
         return dense
     if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
         return dense
+    if shared >= INSIDE_SHARE * dense_total and dense_total < TRIM_MIN_SHARE * total:
+        extra = words - dense_words  # what only resiliparse kept: chrome (comments, teasers) or a missed part?
+        if sum((extra & chrome_words(page.root)).values()) >= CHROME_SHARE * sum(extra.values()):
+            return dense
     agreed = shared >= INSIDE_SHARE * dense_total and shared >= INSIDE_SHARE * total
     return with_markdown(replace(extracted, doubtful=not agreed), page)
