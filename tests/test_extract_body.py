@@ -97,3 +97,13 @@ def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(ch
     assert "Reader 3 wrote" in resiliparse_body(page).text
     body = main_content(page)
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful
+
+
+def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():
+    long_title = "A headline long enough to pass for a paragraph of prose when measured by its characters alone"
+    for title in ("The headline", long_title):
+        page = page_of(f"<html><head><meta property='og:title' content='{title}'></head><body><article>"
+                       f"<h2>{title}</h2><p>{STORY}</p><p>{STORY}</p><h2>{title}</h2><p>{STORY}</p></article></body></html>")
+        body = main_content(page)
+        assert body.text.startswith("Sentence 0 of the story") and body.text.count(title) == 1  # kept inside the story
+        assert body.markdown.startswith("Sentence 0 of the story") and f"## {title}" in body.markdown

@@ -133,3 +133,29 @@ def trimmed(body: Body) -> Body:
     while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
         last += 1
     return Body(BLOCK_SEPARATOR.join(blocks[first:last + 1]))
+
+
+_H1 = etree.XPath("//h1", smart_strings=False)
+
+
+def without_headline(body: Body, page: Page) -> Body:
+    """The body without the page's headline (an ``<h1>``, JSON-LD ``headline``, ``og:title``) among the blocks
+    before its first prose paragraph: main-content extractors keep it, a body does not repeat it."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    titles = [_STRING(h1) for h1 in _H1(page.root)] + page.metas.get("og:title", [])
+    titles.append(page.article_ld.get("headline"))
+    headlines = {clean_text(t).casefold() for t in titles if isinstance(t, str)}
+    dropped = set()
+    for i, block in enumerate(blocks):
+        if block.casefold() in headlines:
+            dropped.add(i)
+        elif len(block) >= PARAGRAPH_MIN_CHARS:
+            break
+    if not dropped or len(dropped) == len(blocks):
+        return body
+    kept = [b for i, b in enumerate(blocks) if i not in dropped]
+    markdown = body.markdown.split(BLOCK_SEPARATOR) if body.markdown is not None else None
+    if markdown is not None and len(markdown) == len(blocks):
+        markdown = [m for i, m in enumerate(markdown) if i not in dropped]
+    return Body(BLOCK_SEPARATOR.join(kept), BLOCK_SEPARATOR.join(markdown) if markdown and len(markdown) == len(kept)
+                else None, body.doubtful)

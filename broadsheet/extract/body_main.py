@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from broadsheet.extract.body import Body, resiliparse_body, with_markdown
+from broadsheet.extract.body import Body, resiliparse_body, with_markdown, without_headline
 from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
@@ -34,10 +34,10 @@ _WORDS = re.compile(r"\w+")
 
 
 def main_content(page: Page) -> Body | None:
-    """The generic extractors' body for this page (see the module's rule), with its Markdown and the standfirst
-    the page shows above it (``body_standfirst``)."""
+    """The generic extractors' body for this page (see the module's rule), with its Markdown, without the headline
+    and with the standfirst the page shows above the story (``body_standfirst``)."""
     body = _chosen(page)
-    return with_standfirst(body, page) if body is not None else None
+    return with_standfirst(without_headline(body, page), page) if body is not None else None
 
 
 def _chosen(page: Page) -> Body | None:
