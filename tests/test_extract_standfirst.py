@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from scrapy.http import HtmlResponse, Request
 
 from broadsheet.extract.body_main import main_content
+from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 
 STORY = " ".join(f"Sentence {i} of the story, with a comma, tells what happened next." for i in range(6))
@@ -56,3 +59,12 @@ def test_a_standfirst_already_in_the_body_is_not_repeated_and_one_far_above_the_
     assert main_content(page(DESCRIBED, "", f"<p>{SUMMARY}</p><p>{STORY}</p><p>{STORY}</p>")).text.count(SUMMARY) == 1
     far = f'<p class="lead">{SUMMARY}</p>' + "<nav>" + "<a href='/x'>Other story</a> " * 300 + "</nav>"
     assert main_content(page("", far)).text.startswith("Sentence 0 of the story")
+
+
+def test_a_whole_json_ld_article_body_gets_the_shown_standfirst_too():
+    article = json.dumps({"@type": "NewsArticle", "headline": "Minister resigns",
+                          "articleBody": "\n".join([STORY] * 3)})
+    found = extract_fields(page(f'<script type="application/ld+json">{article}</script>',
+                                f'<p class="standfirst">{SUMMARY}</p>'))
+    assert found.winners["body"] == "jsonld:articleBody"
+    assert found.values["body"].text.startswith(SUMMARY + "\n\nSentence 0 of the story")

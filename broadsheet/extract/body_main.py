@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from broadsheet.extract.body import Body, resiliparse_body, with_markdown, without_headline
+from broadsheet.extract.body import Body, resiliparse_body, whole_article_body, with_markdown, without_headline
 from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
@@ -38,6 +38,13 @@ def main_content(page: Page) -> Body | None:
     and with the standfirst the page shows above the story (``body_standfirst``)."""
     body = _chosen(page)
     return with_standfirst(without_headline(body, page), page) if body is not None else None
+
+
+def json_ld_body(page: Page) -> Body | None:
+    """JSON-LD ``articleBody`` when whole (``whole_article_body``), with the standfirst the page shows above
+    the story: the structured body seldom holds it."""
+    body = whole_article_body(page)
+    return with_standfirst(body, page) if body is not None else None
 
 
 def _chosen(page: Page) -> Body | None:

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from broadsheet.extract.body import Body, text_body, whole_article_body
-from broadsheet.extract.body_main import main_content
+from broadsheet.extract.body import Body, text_body
+from broadsheet.extract.body_main import json_ld_body, main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
     ORGANISATION_WORDS,
@@ -420,7 +420,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                                             "cxenseparse:articleid", "article.id", "articleid"), LD("identifier"),
                    Func(url_path_id, name="url_digits"), Func(url_hash, name="url_hash"),
                    Hint("article_id")),
-    "body": (Func(whole_article_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
+    "body": (Func(json_ld_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
     "tickers": (),
 }
 
