@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from lxml import etree
 
@@ -27,11 +28,17 @@ WINDOW_CHARS = 3000
 """The body's first prose paragraph starts within this much page text after the standfirst."""
 NAME_WORDS = ("lead", "standfirst", "excerpt", "intro", "dek", "deck", "summary", "abstract", "subline", "sapo",
               "chapo", "chapeau", "teaser-text", "description")
-_NAMED = etree.XPath("//body//*[" + " or ".join(f"contains(@class, '{w}') or contains(@id, '{w}')" for w in NAME_WORDS)
-                     + "]")
+NEAR_ELEMENTS = 200
+"""A standfirst named as one is among this many elements before the story's first paragraph."""
 _NAME_TOKEN = re.compile(r"(?:^|[\s_-])(?:" + "|".join(NAME_WORDS) + r")(?:$|[\s_-])", re.IGNORECASE)
-_CONTAINING = etree.XPath("//body//text()[contains(., $head)]", smart_strings=True)
-_FOLLOWING = etree.XPath("following::text()[position() <= 400]", smart_strings=False)
+
+
+@lru_cache(maxsize=8)
+def _containing(count: int) -> etree.XPath:
+    """The page's text nodes holding any of ``count`` strings (``$h0``...): one pass in C, one ``contains`` each."""
+    tests = " or ".join(f"contains(., $h{i})" for i in range(count))
+    return etree.XPath(f"//body//text()[{tests}]", smart_strings=True)
+
 _STRING = etree.XPath("string()", smart_strings=False)
 _HIDDEN_OR_MEDIA = etree.XPath(
     "boolean(self::figure | .//figure | .//img | .//picture | .//video | ancestor-or-self::*[@hidden or "
@@ -52,7 +59,7 @@ def with_standfirst(body: Body, page: Page) -> Body:
     if prose is None:
         return body
     head = blocks[prose][:40]
-    for element, text in _candidates(page):
+    for element, text in _candidates(page, head[:20]):
         if text[:40] in body.text or not _shown_before(element, head):
             continue
         blocks.insert(prose, text)
@@ -64,26 +71,40 @@ def with_standfirst(body: Body, page: Page) -> Body:
     return body
 
 
-def _candidates(page: Page) -> Iterator[tuple[etree._Element, str]]:
-    """Elements showing the page's description, then elements named as a standfirst, each with its clean text."""
+def _candidates(page: Page, story_head: str) -> Iterator[tuple[etree._Element, str]]:
+    """Elements showing the page's description, then the elements named as a standfirst shortly before the
+    element showing ``story_head`` (nearest first), each with its clean text. One look at the page's text."""
+    descriptions = _descriptions(page)[:3]
+    heads = list(dict.fromkeys([d[:30] for d in descriptions] + [story_head]))
+    story, shown = None, []
+    for found in _containing(len(heads))(page.root, **{f"h{i}": head for i, head in enumerate(heads)}):
+        owner = found.getparent()  # a tail's owner is the element before it: its parent holds the text
+        holder = owner.getparent() if found.is_tail else owner
+        if story is None and story_head in found:
+            story = holder
+        shown.extend((holder, d) for d in descriptions if d[:30] in found)
     seen: set = set()
-    for description in _descriptions(page):
-        for found in _CONTAINING(page.root, head=description[:30]):
-            owner = found.getparent()  # a tail's owner is the element before it: its parent holds the text
-            element = _block_of(owner.getparent() if found.is_tail else owner)
-            if element is None or element in seen:
-                continue
-            seen.add(element)
-            text = clean_text(_STRING(element))
-            shows = text == description or (len(description) >= MIN_CHARS and text.startswith(description))
-            if shows and _acceptable(element, text):
-                yield element, text
-    for element in _NAMED(page.root):
+    for holder, description in shown:
+        element = _block_of(holder)
+        if element is None or element in seen:
+            continue
+        seen.add(element)
+        text = _text(element)
+        if (text == description or (len(description) >= MIN_CHARS and text.startswith(description))) \
+                and _acceptable(element, text):
+            yield element, text
+    for element in _preceding(story) if story is not None else ():
         if element in seen or not _NAME_TOKEN.search(f'{element.get("class") or ""} {element.get("id") or ""}'):
             continue
-        text = clean_text(_STRING(element))
+        text = _text(element)
         if _acceptable(element, text):
             yield element, text
+
+
+def _text(element: etree._Element) -> str:
+    """The element's clean text; empty when it is far too long to be a standfirst (not cleaned, not kept)."""
+    raw = _STRING(element)
+    return clean_text(raw) if len(raw) <= 4 * MAX_CHARS else ""
 
 
 def _descriptions(page: Page) -> list[str]:
@@ -121,6 +142,46 @@ def _acceptable(element: etree._Element, text: str) -> bool:
 
 def _shown_before(element: etree._Element, head: str) -> bool:
     """Whether the body's first prose paragraph starts within ``WINDOW_CHARS`` of page text after the element."""
-    following = clean_text(" ".join(_FOLLOWING(element)))
-    at = following.find(head)
+    parts, size = [], 0
+    for part in _following_text(element):
+        parts.append(part[:WINDOW_CHARS])  # a script's text is not let to be cleaned whole
+        size += len(part)
+        if size > 4 * WINDOW_CHARS:
+            break
+    at = clean_text(" ".join(parts)).find(head)
     return 0 <= at <= WINDOW_CHARS
+
+
+def _preceding(element: etree._Element) -> Iterator[etree._Element]:
+    """Up to ``NEAR_ELEMENTS`` elements before ``element`` in the page (not its ancestors), nearest first."""
+    count = 0
+    while element is not None:
+        for sibling in element.itersiblings(preceding=True):
+            for found in _backwards(sibling):
+                yield found
+                count += 1
+                if count >= NEAR_ELEMENTS:
+                    return
+        element = element.getparent()
+
+
+def _backwards(element: etree._Element) -> Iterator[etree._Element]:
+    """The element's subtree in reverse page order (last descendant first, the element last), lazily."""
+    if not isinstance(element.tag, str):
+        return
+    for child in element.iterchildren(reversed=True):
+        yield from _backwards(child)
+    yield element
+
+
+def _following_text(element: etree._Element) -> Iterator[str]:
+    """The page's text after ``element`` (its tail, then what follows it and its ancestors), in page order."""
+    while element is not None:
+        if element.tail:
+            yield element.tail
+        for sibling in element.itersiblings():
+            if isinstance(sibling.tag, str):
+                yield from sibling.itertext(with_tail=True)
+            elif sibling.tail:  # a comment's text is not the page's, its tail is
+                yield sibling.tail
+        element = element.getparent()
