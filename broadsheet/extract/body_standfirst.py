@@ -1,10 +1,11 @@
 """The standfirst: the summary a page shows as a block just above its story, which main-content extraction drops.
 
 A standfirst is an element that either holds the page's own description (JSON-LD ``description``, the
-description metas) or is named as one (a class or id such as ``lead``, ``standfirst``, ``excerpt``, ``dek``),
-reads as sentences, holds no media, is not hidden nor inside page chrome, and comes before the body's first
-paragraph of prose within ``WINDOW_CHARS`` of text. It joins the body as its block just before that paragraph,
-unless the body already holds it. Nothing is named by site: the page says what its summary is and where it shows it.
+description metas) or is named as one (a class or id such as ``lead``, ``standfirst``, ``excerpt``, ``dek``,
+among the ``NEAR_ELEMENTS`` elements before the story's first paragraph), reads as sentences, holds no media,
+is not hidden nor inside page chrome, and comes before the body's first paragraph of prose within
+``WINDOW_CHARS`` of text. It joins the body as its block just before that paragraph, unless the body already
+holds it. Nothing is named by site: the page says what its summary is and where it shows it.
 """
 
 from __future__ import annotations
@@ -32,13 +33,6 @@ NEAR_ELEMENTS = 200
 """A standfirst named as one is among this many elements before the story's first paragraph."""
 _NAME_TOKEN = re.compile(r"(?:^|[\s_-])(?:" + "|".join(NAME_WORDS) + r")(?:$|[\s_-])", re.IGNORECASE)
 
-
-@lru_cache(maxsize=8)
-def _containing(count: int) -> etree.XPath:
-    """The page's text nodes holding any of ``count`` strings (``$h0``...): one pass in C, one ``contains`` each."""
-    tests = " or ".join(f"contains(., $h{i})" for i in range(count))
-    return etree.XPath(f"//body//text()[{tests}]", smart_strings=True)
-
 _STRING = etree.XPath("string()", smart_strings=False)
 _HIDDEN_OR_MEDIA = etree.XPath(
     "boolean(self::figure | .//figure | .//img | .//picture | .//video | ancestor-or-self::*[@hidden or "
@@ -50,6 +44,13 @@ _HEADINGS = frozenset({"h1", "title"})
 _INLINE = frozenset({"a", "b", "strong", "em", "i", "span", "font", "small", "u", "mark", "sup", "sub"})
 _DESCRIPTIONS = ("description", "og:description", "twitter:description")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
+
+
+@lru_cache(maxsize=8)
+def _containing(count: int) -> etree.XPath:
+    """The page's text nodes holding any of ``count`` strings (``$h0``...): one pass in C, one ``contains`` each."""
+    tests = " or ".join(f"contains(., $h{i})" for i in range(count))
+    return etree.XPath(f"//body//text()[{tests}]", smart_strings=True)
 
 
 def with_standfirst(body: Body, page: Page) -> Body:
