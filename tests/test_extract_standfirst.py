@@ -33,7 +33,7 @@ DESCRIBED = f'<meta name="description" content="{SUMMARY}">'
      f'<div class="article__excerpt">{SUMMARY}</div>'),  # named as one, whatever the description says
     ("", f'<p class="lead-text">{SUMMARY}</p>'),
     (f'<script type="application/ld+json">{{"@type": "NewsArticle", "description": "{SUMMARY}"}}</script>',
-     f"<h2>{SUMMARY}</h2>"),
+     f"<div>{SUMMARY}</div>"),
 ])
 def test_a_shown_standfirst_opens_the_body_before_the_story_in_text_and_markdown(head, lead):
     body = main_content(page(head, lead))
@@ -45,10 +45,12 @@ def test_a_shown_standfirst_opens_the_body_before_the_story_in_text_and_markdown
 @pytest.mark.parametrize("head, lead", [
     (DESCRIBED, ""),  # described but not shown
     ("", f'<div class="lead-image"><img src="a.jpg">{SUMMARY}</div>'),  # a lead image with its caption
+    (DESCRIBED, f'<figure><img src="a.jpg"><p class="caption">{SUMMARY}</p></figure>'),  # a picture's caption
     ("", f'<div class="intro" hidden>{SUMMARY}</div>'),  # hidden (a paywall's stand-in)
     ("", f'<aside><p class="lead">{SUMMARY}</p></aside>'),  # page chrome
     ("", '<p class="lead">Breaking news</p>'),  # a label, not sentences
     (DESCRIBED, f"<h1>{SUMMARY}</h1>"),  # a heading is the headline
+    (DESCRIBED, f"<h2>{SUMMARY}</h2>"),  # or a subtitle
 ])
 def test_what_is_not_a_shown_standfirst_stays_out(head, lead):
     body = main_content(page(head, lead))
