@@ -16,7 +16,7 @@ from lxml import etree
 
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import Source
-from broadsheet.extract.xpath import nodes
+from broadsheet.extract.xpath import nodes, string_of
 from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text, markdown_blocks, tagged_blocks
 
 WHOLE_BODY_MIN_CHARS = 400
@@ -25,7 +25,6 @@ WHOLE_SHARE_OF_SHOWN = 0.4
 """An ``articleBody`` shorter than this share of the page's paragraph text is not the whole body."""
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\bmore\b)\s*$", re.IGNORECASE)
 _LINES = re.compile(r"\s*\n\s*")
-_STRING = etree.XPath("string()", smart_strings=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def with_markdown(body: Body, page: Page) -> Body:
     heads = {block[:_HEAD] for block in blocks}
     tags: dict[str, str] = {}
     for element in page.root.iter(*_TAGGED):
-        found = _STRING(element).lstrip()
+        found = string_of(element).lstrip()
         if found[:_HEAD] in heads:
             tags.setdefault(clean_text(found), element.tag)
     return Body(body.text, markdown_blocks([(tags.get(block, "p"), block) for block in blocks]), body.doubtful)
@@ -142,7 +141,7 @@ def without_headline(body: Body, page: Page) -> Body:
     """The body without the page's headline (an ``<h1>``, JSON-LD ``headline``, ``og:title``) among the blocks
     before its first prose paragraph: main-content extractors keep it, a body does not repeat it."""
     blocks = body.text.split(BLOCK_SEPARATOR)
-    titles = [_STRING(h1) for h1 in _H1(page.root)] + page.metas.get("og:title", [])
+    titles = [string_of(h1) for h1 in _H1(page.root)] + page.metas.get("og:title", [])
     titles.append(page.article_ld.get("headline"))
     headlines = {clean_text(t).casefold() for t in titles if isinstance(t, str)}
     dropped = set()

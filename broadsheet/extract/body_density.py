@@ -19,6 +19,7 @@ from lxml import etree
 
 from broadsheet.extract.body import Body
 from broadsheet.extract.page import Page
+from broadsheet.extract.xpath import string_of
 from broadsheet.normalize.text import BLOCK_SEPARATOR, markdown_blocks, tagged_blocks
 
 CHROME = re.compile(r"-ad-|banner|breadcrumb|combx|comment|community|disqus|extra|footer|gdpr|header|legends|"
@@ -63,12 +64,11 @@ _PARAGRAPHS = etree.XPath(
     f" | //body//*[self::div or self::td][text()[string-length(normalize-space()) >= {MIN_PARAGRAPH_CHARS}]]")
 """Paragraph-like elements with enough text: selected in C, so the many short ones cost nothing in Python."""
 _OWN_TEXT = etree.XPath("text()", smart_strings=False)
-_ALL_TEXT = etree.XPath("string()", smart_strings=False)
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 
 
 def _link_density(element: etree._Element) -> float:
-    length = len(_ALL_TEXT(element))
+    length = len(string_of(element))
     return min(1.0, sum(map(len, _LINK_TEXT(element))) / length) if length else 1.0
 
 
@@ -99,7 +99,7 @@ def story_containers(root: etree._Element) -> list[etree._Element]:
     for paragraph in _PARAGRAPHS(root):
         # a div or cell counts the text written straight into it (lines split by <br>)
         own = paragraph.tag in ("div", "td")
-        text = ("".join(_OWN_TEXT(paragraph)) if own else _ALL_TEXT(paragraph)).strip()
+        text = ("".join(_OWN_TEXT(paragraph)) if own else string_of(paragraph)).strip()
         if len(text) < MIN_PARAGRAPH_CHARS or inside_chrome(paragraph):
             continue
         score = 1 + text.count(",") + text.count("\uff0c") + text.count("\u3001") + min(len(text) // 100, 3)
@@ -134,7 +134,7 @@ def story_containers(root: etree._Element) -> list[etree._Element]:
 
 
 def _prose(paragraph: etree._Element) -> bool:
-    text = _ALL_TEXT(paragraph).strip()
+    text = string_of(paragraph).strip()
     density = _link_density(paragraph)
     return (len(text) > 80 and density < 0.25) or (0 < len(text) <= 80 and density == 0 and text.endswith("."))
 
@@ -153,7 +153,7 @@ def chrome_words(root: etree._Element) -> Counter:
             if not isinstance(tag, str) or tag in _SKIPPED:
                 continue
             if is_chrome(child):
-                found.update(_WORDS.findall(_ALL_TEXT(child).lower()))
+                found.update(_WORDS.findall(string_of(child).lower()))
             else:
                 pending.append(child)
     return found

@@ -17,8 +17,9 @@ from functools import lru_cache
 from lxml import etree
 
 from broadsheet.extract.body import PARAGRAPH_MIN_CHARS, Body
-from broadsheet.extract.body_density import CHROME_TAGS, is_chrome
+from broadsheet.extract.body_density import CHROME_TAGS, is_chrome, names
 from broadsheet.extract.page import Page
+from broadsheet.extract.xpath import string_of
 from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text
 
 MIN_CHARS = 60
@@ -33,7 +34,6 @@ NEAR_ELEMENTS = 200
 """A standfirst named as one is among this many elements before the story's first paragraph."""
 _NAME_TOKEN = re.compile(r"(?:^|[\s_-])(?:" + "|".join(NAME_WORDS) + r")(?:$|[\s_-])", re.IGNORECASE)
 
-_STRING = etree.XPath("string()", smart_strings=False)
 _HIDDEN_OR_MEDIA = etree.XPath(
     "boolean(.//figure | .//img | .//picture | .//video | ancestor-or-self::figure | ancestor-or-self::*[@hidden or "
     "@aria-hidden='true' or contains(concat(' ', normalize-space(@class), ' '), ' hidden ') or "
@@ -96,7 +96,7 @@ def _candidates(page: Page, story_head: str) -> Iterator[tuple[etree._Element, s
                 and _acceptable(element, text):
             yield element, text
     for element in _preceding(story) if story is not None else ():
-        if element in seen or not _NAME_TOKEN.search(f'{element.get("class") or ""} {element.get("id") or ""}'):
+        if element in seen or not _NAME_TOKEN.search(names(element)):
             continue
         text = _text(element)
         if _acceptable(element, text):
@@ -105,7 +105,7 @@ def _candidates(page: Page, story_head: str) -> Iterator[tuple[etree._Element, s
 
 def _text(element: etree._Element) -> str:
     """The element's clean text; empty when it is far too long to be a standfirst (not cleaned, not kept)."""
-    raw = _STRING(element)
+    raw = string_of(element)
     return clean_text(raw) if len(raw) <= 4 * MAX_CHARS else ""
 
 

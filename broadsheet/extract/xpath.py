@@ -11,6 +11,9 @@ from functools import lru_cache
 
 from lxml import etree
 
+string_of = etree.XPath("string()", smart_strings=False)
+"""``string_of(element)``: the element's whole text content as one string, in C."""
+
 
 @lru_cache(maxsize=512)
 def compiled(expression: str) -> etree.XPath:
