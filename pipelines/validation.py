@@ -104,9 +104,9 @@ class RecordValidator:
 class Quarantine:
     """The quarantine file: lines written as they come to a temporary file, committed at close
     after the feeds (``broadsheet.storage.commit``: a failed crawl, or one whose feed failed to
-    commit, keeps its file beside the previous one)."""
+    commit, keeps its file beside the previous one). ``hint``: what to do when it cannot be written."""
 
-    def __init__(self, path: Path, crawler: Crawler, hint: str = "set QUARANTINE_URI to a writable file"):
+    def __init__(self, path: Path, crawler: Crawler, hint: str):
         self.path = path
         self.crawler = crawler
         self.hint = hint
@@ -187,9 +187,9 @@ class SchemaValidationPipeline:
         path = (side_file(settings, "QUARANTINE_URI", spider.name, ".quarantine.jsonl")
                 or Path("quarantine") / f"{spider.name}.jsonl")
         crawl_id(self.crawler)
-        hint = None if settings.get("QUARANTINE_URI") else ("it goes beside the feed: write the feed to a "
-                                                            "writable folder, or set QUARANTINE_URI")
-        self.quarantine = Quarantine(path, self.crawler, *([hint] if hint else []))
+        hint = ("set QUARANTINE_URI to a writable file" if settings.get("QUARANTINE_URI")
+                else "it goes beside the feed: write the feed to a writable folder, or set QUARANTINE_URI")
+        self.quarantine = Quarantine(path, self.crawler, hint)
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
                     {"schema": self.version.ref, "path": path})
