@@ -3,12 +3,15 @@
 Enabled by ``TABLE_URI`` (a folder for a SQLite SQL catalog, or a catalog URL; see
 ``broadsheet/table/iceberg.py``). Records are spooled to a local typed Parquet file as they come
 (``PARQUET_ROW_GROUP_SIZE`` rows at a time, so memory stays flat) and committed when the crawl
-closes, as one append snapshot whose summary carries ``broadsheet.crawl_id``,
+closes, after its feeds (``broadsheet/storage/commit.py``: one commit rule and order for every
+output), as one append snapshot whose summary carries ``broadsheet.crawl_id``,
 ``broadsheet.spider``, ``broadsheet.schema`` (subject@version), ``broadsheet.worker``, the
 finish reason and the project and Scrapy versions. Concurrent workers' commits are retried on
 conflict (refresh, back off, append again), so none is lost.
 
-A failed crawl (close reason ``failed_*``) commits nothing: its spool is deleted. A worker that
+A failed crawl (a ``failed_*`` reason, a feed that could not be written too) commits nothing:
+its spool is deleted. An interrupted worker (Ctrl-C) commits what it finished: an append replaces
+nothing, and what it did not finish goes back to the shared queue. A worker that
 dies never commits either; its requests go back to the shared queue (``broadsheet/frontier``).
 After a commit the pipeline sends ``table_committed``, which the shared frontier waits for
 before it forgets the requests whose records the commit holds.
@@ -32,6 +35,7 @@ from scrapy.exceptions import NotConfigured
 
 from broadsheet.exporters.parquet import ParquetBatchWriter
 from broadsheet.provenance import crawl_id, versions, worker_id
+from broadsheet.storage.commit import FAILURE_PREFIX, commit_after_feeds, effective_reason
 from broadsheet.table import table_committed
 from schemas.registry import default_registry
 
@@ -70,7 +74,7 @@ class TablePipeline:
             raise NotConfigured("TABLE_URI is empty: no Iceberg table")
         pipeline = cls(crawler, uri)
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        commit_after_feeds(crawler, pipeline.commit)
         return pipeline
 
     def spider_opened(self, spider: Spider) -> None:
@@ -99,15 +103,17 @@ class TablePipeline:
         self.spool.write(item)
         return item
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Commit the spooled records, unless the crawl failed."""
+    def commit(self) -> None:
+        """Commit the spooled records once the feeds are settled, unless the crawl failed."""
         if self.spool is None:
             return
         self.spool.close()
         rows = self.spool.rows
         stats = self.crawler.stats
+        spider = self.crawler.spider
+        reason = effective_reason(self.crawler)
         try:
-            if reason.startswith("failed_"):
+            if reason.startswith(FAILURE_PREFIX):
                 logger.warning("Crawl %(crawl)s finished %(reason)s: its %(rows)d rows are not committed to %(table)s",
                                {"crawl": self.crawl_id, "reason": reason, "rows": rows, "table": self.name})
                 stats.set_value("broadsheet/table/discarded_rows", rows)

@@ -121,6 +121,20 @@ def test_ctrl_c_stops_a_worker_and_the_same_command_resumes(tmp_path, redis_url)
     assert taken == client.scard("broadsheet:mitrade:seen") + returned
 
 
+def test_a_worker_whose_feed_fails_to_commit_commits_nothing_and_gives_its_requests_back(tmp_path, redis_url):
+    # Its -O feed's rename fails at close: the crawl fails (failed_write), so the table gets none
+    # of its rows and every request it finished goes back to the queue for the next worker.
+    (tmp_path / "broken.jsonl").mkdir()
+    broken = worker(tmp_path, "broken", redis_url)
+    assert broken.wait(120) == 1, log(tmp_path, "broken")[-3000:]
+    assert "(failed_write)" in log(tmp_path, "broken") and not table_rows(tmp_path)
+    client = redis.Redis.from_url(redis_url)
+    assert client.zcard("broadsheet:mitrade:requests") > 0
+    again = worker(tmp_path, "again", redis_url)
+    assert again.wait(120) == 0, log(tmp_path, "again")[-3000:]
+    assert_each_story_once(tmp_path)
+
+
 def test_a_worker_killed_after_exporting_stories_it_never_committed_loses_none(tmp_path, redis_url):
     # Killed at its second exported record: its claims on those stories were never committed to the table.
     doomed = worker(tmp_path, "doomed", redis_url, "-s", "FRONTIER_WORKER_TIMEOUT=2",

@@ -111,6 +111,17 @@ def test_a_failed_crawl_commits_nothing(crawl, tmp_path):
     assert not list(Path(uri).rglob("*.parquet"))
 
 
+def test_a_feed_that_fails_to_commit_keeps_back_the_table(crawl, tmp_path):
+    """The table commits after the feeds, by the same rule: a feed whose rename fails fails the
+    crawl, and the table gets no snapshot."""
+    uri = tmp_path / "table"
+    (tmp_path / "feed.jsonl").mkdir()  # the feed's rename fails (IsADirectoryError)
+    result = crawl("mitrade", "-s", f"TABLE_URI={uri}", "-O", str(tmp_path / "feed.jsonl"), output=None)
+    assert result.returncode == 1 and result.finish_reason == "failed_write", result.log[-2000:]
+    assert load(uri).current_snapshot() is None
+    assert "its 6 rows are not committed to broadsheet.articles" in result.log
+
+
 def _writer(uri: str, worker: int, batches: int) -> None:
     table = open_table(open_catalog(uri), "broadsheet.articles", "article@2")
     schema = table_schema("article@2")

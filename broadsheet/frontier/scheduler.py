@@ -34,7 +34,6 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scrapy import signals
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -42,6 +41,7 @@ from twisted.internet import task
 
 from broadsheet.extensions.outcomes import PageOutcomes
 from broadsheet.frontier.state import SharedCrawl
+from broadsheet.storage.commit import FAILURE_PREFIX, effective_reason, when_outputs_settled
 from broadsheet.table import table_committed
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class SharedScheduler(Scheduler):
         instance.committed = False
         instance._checked = 0.0
         crawler.signals.connect(instance.table_committed, signal=table_committed)
-        crawler.signals.connect(instance.spider_closed, signal=signals.spider_closed)
+        when_outputs_settled(crawler, instance.leave)
         return instance
 
     def open(self, spider: Spider) -> None:
@@ -174,18 +174,23 @@ class SharedScheduler(Scheduler):
         return self.crawl.others_pending() > 0
 
     def close(self, reason: str) -> None:
-        """Keep the shared queue and seen-set (the crawl goes on, or resumes later)."""
-        self.beat.stop()
+        """Keep the shared queue and seen-set (the crawl goes on, or resumes later). The heartbeat
+        goes on until ``leave``: this worker still holds its requests while its outputs commit."""
 
     def table_committed(self, rows: int) -> None:
         """The table holds this worker's records."""
         self.committed = True
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Settle what this worker committed; give back what it did not (runs after the table's
-        commit, which is connected first)."""
+    def leave(self) -> None:
+        """Once every output is committed or kept: settle what this worker's outputs hold, give
+        back to the queue what they do not (a failed crawl, a feed write failing too, publishes nothing,
+        so its requests are fetched again by a worker or a resumed crawl)."""
+        if not hasattr(self, "beat"):  # closed while opening: never joined
+            return
+        self.beat.stop()
+        reason = effective_reason(self.crawler)
         needs_commit = bool(self.crawler.settings.get("TABLE_URI"))
-        if reason.startswith("failed_") or (needs_commit and not self.committed):
+        if reason.startswith(FAILURE_PREFIX) or (needs_commit and not self.committed):
             returned = self.crawl.release()
         else:
             returned = self.crawl.release_active()
