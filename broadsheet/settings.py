@@ -78,7 +78,9 @@ EXTENSIONS = {
     "broadsheet.extensions.monitor.RunMonitor": 850,
     # Last: spider_closed handlers run in this order, and the report must see every stat.
     "broadsheet.extensions.stats_report.StatsReport": 900,
+    "broadsheet.extensions.gc_freeze.GcFreeze": 1000,
 }
+GC_FREEZE = True  # objects alive when the spider opens are left out of cycle collections
 FAILURE_MAX_SHARE = 0.1  # share of requested URLs that may fail before the crawl fails (exit 1)
 # Field coverage (broadsheet/extensions/field_coverage.py): per-field minimum shares; spiders add their own.
 FIELD_COVERAGE_ENABLED = True
