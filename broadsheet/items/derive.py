@@ -45,7 +45,12 @@ def _python_type(prop: dict[str, Any], defs: dict[str, Any], classes: dict[str, 
     return annotation | None if nullable and annotation is not Any else annotation
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are: most of a record's values
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, list):
         return [_jsonable(element) for element in value]
     if isinstance(value, dt.date):

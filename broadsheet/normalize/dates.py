@@ -65,6 +65,7 @@ def parse_instant(text: str | None) -> str | None:
     return to_rfc3339_utc(moment) if moment.tzinfo else None
 
 
+@lru_cache(maxsize=256)  # pages served in the same second share their Date header
 def parse_http_date(text: str | bytes | None) -> dt.datetime | None:
     """An HTTP ``Date`` header as an aware UTC datetime, or None."""
     if not text:
@@ -85,6 +86,7 @@ def local_date(instant: str | None, tz: dt.tzinfo) -> dt.date | None:
     return dt.datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(tz).date()
 
 
+@lru_cache(maxsize=4096)  # month and weekday names, day numbers: the same few words on every card
 def _fold(word: str) -> str:
     """Lower case without accents or a trailing dot: 'Mié.' -> 'mie'."""
     word = unicodedata.normalize("NFKD", word.lower().rstrip("."))

@@ -58,6 +58,8 @@ def tagged_blocks(root: etree._Element, skip: Callable[[etree._Element], bool] |
     stack: list[str] = ["div"]
 
     def flush() -> None:
+        if not buffer:
+            return
         text = clean_text("".join(buffer))
         if text:
             blocks.append((stack[-1], text))
