@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from lxml import etree
 
-_SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
+_ANY_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 BLOCK_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "dt", "dd",
     "div", "section", "article", "ul", "ol", "dl", "table", "tr", "td", "th", "figure", "header",
@@ -33,8 +34,11 @@ def clean_text(text: str | None) -> str:
         return ""
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():  # ASCII is NFC already and holds no invisible character
+        text = unicodedata.normalize("NFC", text)
+        if _ANY_INVISIBLE.search(text):
+            text = text.translate(_INVISIBLE)
+    return " ".join(text.split())  # str.split's whitespace is exactly regex \s (non-breaking, typographic spaces)
 
 
 def clean_or_none(text: str | None) -> str | None:
