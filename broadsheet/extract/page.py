@@ -26,6 +26,7 @@ HINTS_META_KEY = ANNOUNCED  # what discovery says about the URL: a feed's title,
 a dict of field name to raw value, read by the ``Hint`` source."""
 
 
+_CLASSED = etree.XPath("//body/descendant::*[@class or @id]")  # as //body//*, without its per-step node sets
 _ITEMPROPS = etree.XPath("//*[@itemprop][not(@content)]")
 _SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
 
@@ -107,7 +108,7 @@ class Page:
         """Every element with a ``class`` (or ``id``), with the two lower-cased: one walk that the
         class-based heuristics (bylines, date blocks) share instead of one XPath scan each."""
         return [(e, f'{e.get("class") or ""} #{e.get("id") or ""}'.lower())
-                for e in nodes(self.root, "//body//*[@class or @id]")]
+                for e in _CLASSED(self.root)]
 
     @cached_property
     def short_texts(self) -> list[str]:
