@@ -7,6 +7,7 @@ any number of sources share one look at each.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -27,7 +28,8 @@ a dict of field name to raw value, read by the ``Hint`` source."""
 
 
 _CLASSED = etree.XPath("//body/descendant::*[@class or @id]")  # as //body//*, without its per-step node sets
-_ITEMPROPS = etree.XPath("//*[@itemprop][not(@content)]")
+_META_LIKE = etree.XPath("/descendant::*[self::meta[@content or @value] or @itemprop]")
+"""Metas and microdata elements: one walk for both ``Page.metas`` and ``Page.itemprops``."""
 _SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
 
 
@@ -40,6 +42,17 @@ def parsed(response: TextResponse) -> etree._Element:
         root = create_root_node(response.text, etree.HTMLParser, base_url=get_base_url(response))
         response._cached_selector = Selector(root=root, type="html")
     return response.selector.root
+
+
+_JSON_LD: weakref.WeakKeyDictionary[Response, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def json_ld_of(response: TextResponse) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the response's page (``json_ld_objects``), read once: the article check and the
+    fields share it."""
+    if response not in _JSON_LD:
+        _JSON_LD[response] = json_ld_objects(parsed(response), response.url)
+    return _JSON_LD[response]
 
 
 class Page:
@@ -58,7 +71,7 @@ class Page:
     @cached_property
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD object of the page (``@graph`` members, lists and nested entities flattened)."""
-        return json_ld_objects(self.root, self.url)
+        return json_ld_of(self.response)
 
     @cached_property
     def article_ld(self) -> dict[str, Any]:
@@ -70,20 +83,30 @@ class Page:
     """How many other article-like JSON-LD objects disagreed with the chosen one's headline."""
 
     @cached_property
+    def canonical_hrefs(self) -> list[str]:
+        """Every ``<link rel=canonical>`` href as written (relative or absolute), in page order."""
+        return nodes(self.root, '//link[@rel="canonical"]/@href')
+
+    @cached_property
     def canonical_hint(self) -> str | None:
-        """The ``<link rel=canonical>`` href as written (relative or absolute), or None."""
-        found = nodes(self.root, '//link[@rel="canonical"]/@href')
-        return found[0].strip() if found else None
+        """The first ``<link rel=canonical>`` href, stripped, or None."""
+        return self.canonical_hrefs[0].strip() if self.canonical_hrefs else None
+
+    @cached_property
+    def _meta_like(self) -> list[etree._Element]:
+        return _META_LIKE(self.root)
 
     @cached_property
     def metas(self) -> dict[str, list[str]]:
         """Every ``<meta>``-like value by lower-cased ``name``/``property``/``itemprop``/``http-equiv``,
         wherever the parser put it (head or body), from ``@content`` or ``@value``, in page order."""
         found: dict[str, list[str]] = {}
-        for element in nodes(self.root, "//meta[@content or @value] | //*[@itemprop][@content]"):
+        for element in self._meta_like:
             value = element.get("content")
-            if value is None:
+            if value is None and element.tag == "meta":
                 value = element.get("value")
+            elif value is None:  # microdata without @content: an element of ``itemprops``
+                continue
             value = (value or "").strip()
             if not value:
                 continue
@@ -99,8 +122,9 @@ class Page:
         """Microdata elements without ``@content`` (those are in ``metas``) by their ``itemprop``, in page order:
         one walk that every microdata source shares."""
         found: dict[str, list[etree._Element]] = {}
-        for element in _ITEMPROPS(self.root):
-            found.setdefault(element.get("itemprop"), []).append(element)
+        for element in self._meta_like:
+            if element.get("content") is None and element.get("itemprop") is not None:
+                found.setdefault(element.get("itemprop"), []).append(element)
         return found
 
     @cached_property
