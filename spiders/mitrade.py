@@ -16,6 +16,7 @@ from scrapy.http import Response
 
 from broadsheet import FIXTURES
 from broadsheet.extract.body import Container
+from broadsheet.extract.page import parsed
 from broadsheet.extract.sources import Meta, State, XPath, dig
 from broadsheet.extract.xpath import nodes
 from broadsheet.news import CardLayout, NewsSpider
@@ -83,11 +84,11 @@ class MitradeSpider(NewsSpider):
         reason = super().not_article_reason(response)
         if reason:
             return reason
-        if nodes(response.selector.root, f'//{_cls("div", "NewsDetail_empty")}'):
+        if nodes(parsed(response), f'//{_cls("div", "NewsDetail_empty")}'):
             return "removed"
         return None
 
     def page_state(self, response: Response) -> dict[str, Any]:
         """``props.pageProps.newsDetail`` of ``__NEXT_DATA__``: what the ``State`` sources read."""
-        detail = dig(next_data(response.selector.root, response.url), "props.pageProps.newsDetail")
+        detail = dig(next_data(parsed(response), response.url), "props.pageProps.newsDetail")
         return detail if isinstance(detail, dict) else {}

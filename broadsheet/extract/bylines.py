@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from broadsheet.extract.dates import off_story
@@ -73,7 +74,7 @@ def _bylines(page: Page) -> Iterator[list[str]]:
         links = [e for e in links if e not in group]
     seen: set[Any] = set()
     for element, names in page.classed:
-        if BYLINE_CLASS.search(names.split(" #", 1)[0]) and not seen.intersection(element.iterancestors()):
+        if _byline_names(names) and not seen.intersection(element.iterancestors()):
             seen.add(element)
             if not off_story(element):
                 yield [_text_of(element)]
@@ -82,6 +83,12 @@ def _bylines(page: Page) -> Iterator[list[str]]:
                     and len((text := clean_text(_text_of(link))).split()) >= 2))  # a name, not "Bio"
                 if links:
                     yield links  # "<a>Name</a> / TNN / Updated: Oct 9, 2019": the names are its links
+
+
+@lru_cache(maxsize=4096)
+def _byline_names(names: str) -> bool:
+    """Whether an element's class (``Page.classed``'s names before `` #``) says byline: once per distinct class."""
+    return bool(BYLINE_CLASS.search(names.split(" #", 1)[0]))
 
 
 _AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")

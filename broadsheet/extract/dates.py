@@ -13,6 +13,9 @@ import logging
 import re
 from typing import Any
 
+from parsel.selector import create_root_node
+from scrapy.utils.response import get_base_url
+
 from broadsheet.extract.page import Page
 from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_http_date
@@ -130,15 +133,20 @@ EXTENSIVE_MAX_BYTES = 50_000
 
 def htmldate_day(page: Page) -> Moment | None:
     """The day htmldate's rules find (its fast mode; then, on small pages, its extensive search, whose
-    January 1st is a year alone and is refused), on the page's own tree, never later than the day after
-    the page was served. Nearly the base's last resort: it runs only when every source before it found nothing."""
+    January 1st is a year alone and is refused), on the page's tree as lxml.html elements, never later than the
+    day after the page was served. Nearly the base's last resort: it runs only when every source before it found
+    nothing."""
     from htmldate import find_date
+    from lxml.html import HtmlElement, HTMLParser
 
+    tree = page.root  # htmldate reads lxml.html elements only: the same tree built so on the few pages that get here
+    if not isinstance(tree, HtmlElement):
+        tree = create_root_node(page.response.text, HTMLParser, base_url=get_base_url(page.response))
     served = parse_http_date(page.response.headers.get(b"Date"))
     latest = (served + dt.timedelta(days=1)).replace(tzinfo=None) if served else None
     for extensive in (False, True)[:2 if len(page.response.body) < EXTENSIVE_MAX_BYTES else 1]:
         try:
-            found = find_date(page.root, url=page.url, original_date=True, extensive_search=extensive,
+            found = find_date(tree, url=page.url, original_date=True, extensive_search=extensive,
                               outputformat="%Y-%m-%d", max_date=latest)
         except Exception:  # noqa: BLE001 - the library failing on one page is one source finding nothing
             logger.debug("htmldate failed on %(url)s", {"url": page.url}, exc_info=True)

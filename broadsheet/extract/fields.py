@@ -414,7 +414,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                                                         "sailthru.tags"),
                  Hint("keywords")),
     "free_access": (LD("isAccessibleForFree"), Meta("isaccessibleforfree")),
-    "canonical_url": (XPath('//link[@rel="canonical"]/@href', name="link:canonical"), Meta("og:url"), LD("url"),
+    "canonical_url": (Func(lambda page: iter(page.canonical_hrefs), name="link:canonical"), Meta("og:url"), LD("url"),
                       Func(lambda page: page.url, name="url")),
     "article_id": (Meta("article:id", "parsely-post-id", "sailthru.post_id",
                                             "cxenseparse:articleid", "article.id", "articleid"), LD("identifier"),

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from broadsheet.extract.jsonld import is_article, json_ld_objects, types_of
+from broadsheet.extract.jsonld import is_article, types_of
+from broadsheet.extract.page import json_ld_of, parsed
 from broadsheet.extract.xpath import nodes
 
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "WebSite"})
@@ -17,8 +18,8 @@ _ARTICLE_MARKS = '//meta[starts-with(@property, "article:")] | //*[@itemtype[con
 
 def not_article_reason(response: Response) -> str | None:
     """``not_article_home``, ``not_article_listing`` or ``not_article_video``; None for an article (or a doubt)."""
-    root = response.selector.root
-    objects = json_ld_objects(root, response.url)
+    root = parsed(response)
+    objects = json_ld_of(response)
     if any(is_article(o) for o in objects) or nodes(root, _ARTICLE_MARKS):
         return None
     og_type = (nodes(root, _OG_TYPE) or [""])[0].strip().lower()
