@@ -39,6 +39,23 @@ def test_density_body_is_the_story_without_related_comments_captions_or_footer_a
     assert "## What comes next" in body.markdown and "- First point of the list" in body.markdown
 
 
+def section(n: int, words: int = 4) -> str:
+    """One section of a story printed in a box of its own, nested as some templates nest them."""
+    text = " ".join(f"Part {n} sentence {i}, with a comma, says more of what happened." for i in range(words))
+    return f'<div class="mod"><div class="con"><div class="box"><div class="paragraph"><p>{text}</p></div>' \
+           f'</div></div></div>'
+
+
+def test_the_density_body_keeps_every_section_a_template_prints_in_a_box_of_its_own_but_not_other_boxes():
+    html = (f'<html><body><article><div class="sections">{section(1)}{section(2, 12)}{section(3)}'
+            '<div class="mod"><div class="con"><div class="box teaser"><p>Another story, a teaser: '
+            'short lines, no prose here.</p></div></div></div></div></article></body></html>')
+    body = density_body(page_of(html))
+    assert [n for n in (1, 2, 3) if f"Part {n} sentence 0" in body.text] == [1, 2, 3]
+    assert body.text.index("Part 1") < body.text.index("Part 2") < body.text.index("Part 3")
+    assert "teaser" not in body.text
+
+
 def test_the_generic_body_has_no_chrome_and_a_page_without_prose_has_no_density_body():
     body = main_content(page_of(PAGE))
     assert "Sentence 0 of the story" in body.text and "comment" not in body.text and "teaser" not in body.text
