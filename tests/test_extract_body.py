@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
-from broadsheet.extract.body import resiliparse_body, with_markdown
+from broadsheet.extract.body import Body, resiliparse_body, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
-from broadsheet.extract.body_main import main_content
+from broadsheet.extract.body_main import _opening, main_content
 from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import quality
@@ -114,6 +117,14 @@ def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(ch
     assert "Reader 3 wrote" in resiliparse_body(page).text
     body = main_content(page)
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful
+
+
+def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():
+    kept = Counter(re.findall(r"\w+", "the story goes on here with more words"))
+    opening = Body("First paragraph of the opening.\n\nSecond one.\n\nThe story goes on here with more words")
+    assert _opening(opening, kept) == 7
+    assert _opening(Body("By A Writer, 3 May 2024\n\nThe story goes on here with more words"), kept) == 0
+    assert _opening(Body("Nothing resiliparse kept"), kept) == 0
 
 
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():
