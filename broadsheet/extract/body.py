@@ -8,6 +8,7 @@ containers found by prose density (``body_density``).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,11 +79,24 @@ def whole_article_body(page: Page) -> Body | None:
     shown = sum(len(t) for t in nodes(page.root, "//article//p//text()") or nodes(page.root, "//p//text()"))
     if len(value) < WHOLE_SHARE_OF_SHOWN * shown:  # the page shows far more than the JSON-LD holds: a summary
         return None
+    if "&" in value:  # escaped markup ("&lt;p&gt;") and entities, decoded once more by clean_text
+        value = html.unescape(value)
     if "<" in value and ">" in value:  # some sites put HTML in it
         from lxml import html as lxml_html
 
         value = "\n".join(lxml_html.fromstring(value).itertext())
-    return text_body(value)
+    return text_body(once(value))
+
+
+def once(text: str) -> str:
+    """The text once when it is one text printed twice (some sites' ``articleBody`` repeats the story)."""
+    stripped = text.strip()
+    half = len(stripped) // 2
+    for cut in range(max(1, half - 2), half + 3):
+        first = stripped[:cut].strip()
+        if first and first == stripped[cut:].strip():
+            return first
+    return text
 
 
 def resiliparse_body(page: Page) -> Body | None:
