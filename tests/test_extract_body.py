@@ -127,6 +127,14 @@ def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_i
     assert _opening(Body("Nothing resiliparse kept"), kept) == 0
 
 
+def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_reads_as_post_text():
+    comments = "".join(f"<p>Reader {i} wrote a long reply, with commas, about the story.</p>" for i in range(6))
+    page = page_of(f"<html><body><div class='post-body'><p>{STORY}</p><p>{STORY}</p>"
+                   f"<div class='user-post-text' id='comment-text'>{comments}</div></div></body></html>")
+    body = density_body(page)
+    assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
+
+
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():
     long_title = "A headline long enough to pass for a paragraph of prose when measured by its characters alone"
     for title in ("The headline", long_title):

@@ -46,13 +46,14 @@ def names(element: etree._Element) -> str:
 
 
 def is_chrome(element: etree._Element) -> bool:
-    """Whether the element is page chrome by its tag or its class/id (story words win over chrome words)."""
+    """Whether the element is page chrome by its tag or its class/id (story words win over chrome words, except
+    in an id that reads as chrome on its own: ``class="user-post-text" id="comment-text"`` is a comment)."""
     tag = element.tag
     if not isinstance(tag, str) or tag in CHROME_TAGS:
         return isinstance(tag, str)
     if tag in KEPT_TAGS:
         return False
-    return _chrome_names(names(element))
+    return _chrome_names(names(element)) or _chrome_names(element.get("id") or "")
 
 
 @lru_cache(maxsize=4096)
