@@ -135,6 +135,16 @@ def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_rea
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
 
 
+def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
+    html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
+            f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
+            f"<div class='item no_caption'>A line the story prints in an item without a caption.</div>"
+            f"</div></article></body></html>")
+    body = main_content(page_of(html))
+    assert body.text.count("Sentence 5 of the story") == 3
+    assert "harbour" not in body.text and "Photographer" not in body.text and "without a caption" in body.text
+
+
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():
     long_title = "A headline long enough to pass for a paragraph of prose when measured by its characters alone"
     for title in ("The headline", long_title):

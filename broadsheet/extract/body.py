@@ -164,6 +164,12 @@ def without_headline(body: Body, page: Page) -> Body:
             dropped.add(i)
         elif len(block) >= PARAGRAPH_MIN_CHARS:
             break
+    return _without(body, dropped)
+
+
+def _without(body: Body, dropped: set[int]) -> Body:
+    """The body without the blocks at the ``dropped`` indexes (itself when none, or when that is every block)."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
     if not dropped or len(dropped) == len(blocks):
         return body
     kept = [b for i, b in enumerate(blocks) if i not in dropped]
@@ -172,3 +178,17 @@ def without_headline(body: Body, page: Page) -> Body:
         markdown = [m for i, m in enumerate(markdown) if i not in dropped]
     return Body(BLOCK_SEPARATOR.join(kept), BLOCK_SEPARATOR.join(markdown) if markdown and len(markdown) == len(kept)
                 else None, body.doubtful)
+
+
+CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
+"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
+
+
+def without_captions(body: Body, page: Page) -> Body:
+    """The body without the blocks after its first prose paragraph that are the whole text of an element named
+    caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one
+    before the first paragraph is kept: some corpora's bodies open with the lead image's caption)."""
+    captions = {clean_text(string_of(element)) for element, names in page.classed if CAPTION.search(names)}
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    first = next((i for i, block in enumerate(blocks) if len(block) >= PARAGRAPH_MIN_CHARS), 0)
+    return _without(body, {i for i, block in enumerate(blocks) if i > first and block in captions})

@@ -19,7 +19,14 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from broadsheet.extract.body import Body, resiliparse_body, whole_article_body, with_markdown, without_headline
+from broadsheet.extract.body import (
+    Body,
+    resiliparse_body,
+    whole_article_body,
+    with_markdown,
+    without_captions,
+    without_headline,
+)
 from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
@@ -43,7 +50,7 @@ def main_content(page: Page) -> Body | None:
     """The generic extractors' body for this page (see the module's rule), with its Markdown, without the headline
     and with the standfirst the page shows above the story (``body_standfirst``)."""
     body = _chosen(page)
-    return with_standfirst(without_headline(body, page), page) if body is not None else None
+    return with_standfirst(without_captions(without_headline(body, page), page), page) if body is not None else None
 
 
 def json_ld_body(page: Page) -> Body | None:
