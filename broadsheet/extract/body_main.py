@@ -5,12 +5,12 @@ resiliparse keeps the story whole but often keeps what follows it too (teasers, 
 then finds almost nothing or starts after the story's opening; the density containers are precise but
 sometimes miss a part. So the density body wins when it is the resiliparse text trimmed a little (nearly
 all of its words are in it and it keeps at least ``TRIM_MIN_SHARE`` of them, or less when what it left out
-is mostly the words of page chrome, ``CHROME_SHARE``), when resiliparse found far less (``FAR_MORE`` times
-fewer words), or when it holds resiliparse's text and what only it kept is mostly paragraphs before it
-(the opening, ``OPENING_SHARE``); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each
-holds ``INSIDE_SHARE`` of the other's words): a doubtful body lowers the record's quality, which is what
-hands a page to the fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them:
-word characters.
+is mostly the words of page chrome, ``CHROME_SHARE``; with only most of its words in it when what it left
+out is nearly all chrome, ``ALL_CHROME``), when resiliparse found far less (``FAR_MORE`` times fewer
+words), or when it holds resiliparse's text and what only it kept is mostly paragraphs before it (the
+opening, ``OPENING_SHARE``); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds
+``INSIDE_SHARE`` of the other's words): a doubtful body lowers the record's quality, which is what hands a
+page to the fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ TRIM_MIN_SHARE = 0.8
 """A trimmed copy keeps at least this share of resiliparse's words (less: it missed part of the story)."""
 CHROME_SHARE = 0.5
 """A shorter trimmed copy still wins when at least this share of the words only resiliparse kept are page chrome's."""
+MOSTLY_INSIDE_SHARE = 0.8
+ALL_CHROME = 0.9
+"""A shorter density body with only ``MOSTLY_INSIDE_SHARE`` of its words in resiliparse's still wins when what only
+resiliparse kept is nearly all page chrome's words (``ALL_CHROME``): comments it took for the story."""
 FAR_MORE = 6
 """The density body wins outright when it has this many times resiliparse's words."""
 OPENING_SHARE = 0.8
@@ -84,9 +88,10 @@ def _chosen(page: Page) -> Body | None:
         return dense
     if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
         return dense
-    if shared >= INSIDE_SHARE * dense_total and dense_total < TRIM_MIN_SHARE * total:
+    if shared >= MOSTLY_INSIDE_SHARE * dense_total and dense_total < TRIM_MIN_SHARE * total:
         extra = words - dense_words  # what only resiliparse kept: chrome (comments, teasers) or a missed part?
-        if sum((extra & chrome_words(page.root)).values()) >= CHROME_SHARE * sum(extra.values()):
+        chrome = sum((extra & chrome_words(page.root)).values())
+        if chrome >= (CHROME_SHARE if shared >= INSIDE_SHARE * dense_total else ALL_CHROME) * sum(extra.values()):
             return dense
     if shared >= INSIDE_SHARE * total and dense_total > total and \
             _opening(dense, words) >= OPENING_SHARE * (dense_total - shared):
