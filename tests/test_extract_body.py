@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
-from broadsheet.extract.body import Body, resiliparse_body, with_markdown
+from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
 from broadsheet.extract.body_main import _opening, main_content
@@ -143,6 +143,16 @@ def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption
     body = main_content(page_of(html))
     assert body.text.count("Sentence 5 of the story") == 3
     assert "harbour" not in body.text and "Photographer" not in body.text and "without a caption" in body.text
+
+
+def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_cut_off_after_it():
+    teasers = [line for i in range(3) for line in (
+        f"Another story {i}", f"The first lines of another story {i}, long enough to read as prose on its own, "
+        "cut off...", "Read More")]
+    body = trimmed(Body("\n\n".join([STORY, STORY + " It ends with a full stop.", *teasers])))
+    assert body.text.endswith("It ends with a full stop.") and "Another story" not in body.text
+    assert trimmed(Body(f"{STORY}\n\nA long last paragraph that trails off, as some stories end, with an ellipsis...")
+                   ).text.endswith("ellipsis...")
 
 
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():

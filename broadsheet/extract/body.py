@@ -26,6 +26,7 @@ WHOLE_SHARE_OF_SHOWN = 0.4
 """An ``articleBody`` shorter than this share of the page's paragraph text is not the whole body."""
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\bmore\b)\s*$", re.IGNORECASE)
 _LINES = re.compile(r"\s*\n\s*")
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def trimmed(body: Body) -> Body:
     prose = [i for i, b in enumerate(blocks) if len(b) >= PARAGRAPH_MIN_CHARS]
     if not prose:
         return body
-    first, last = prose[0], prose[-1]
+    whole = [i for i in prose if not _ELLIPSIS.search(blocks[i])]  # a teaser's summary ends "..."
+    first, last = prose[0], (whole or prose)[-1]
     while first > 0 and _SENTENCE_END.search(blocks[first - 1]) and len(blocks[first - 1]) >= 30:
         first -= 1
     while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
