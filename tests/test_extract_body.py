@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
-from broadsheet.extract.body import resiliparse_body, with_markdown
+from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
-from broadsheet.extract.body_main import main_content
+from broadsheet.extract.body_main import _opening, main_content
 from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import quality
@@ -37,6 +40,23 @@ def test_density_body_is_the_story_without_related_comments_captions_or_footer_a
     for chrome in ("teaser", "comment", "caption", "Copyright", "Home"):
         assert chrome not in body.text
     assert "## What comes next" in body.markdown and "- First point of the list" in body.markdown
+
+
+def section(n: int, words: int = 4) -> str:
+    """One section of a story printed in a box of its own, nested as some templates nest them."""
+    text = " ".join(f"Part {n} sentence {i}, with a comma, says more of what happened." for i in range(words))
+    return f'<div class="mod"><div class="con"><div class="box"><div class="paragraph"><p>{text}</p></div>' \
+           f'</div></div></div>'
+
+
+def test_the_density_body_keeps_every_section_a_template_prints_in_a_box_of_its_own_but_not_other_boxes():
+    html = (f'<html><body><article><div class="sections">{section(1)}{section(2, 12)}{section(3)}'
+            '<div class="mod"><div class="con"><div class="box teaser"><p>Another story, a teaser: '
+            'short lines, no prose here.</p></div></div></div></div></article></body></html>')
+    body = density_body(page_of(html))
+    assert [n for n in (1, 2, 3) if f"Part {n} sentence 0" in body.text] == [1, 2, 3]
+    assert body.text.index("Part 1") < body.text.index("Part 2") < body.text.index("Part 3")
+    assert "teaser" not in body.text
 
 
 def test_the_generic_body_has_no_chrome_and_a_page_without_prose_has_no_density_body():
@@ -97,6 +117,42 @@ def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(ch
     assert "Reader 3 wrote" in resiliparse_body(page).text
     body = main_content(page)
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful
+
+
+def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():
+    kept = Counter(re.findall(r"\w+", "the story goes on here with more words"))
+    opening = Body("First paragraph of the opening.\n\nSecond one.\n\nThe story goes on here with more words")
+    assert _opening(opening, kept) == 7
+    assert _opening(Body("By A Writer, 3 May 2024\n\nThe story goes on here with more words"), kept) == 0
+    assert _opening(Body("Nothing resiliparse kept"), kept) == 0
+
+
+def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_reads_as_post_text():
+    comments = "".join(f"<p>Reader {i} wrote a long reply, with commas, about the story.</p>" for i in range(6))
+    page = page_of(f"<html><body><div class='post-body'><p>{STORY}</p><p>{STORY}</p>"
+                   f"<div class='user-post-text' id='comment-text'>{comments}</div></div></body></html>")
+    body = density_body(page)
+    assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
+
+
+def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
+    html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
+            f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
+            f"<div class='item no_caption'>A line the story prints in an item without a caption.</div>"
+            f"</div></article></body></html>")
+    body = main_content(page_of(html))
+    assert body.text.count("Sentence 5 of the story") == 3
+    assert "harbour" not in body.text and "Photographer" not in body.text and "without a caption" in body.text
+
+
+def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_cut_off_after_it():
+    teasers = [line for i in range(3) for line in (
+        f"Another story {i}", f"The first lines of another story {i}, long enough to read as prose on its own, "
+        "cut off...", "Read More")]
+    body = trimmed(Body("\n\n".join([STORY, STORY + " It ends with a full stop.", *teasers])))
+    assert body.text.endswith("It ends with a full stop.") and "Another story" not in body.text
+    assert trimmed(Body(f"{STORY}\n\nA long last paragraph that trails off, as some stories end, with an ellipsis...")
+                   ).text.endswith("ellipsis...")
 
 
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():

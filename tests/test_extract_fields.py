@@ -96,6 +96,19 @@ def test_whole_json_ld_body_wins_over_the_extractor_and_a_teaser_does_not():
                           ).winners["body"] == "main_content"
 
 
+def test_a_json_ld_body_printed_twice_is_kept_once_and_escaped_markup_is_read_as_markup():
+    story = "First paragraph of the story, long enough. " * 12
+    twice = extract_fields(page("<html>" + ld({"@type": "NewsArticle", "articleBody": f"{story} {story}"})
+                                + "<p>x</p></html>")).values["body"]
+    assert twice.text == story.strip()
+    escaped = ("&lt;p&gt;" + story + "&lt;/p&gt;&lt;div class=&quot;caption&quot;&gt;Photo&lt;/div&gt; "
+               "Tom &amp;amp; Jerry.")
+    body = extract_fields(page("<html>" + ld({"@type": "NewsArticle", "articleBody": escaped}) + "<p>x</p></html>")
+                          ).values["body"]
+    assert "<" not in body.text and "amp;" not in body.text and body.text.startswith("First")
+    assert "Tom & Jerry" in body.text
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("2024-11-22T10:00:00+01:00", Moment("2024-11-22T10:00:00+01:00", dt.date(2024, 11, 22))),
     ("2024-11-22T00:30:00+0900", Moment("2024-11-22T00:30:00+09:00", dt.date(2024, 11, 22))),  # the page's day

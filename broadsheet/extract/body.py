@@ -8,6 +8,7 @@ containers found by prose density (``body_density``).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ WHOLE_SHARE_OF_SHOWN = 0.4
 """An ``articleBody`` shorter than this share of the page's paragraph text is not the whole body."""
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\bmore\b)\s*$", re.IGNORECASE)
 _LINES = re.compile(r"\s*\n\s*")
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,24 @@ def whole_article_body(page: Page) -> Body | None:
     shown = sum(len(t) for t in nodes(page.root, "//article//p//text()") or nodes(page.root, "//p//text()"))
     if len(value) < WHOLE_SHARE_OF_SHOWN * shown:  # the page shows far more than the JSON-LD holds: a summary
         return None
+    if "&" in value:  # escaped markup ("&lt;p&gt;") and entities, decoded once more by clean_text
+        value = html.unescape(value)
     if "<" in value and ">" in value:  # some sites put HTML in it
         from lxml import html as lxml_html
 
         value = "\n".join(lxml_html.fromstring(value).itertext())
-    return text_body(value)
+    return text_body(once(value))
+
+
+def once(text: str) -> str:
+    """The text once when it is one text printed twice (some sites' ``articleBody`` repeats the story)."""
+    stripped = text.strip()
+    half = len(stripped) // 2
+    for cut in range(max(1, half - 2), half + 3):
+        first = stripped[:cut].strip()
+        if first and first == stripped[cut:].strip():
+            return first
+    return text
 
 
 def resiliparse_body(page: Page) -> Body | None:
@@ -126,7 +141,8 @@ def trimmed(body: Body) -> Body:
     prose = [i for i, b in enumerate(blocks) if len(b) >= PARAGRAPH_MIN_CHARS]
     if not prose:
         return body
-    first, last = prose[0], prose[-1]
+    whole = [i for i in prose if not _ELLIPSIS.search(blocks[i])]  # a teaser's summary ends "..."
+    first, last = prose[0], (whole or prose)[-1]
     while first > 0 and _SENTENCE_END.search(blocks[first - 1]) and len(blocks[first - 1]) >= 30:
         first -= 1
     while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
@@ -150,6 +166,12 @@ def without_headline(body: Body, page: Page) -> Body:
             dropped.add(i)
         elif len(block) >= PARAGRAPH_MIN_CHARS:
             break
+    return _without(body, dropped)
+
+
+def _without(body: Body, dropped: set[int]) -> Body:
+    """The body without the blocks at the ``dropped`` indexes (itself when none, or when that is every block)."""
+    blocks = body.text.split(BLOCK_SEPARATOR)
     if not dropped or len(dropped) == len(blocks):
         return body
     kept = [b for i, b in enumerate(blocks) if i not in dropped]
@@ -158,3 +180,17 @@ def without_headline(body: Body, page: Page) -> Body:
         markdown = [m for i, m in enumerate(markdown) if i not in dropped]
     return Body(BLOCK_SEPARATOR.join(kept), BLOCK_SEPARATOR.join(markdown) if markdown and len(markdown) == len(kept)
                 else None, body.doubtful)
+
+
+CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
+"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
+
+
+def without_captions(body: Body, page: Page) -> Body:
+    """The body without the blocks after its first prose paragraph that are the whole text of an element named
+    caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one
+    before the first paragraph is kept: some corpora's bodies open with the lead image's caption)."""
+    captions = {clean_text(string_of(element)) for element, names in page.classed if CAPTION.search(names)}
+    blocks = body.text.split(BLOCK_SEPARATOR)
+    first = next((i for i, block in enumerate(blocks) if len(block) >= PARAGRAPH_MIN_CHARS), 0)
+    return _without(body, {i for i, block in enumerate(blocks) if i > first and block in captions})

@@ -5,7 +5,8 @@ scores its parent fully, its grandparent half and three more ancestors less (mor
 commas); paragraphs inside page chrome (navigation, asides, and elements whose class or id reads as
 comments, related stories, share bars, newsletter boxes...) score nothing. The five best get a bonus
 when their class reads as story text and are scaled by how little of their text is link text; the best
-one, with those of its siblings that score well or read as prose, holds the story. Its blocks (chrome
+one, with those of its siblings that score well or read as prose, holds the story, and so do its cousins
+built alike (same tag, class and depth, mostly prose): the story's other sections. Its blocks (chrome
 left out) are the body, with their tags for Markdown.
 """
 
@@ -45,13 +46,14 @@ def names(element: etree._Element) -> str:
 
 
 def is_chrome(element: etree._Element) -> bool:
-    """Whether the element is page chrome by its tag or its class/id (story words win over chrome words)."""
+    """Whether the element is page chrome by its tag or its class/id (story words win over chrome words, except
+    in an id that reads as chrome on its own: ``class="user-post-text" id="comment-text"`` is a comment)."""
     tag = element.tag
     if not isinstance(tag, str) or tag in CHROME_TAGS:
         return isinstance(tag, str)
     if tag in KEPT_TAGS:
         return False
-    return _chrome_names(names(element))
+    return _chrome_names(names(element)) or _chrome_names(element.get("id") or "")
 
 
 @lru_cache(maxsize=4096)
@@ -132,7 +134,44 @@ def story_containers(root: etree._Element) -> list[etree._Element]:
             score = scores.get(sibling, 0.0) * (1 - _link_density(sibling)) if sibling in scores else 0.0
             if score >= threshold or (sibling.tag == "p" and _prose(sibling)):
                 kept.append(sibling)
-    return kept
+    return _with_cousins(best, kept, scores)
+
+
+COUSIN_LEVELS = 5
+"""How far above the best container its cousins (the story's other sections, built alike) are looked for."""
+PROSE_RUN_CHARS = 80
+"""A text run this long is prose; a cousin holds mostly such runs (``PROSE_SHARE`` of its text), not headers."""
+PROSE_SHARE = 0.6
+
+
+def _with_cousins(best: etree._Element, kept: list[etree._Element],
+                  scores: dict[etree._Element, float]) -> list[etree._Element]:
+    """``kept`` with the best container's cousins: elements of its tag, exact class and depth, under its ancestor
+    ``COUSIN_LEVELS`` up, that hold prose outside chrome (templates that print each section of a story in a box of
+    its own, where the best box alone is one section); at least two, all in page order."""
+    classes = best.get("class")
+    ancestor = best.getparent()
+    for _ in range(COUSIN_LEVELS - 1):
+        if ancestor is None or ancestor.getparent() is None or ancestor.tag in KEPT_TAGS:
+            break
+        ancestor = ancestor.getparent()
+    if not classes or ancestor is None:
+        return kept
+    depth = sum(1 for _ in best.iterancestors())
+    cousins = {e for e in ancestor.iter(best.tag) if e.get("class") == classes and e in scores
+               and sum(1 for _ in e.iterancestors()) == depth
+               and not is_chrome(e) and _link_density(e) < 0.25 and _mostly_prose(e)}
+    if len(cousins) < 2:
+        return kept
+    chosen = set(kept) | cousins
+    return [e for e in ancestor.iter() if e in chosen and not any(a in chosen for a in e.iterancestors())]
+
+
+def _mostly_prose(element: etree._Element) -> bool:
+    """Whether most of the element's text is in runs of prose (text nodes of ``PROSE_RUN_CHARS`` or more), not
+    in the short lines of a header, a byline or a caption."""
+    runs = [len(t.strip()) for t in element.itertext()]
+    return sum(n for n in runs if n >= PROSE_RUN_CHARS) >= PROSE_SHARE * max(1, sum(runs))
 
 
 def _prose(paragraph: etree._Element) -> bool:

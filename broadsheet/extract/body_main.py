@@ -2,13 +2,15 @@
 
 The two extractors fail differently, measured on the public corpora (``benchmarks/eval_corpora.py``):
 resiliparse keeps the story whole but often keeps what follows it too (teasers, comments), and now and
-then finds almost nothing; the density containers are precise but sometimes miss a part. So the density
-body wins when it is the resiliparse text trimmed a little (nearly all of its words are in it and it
-keeps at least ``TRIM_MIN_SHARE`` of them, or less when what it left out is mostly the words of page chrome,
-``CHROME_SHARE``) or when resiliparse found far less (``FAR_MORE`` times fewer
-words); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds ``INSIDE_SHARE`` of
-the other's words): a doubtful body lowers the record's quality, which is what hands a page to the
-fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
+then finds almost nothing or starts after the story's opening; the density containers are precise but
+sometimes miss a part. So the density body wins when it is the resiliparse text trimmed a little (nearly
+all of its words are in it and it keeps at least ``TRIM_MIN_SHARE`` of them, or less when what it left out
+is mostly the words of page chrome, ``CHROME_SHARE``; with only most of its words in it when what it left
+out is nearly all chrome, ``ALL_CHROME``), when resiliparse found far less (``FAR_MORE`` times fewer
+words), or when it holds resiliparse's text and what only it kept is mostly paragraphs before it (the
+opening, ``OPENING_SHARE``); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds
+``INSIDE_SHARE`` of the other's words): a doubtful body lowers the record's quality, which is what hands a
+page to the fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from broadsheet.extract.body import Body, resiliparse_body, whole_article_body, with_markdown, without_headline
+from broadsheet.extract.body import (
+    Body,
+    resiliparse_body,
+    whole_article_body,
+    with_markdown,
+    without_captions,
+    without_headline,
+)
 from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
 from broadsheet.extract.page import Page
+from broadsheet.normalize.text import BLOCK_SEPARATOR
 
 INSIDE_SHARE = 0.9
 """The share of the density body's words that must be in resiliparse's text for it to be a trimmed copy."""
@@ -28,8 +38,15 @@ TRIM_MIN_SHARE = 0.8
 """A trimmed copy keeps at least this share of resiliparse's words (less: it missed part of the story)."""
 CHROME_SHARE = 0.5
 """A shorter trimmed copy still wins when at least this share of the words only resiliparse kept are page chrome's."""
+MOSTLY_INSIDE_SHARE = 0.8
+ALL_CHROME = 0.9
+"""A shorter density body with only ``MOSTLY_INSIDE_SHARE`` of its words in resiliparse's still wins when what only
+resiliparse kept is nearly all page chrome's words (``ALL_CHROME``): comments it took for the story."""
 FAR_MORE = 6
 """The density body wins outright when it has this many times resiliparse's words."""
+OPENING_SHARE = 0.8
+"""A longer density body holding resiliparse's text wins when this share of what only it kept comes before
+resiliparse's first block: the story's opening paragraphs, which resiliparse now and then starts after."""
 _WORDS = re.compile(r"\w+")
 
 
@@ -37,7 +54,7 @@ def main_content(page: Page) -> Body | None:
     """The generic extractors' body for this page (see the module's rule), with its Markdown, without the headline
     and with the standfirst the page shows above the story (``body_standfirst``)."""
     body = _chosen(page)
-    return with_standfirst(without_headline(body, page), page) if body is not None else None
+    return with_standfirst(without_captions(without_headline(body, page), page), page) if body is not None else None
 
 
 def json_ld_body(page: Page) -> Body | None:
@@ -45,6 +62,19 @@ def json_ld_body(page: Page) -> Body | None:
     the story: the structured body seldom holds it."""
     body = whole_article_body(page)
     return with_standfirst(body, page) if body is not None else None
+
+
+def _opening(dense: Body, words: Counter) -> int:
+    """How many words of the density body come before its first block that is mostly in ``words`` (resiliparse's),
+    when they are paragraphs (two blocks or more; one is a dateline or a byline); else 0."""
+    count = 0
+    for index, block in enumerate(dense.text.split(BLOCK_SEPARATOR)):
+        found = Counter(_WORDS.findall(block.lower()))
+        size = sum(found.values())
+        if size and sum((found & words).values()) >= size / 2:
+            return count if index >= 2 else 0
+        count += size
+    return 0
 
 
 def _chosen(page: Page) -> Body | None:
@@ -58,9 +88,13 @@ def _chosen(page: Page) -> Body | None:
         return dense
     if shared >= INSIDE_SHARE * dense_total and TRIM_MIN_SHARE * total <= dense_total <= total:
         return dense
-    if shared >= INSIDE_SHARE * dense_total and dense_total < TRIM_MIN_SHARE * total:
+    if shared >= MOSTLY_INSIDE_SHARE * dense_total and dense_total < TRIM_MIN_SHARE * total:
         extra = words - dense_words  # what only resiliparse kept: chrome (comments, teasers) or a missed part?
-        if sum((extra & chrome_words(page.root)).values()) >= CHROME_SHARE * sum(extra.values()):
+        chrome = sum((extra & chrome_words(page.root)).values())
+        if chrome >= (CHROME_SHARE if shared >= INSIDE_SHARE * dense_total else ALL_CHROME) * sum(extra.values()):
             return dense
+    if shared >= INSIDE_SHARE * total and dense_total > total and \
+            _opening(dense, words) >= OPENING_SHARE * (dense_total - shared):
+        return dense
     agreed = shared >= INSIDE_SHARE * dense_total and shared >= INSIDE_SHARE * total
     return with_markdown(replace(extracted, doubtful=not agreed), page)
