@@ -29,6 +29,8 @@ from conftest import MITRADE_CASSETTE, ROOT, fixture_ahead, run_crawl
 from filelock import FileLock
 from helpers.killpoint import kill_args
 
+from broadsheet.testing import forkserver
+
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205"
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 GATE = 'FIELD_COVERAGE_MIN={"date_modified": 1.0}'  # no mitrade page has date_modified: the gate fails
@@ -37,18 +39,14 @@ SLOW = ("-s", "DOWNLOAD_DELAY=0.7", *ONE_AT_A_TIME)  # a Ctrl-C while discovery 
 
 
 def scrapy(*args: str, fsize: int | None = None, wait: bool = True, log: Path | None = None
-           ) -> subprocess.CompletedProcess | subprocess.Popen:
+           ) -> subprocess.CompletedProcess | subprocess.Popen | forkserver.ForkedProcess:
     """``python -m scrapy ARGS`` from the project root (``fsize``: the child's RLIMIT_FSIZE in bytes;
     ``wait=False``: started in the background, its log going to ``log``)."""
-    def limit() -> None:
-        if fsize is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-
     cmd = [sys.executable, "-m", "scrapy", *args]
     if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, preexec_fn=limit,
+        return forkserver.popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, fsize=fsize,
                                 stderr=log.open("w") if log else subprocess.DEVNULL)
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    return forkserver.run(cmd, cwd=ROOT, timeout=300, fsize=fsize)
 
 
 def crawl_args(*args: str) -> list[str]:
