@@ -114,7 +114,8 @@ class Zygote:
     """Takes requests on its control socket (a ``SOCK_SEQPACKET`` pair from the caller: one
     message per request, with its reply socket and three stdio fds), forks one child per request,
     and tells the reply socket the child's pid, then its exit status (``subprocess`` style:
-    negative for a signal) when it ends. Ends when the caller closes the control socket."""
+    negative for a signal) when it ends. Ends when the caller has closed the control socket and
+    its children have ended."""
 
     def __init__(self, control: socket.socket) -> None:
         self.sys_path = list(sys.path)
@@ -125,13 +126,15 @@ class Zygote:
         self.settings = ""  # the project settings module, once warmed
 
     def serve(self) -> None:
-        """Until the caller closes the control socket."""
-        while True:
+        """Until the caller has closed the control socket and every child has ended."""
+        serving = True
+        while serving or self.children:
             for key, _ in self.selector.select():
                 if key.fileobj is not self.control:
                     self.reap(key.fd)
                 elif not self.spawn():
-                    return
+                    self.selector.unregister(self.control)
+                    serving = False
 
     def spawn(self) -> bool:
         """Read one request and fork its child; False when the caller has gone."""
@@ -326,11 +329,13 @@ class ForkServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._retired: list[subprocess.Popen] = []  # stopped zygotes, ending with their last children
         self._files: dict[str, int] = {}
         self._control: socket.socket | None = None  # the caller's end of the zygote's control socket
         self._startup: dict[str, str] = {}  # the environment the zygote's interpreter started with
         self.enabled = False  # ``enable``: the test session's choice; commands crawl with ``subprocess``
         self.disabled = not hasattr(os, "pidfd_open")
+        atexit.register(self.close)
 
     def serves(self, cmd: list[str], cwd: Any, env: dict[str, str] | None) -> bool:
         """Whether ``cmd`` from ``cwd`` with ``env`` is a ``python -m scrapy`` a child can be (the
@@ -363,7 +368,6 @@ class ForkServer:
                     self.disabled = True
                     return None
                 self._files, self._startup = json.loads(line)["ready"], startup
-                atexit.register(self.close)
             return None if self.disabled else self._startup
 
     def _stale(self) -> bool:
@@ -377,16 +381,20 @@ class ForkServer:
         return False
 
     def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
+        """Stop taking requests: the zygote ends when its running children have."""
+        if self._proc is not None:
             self._control.close()
-            proc.wait()
-            proc.stdout.close()
+            self._retired.append(self._proc)
+            self._proc = None
 
     def close(self) -> None:
-        """Stop the zygote (children still running go on)."""
+        """Stop the zygote, and wait for it (and so for its running children)."""
         with self._lock:
             self._stop()
+            for proc in self._retired:
+                proc.wait()
+                proc.stdout.close()
+            self._retired.clear()
 
     def popen(self, cmd: list[str], *, cwd: Any, env: dict[str, str] | None = None, stdin: Any = None,
               stdout: Any = None, stderr: Any = None, fsize: int | None = None) -> ForkedProcess:
