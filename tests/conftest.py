@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from broadsheet import FIXTURES, PROJECT_ROOT
+from broadsheet.testing import forkserver
 from broadsheet.testing.crawl import Ahead, CrawlResult, run_crawl
 
 __all__ = ["FIXTURES", "MITRADE_CASSETTE", "ROOT", "readme_feeds", "CrawlResult", "cassette_without_images",
@@ -24,6 +25,8 @@ ROOT = PROJECT_ROOT
 # compile the checkout's modules again (about 0.1 s a crawl). They cache it outside the checkout instead.
 if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
     os.environ.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "broadsheet-test-pycache"))
+# The suite's `python -m scrapy` runs from the root are children forked from a pre-imported interpreter.
+forkserver.enable()
 # Crawls the tests start keep their run history out of the checkout.
 os.environ.setdefault("BROADSHEET_HISTORY_URI", str(Path(tempfile.mkdtemp(prefix="broadsheet-history-")) / "%(name)s"))
 

@@ -8,6 +8,7 @@ import sys
 import yaml
 from conftest import FIXTURES, ROOT
 
+from broadsheet.testing import forkserver
 from schemas.registry import default_registry
 
 LATEST = default_registry().get("article").ref
@@ -45,8 +46,7 @@ def test_the_article_spider_without_pages_says_how_to_give_them(crawl):
 
 
 def sd(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", "sd", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return forkserver.run([sys.executable, "-m", "scrapy", "sd", *args], cwd=ROOT, timeout=120)
 
 
 def test_sd_shows_every_candidate_the_winner_and_the_record_from_a_cassette():

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 
 import pytest
 from conftest import MITRADE_CASSETTE, ROOT
 
 from broadsheet.storage.files import HOST
+from broadsheet.testing import forkserver
 
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
@@ -19,10 +19,10 @@ def test_sigkill_mid_export_leaves_previous_file(tmp_path, name):
     final = tmp_path / name
     final.write_bytes(b"previous complete dataset\n")
     # SIGKILLed once three of the six items are written, one request at a time: more are to come
-    proc = subprocess.run(
+    proc = forkserver.run(
         [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-O", str(final), "-s", f"VCR_CASSETTE={MITRADE_CASSETTE}",
          *kill_args("item:3"), "-s", "CONCURRENT_REQUESTS=1", "-s", "PARQUET_ROW_GROUP_SIZE=1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        cwd=ROOT, timeout=300)
     assert proc.returncode == -signal.SIGKILL
     (temporary,) = tmp_path.glob(f".{name}.{HOST}-*.tmp")
     assert temporary.stat().st_size > 0, "no item was being written when the kill came"

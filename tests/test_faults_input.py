@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import MITRADE_CASSETTE, ROOT, CrawlResult, crawl_ahead, run_crawl
 
+from broadsheet.testing import forkserver
 from schemas.registry import default_registry
 
 BTC = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
@@ -240,8 +241,7 @@ def test_the_cassette_is_loaded_once_and_no_body_is_logged(crawled):
 
 
 def scrapy(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return forkserver.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, timeout=120)
 
 
 def har(entries: list[dict]) -> dict:
@@ -404,6 +404,6 @@ def test_text_holding_replacement_characters_is_quarantined_not_exported(crawled
     assert any(e["path"] == "$.headline" and e["keyword"] == "replacement_character" for e in entry["errors"])
     records = tmp_path / "records.jsonl"
     records.write_text(json.dumps(entry["item"]) + "\n", encoding="utf-8")
-    checked = subprocess.run([sys.executable, "-m", "scrapy", "schema", "validate", entry["schema"], str(records)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    checked = forkserver.run([sys.executable, "-m", "scrapy", "schema", "validate", entry["schema"], str(records)],
+                             cwd=ROOT, timeout=120)
     assert checked.returncode == 1 and "$.headline  [replacement_character]" in checked.stdout, checked.stdout

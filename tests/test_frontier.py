@@ -18,6 +18,7 @@ from conftest import ROOT
 from helpers.killpoint import kill_args
 
 from broadsheet.table.iceberg import open_catalog
+from broadsheet.testing import forkserver
 from schemas.registry import default_registry
 
 pytestmark = [pytest.mark.crawl, pytest.mark.block_network(allowed_hosts=["127.0.0.1"])]  # redis-server on loopback
@@ -25,13 +26,13 @@ pytestmark = [pytest.mark.crawl, pytest.mark.block_network(allowed_hosts=["127.0
 LIVE_STORIES = 6  # the capture's live stories (two removed or missing pages are skipped)
 
 
-def worker(tmp_path: Path, name: str, redis_url: str, *args: str) -> subprocess.Popen:
+def worker(tmp_path: Path, name: str, redis_url: str, *args: str) -> forkserver.ForkedProcess | subprocess.Popen:
     """Start ``scrapy crawl mitrade -s REDIS_URL=... -s TABLE_URI=... -O <name>.jsonl``."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-s", f"REDIS_URL={redis_url}",
            "-s", f"TABLE_URI={tmp_path / 'table'}", "-O", str(tmp_path / f"{name}.jsonl"),
            "-s", f"STATS_REPORT_URI={tmp_path / name}.stats.json", *args]
     log = (tmp_path / f"{name}.log").open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    return forkserver.popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONHASHSEED": "0"})
 
 

@@ -17,6 +17,7 @@ import pytest
 from conftest import FIXTURES, ROOT, fixture_ahead, run_crawl
 
 from broadsheet.state.store import CrawlState, Record, StateVersionError
+from broadsheet.testing import forkserver
 
 DAYS = FIXTURES / "mitrade" / "days"
 TRUTH = json.loads((DAYS / "expected.json").read_text(encoding="utf-8"))
@@ -188,7 +189,7 @@ def killed_day_one(tmp_path: Path, point: str, *args: str) -> subprocess.Complet
     out.parent.mkdir()
     cmd = [sys.executable, "-m", "scrapy", "crawl", "mitrade", "-s", f"VCR_CASSETTE={DAYS / 'day-1.yaml'}",
            "-s", f"CRAWL_STATE={tmp_path / 'state'}", *kill_args(point), "-O", str(out), *args]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = forkserver.run(cmd, cwd=ROOT, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     return proc
 

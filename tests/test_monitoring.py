@@ -23,6 +23,7 @@ from scrapy.utils.test import get_crawler
 from broadsheet.extensions.monitor import RunMonitor
 from broadsheet.monitoring.history import History, build_record, history_folder
 from broadsheet.monitoring.rules import judge, resolve_rules, rule_for, usual_range
+from broadsheet.testing import forkserver
 from schemas.registry import default_registry
 from spiders.mitrade import MitradeSpider
 
@@ -198,13 +199,13 @@ def test_report_command_regenerates_and_compares(crawled):
     for page in history.glob("*.html"):
         page.unlink()
     scrapy = [sys.executable, "-m", "scrapy", "report", "-s", f"HISTORY_URI={history}"]
-    regenerated = subprocess.run([*scrapy, "mitrade"], cwd=ROOT, capture_output=True, text=True)
+    regenerated = forkserver.run([*scrapy, "mitrade"], cwd=ROOT)
     assert regenerated.returncode == 0, regenerated.stderr
     assert len(list(history.glob("*.html"))) == 5  # four runs and the index
-    compared = subprocess.run([*scrapy, "mitrade", "--compare", "-2", "-1"], cwd=ROOT, capture_output=True, text=True)
+    compared = forkserver.run([*scrapy, "mitrade", "--compare", "-2", "-1"], cwd=ROOT)
     lines = compared.stdout.splitlines()
     assert compared.returncode == 0 and any(line.split() == ["coverage/image", "100.0%", "0.0%"] for line in lines)
-    unknown = subprocess.run([*scrapy, "mitrade", "--compare", "nope", "-1"], cwd=ROOT, capture_output=True, text=True)
+    unknown = forkserver.run([*scrapy, "mitrade", "--compare", "nope", "-1"], cwd=ROOT)
     assert unknown.returncode == 2 and "no run 'nope'" in unknown.stderr
 
 

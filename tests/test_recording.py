@@ -16,6 +16,7 @@ from conftest import ROOT
 from broadsheet.recording import serializer
 from broadsheet.recording.handler import cassette_text
 from broadsheet.recording.page import import_page
+from broadsheet.testing import forkserver
 
 PAGE = b"<html><body><p>recorded page</p></body></html>"
 
@@ -51,11 +52,11 @@ def server():
 
 def fetch(url: str, cassette, mode: str) -> subprocess.CompletedProcess:
     headers = json.dumps({"Authorization": "Bearer SECRETAUTH"})
-    return subprocess.run(
+    return forkserver.run(
         [sys.executable, "-m", "scrapy", "fetch", "--nolog", url, "-s", f"VCR_CASSETTE={cassette}",
          "-s", f"VCR_RECORD_MODE={mode}", "-s", f"DEFAULT_REQUEST_HEADERS={headers}",
          "-s", "AUTOTHROTTLE_ENABLED=False"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=ROOT, timeout=120)
 
 
 def test_recording_scrubs_secrets_and_replays(server, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, crawl_ahead
 
+from broadsheet.testing import forkserver
 from schemas.compat import breaking, diff, pairs_to_check
 
 CASES = sorted((Path(__file__).parent / "compat_cases").glob("*.json"))
@@ -47,8 +48,7 @@ def test_unknown_level_is_an_error():
 
 
 def schema_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", "schema", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return forkserver.run([sys.executable, "-m", "scrapy", "schema", *args], cwd=ROOT, timeout=120)
 
 
 def compat_at_each_level(folder: Path, path: Path) -> list[tuple[bool, subprocess.CompletedProcess]]:

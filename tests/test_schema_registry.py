@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from broadsheet.testing import forkserver
 from schemas.registry import Registry, SchemaError, default_registry, parse_ref
 
 SCHEMAS = ROOT / "schemas"
@@ -97,8 +98,7 @@ def test_bad_schema_files_are_named(tmp_path, mutate, message):
 
 
 def schema_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", "schema", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return forkserver.run([sys.executable, "-m", "scrapy", "schema", *args], cwd=ROOT, timeout=120)
 
 
 def test_check_passes_on_the_registry():

@@ -1,14 +1,14 @@
 """Run ``scrapy crawl`` in a child process over a cassette, and read back what it produced.
 
 Scrapy's reactor runs once per process, so tools that crawl several times (the fixture command,
-the tests) run each crawl as a user would: ``python -m scrapy crawl`` from the project root.
+the tests) run each crawl as a user would: ``python -m scrapy crawl`` from the project root, a
+process of its own (forked from a pre-imported interpreter, ``forkserver``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Hashable
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from broadsheet import PROJECT_ROOT
+from broadsheet.testing import forkserver
 
 T = TypeVar("T")
 _STARTED_WITH = threading.local()  # the environment the jobs of an Ahead's threads were started with
@@ -62,7 +63,7 @@ def run_crawl(workdir: Path, spider: str, *args: str, urls: list[str] | None = N
         cmd += ["-s", f"VCR_CASSETTE={cassette}"]
     cmd += list(args)
     kept_before = set(workdir.glob(f"{report.name}.failed-*"))
-    proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, env=crawl_env())
+    proc = forkserver.run(cmd, cwd=PROJECT_ROOT, timeout=timeout, env=crawl_env())
     stats, reason = {}, ""
     # A failed crawl's stats report is kept beside the previous one, as stats.json.failed-<crawl id>.
     kept_report = sorted(set(workdir.glob(f"{report.name}.failed-*")) - kept_before)

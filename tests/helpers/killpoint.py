@@ -4,13 +4,16 @@ point (``KILL_AT``), the way an operator's ``kill -9`` or Ctrl-C, or an OOM kill
 - ``item:N``: the N-th item is scraped (through every pipeline and into its feeds), requests
   still to come: mid-crawl, at a point the test knows instead of a moment a slowed-down crawl
   happens to be in;
+- ``response:URL``: the response for URL is downloaded (before its callback runs), e.g. a
+  listing while the other discovery documents are still to be read;
 - ``prepared``: the crawl state is prepared, no output is published yet (a ``spider_closed``
   handler ordered after the state's and before the feed exporter's);
 - ``feeds_published``: every feed is renamed into place (``feed_exporter_closed``);
 - ``published``: every output is published (``engine_stopped``, before the state's handler).
 
-``KILL_SIGNAL`` is ``SIGKILL`` (the default: no cleanup, no flush) or ``SIGINT`` (Scrapy's
-graceful shutdown, as from Ctrl-C). ``kill_args`` gives the ``scrapy crawl`` arguments.
+``KILL_SIGNAL`` is ``SIGKILL`` (the default: no cleanup, no flush), ``SIGINT`` (Scrapy's
+graceful shutdown, as from Ctrl-C) or ``SIGTERM`` (the same, as from ``timeout`` or an init
+system). ``kill_args`` gives the ``scrapy crawl`` arguments.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ AFTER_FEEDS = 100
 class KillAt:
     """Sends itself ``KILL_SIGNAL`` at ``KILL_AT``."""
 
-    def __init__(self, signum: int, items: int = 0):
+    def __init__(self, signum: int, items: int = 0, url: str = ""):
         self.signum = signum
-        self.items = items  # item:N: the count to reach; 0 for the close points
+        self.items = items  # item:N: the count to reach; 0 for the other points
+        self.url = url  # response:URL
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -44,6 +48,9 @@ class KillAt:
         if point.startswith("item:"):
             ext = cls(signum, int(point.removeprefix("item:")))
             crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        elif point.startswith("response:"):
+            ext = cls(signum, url=point.removeprefix("response:"))
+            crawler.signals.connect(ext.response_received, signal=signals.response_received)
         else:
             ext = cls(signum)
             crawler.signals.connect(ext.kill, signal=SIGNALS[point])
@@ -53,6 +60,11 @@ class KillAt:
         """Count the item; at the N-th, the signal (once: a graceful shutdown scrapes on)."""
         self.items -= 1
         if self.items == 0:
+            self.kill()
+
+    def response_received(self, response, request, spider) -> None:
+        """At the response for the point's URL, the signal."""
+        if response.url == self.url:
             self.kill()
 
     def kill(self, *args, **kwargs) -> None:
