@@ -140,6 +140,7 @@ class DiscoveryMixin:
                 run.announce(entry, sitemap=response.url if complete else None)
         if complete:
             run.sitemap_read(response.url, response.meta.get("broadsheet_lastmod"))
+        self.document_read()
 
     def parse_feed_document(self, response: Response) -> None:
         """An RSS, Atom or JSON feed: each item announces a story."""
@@ -152,6 +153,7 @@ class DiscoveryMixin:
             url = response.urljoin(item["url"])
             if self.article_url.search(url):
                 self.incremental.announce({**item, "url": url})
+        self.document_read()
 
     def listing_links(self, response: Response) -> Iterator[scrapy.Request]:
         """From a listing page: announce its article links, request the feeds it names; True
@@ -167,6 +169,7 @@ class DiscoveryMixin:
         for url in feed_links(response.selector.root, response.url):
             if request := self.document_request(url, "feed"):
                 yield request
+        self.document_read()
 
     def on_document_error(self, failure: Failure) -> None:
         """A discovery document that is not there (not recorded, 404, 410) is skipped as
@@ -200,6 +203,14 @@ class DiscoveryMixin:
 
     # --- phase 2: the planned article pages ---------------------------------------------------
 
+    def document_read(self) -> None:
+        """A discovery document's announcements are in. With ``DISCOVERY_PLAN_EACH_DOCUMENT`` (on in a
+        shared crawl) the pages they give a reason to request (new, changed) are requested now: a
+        worker of a shared crawl is idle only when the whole crawl is, so planning at idle would hold
+        back its stories until every other worker had run dry, and let those workers leave first."""
+        if self.crawler.settings.getbool("DISCOVERY_PLAN_EACH_DOCUMENT") and not self.article_urls:
+            self._request_planned(self.incremental.plan(final=False))
+
     def _idle(self, spider: Any) -> None:
         self._just_planned = False
         if self._planned or self.article_urls:
@@ -208,10 +219,13 @@ class DiscoveryMixin:
         planned = self.incremental.plan()
         self._just_planned = bool(planned)
         self.logger.info("Discovery done: %(count)d article pages to request", {"count": len(planned)})
-        for item in planned:
-            self.crawler.engine.crawl(self.planned_request(item))
+        self._request_planned(planned)
         if planned:
             raise DontCloseSpider
+
+    def _request_planned(self, planned: list[Planned]) -> None:
+        for item in planned:
+            self.crawler.engine.crawl(self.planned_request(item))
 
     def planned_request(self, item: Planned) -> scrapy.Request:
         """The article request for a planned page, its announcement in meta; conditional when

@@ -1,8 +1,10 @@
 """The add-on that turns a crawl into a worker of a shared crawl when ``REDIS_URL`` is set.
 
 Scrapy applies add-ons after the command line's settings, so ``-s REDIS_URL=...`` alone
-switches on: the shared scheduler, the lease bookkeeping (``leases.py``) and the per-site
-politeness across workers (``politeness.py``). Without ``REDIS_URL`` it changes nothing.
+switches on: the shared scheduler, the lease bookkeeping (``leases.py``), the per-site
+politeness across workers (``politeness.py``) and ``DISCOVERY_PLAN_EACH_DOCUMENT`` (a worker
+requests the stories of each discovery document it read at once: it is idle only when every
+worker is). Without ``REDIS_URL`` it changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class SharedFrontier:
         if not settings.get("REDIS_URL"):
             raise NotConfigured("REDIS_URL is empty: a single-machine crawl")
         settings.set("SCHEDULER", "broadsheet.frontier.scheduler.SharedScheduler", "addon")
+        settings.set("DISCOVERY_PLAN_EACH_DOCUMENT", True, "addon")
         for setting, (path, order) in (("SPIDER_MIDDLEWARES", LEASES_SPIDER_MIDDLEWARE),
                                        ("DOWNLOADER_MIDDLEWARES", LEASES_DOWNLOADER_MIDDLEWARE),
                                        ("DOWNLOADER_MIDDLEWARES", POLITENESS_MIDDLEWARE)):

@@ -84,6 +84,8 @@ class IncrementalRun:
         self.recheck_max = settings.getint("CRAWL_RECHECK_MAX", 3)
         self.recheck_days = settings.getfloat("CRAWL_RECHECK_DAYS", 2)
         self.announced: dict[str, Announcement] = {}
+        self.unplanned: dict[str, None] = {}  # announced URLs no plan has taken yet, in announcement order
+        self.planned_keys: set[str] = set()  # records (or URLs) a plan of this run requested
         self.signals: dict[str, dict[str, str]] = {}
         self.in_sitemap: dict[str, str] = {}  # article URL -> the complete sitemap listing it now
         self.sitemaps_read: set[str] = set()
@@ -116,6 +118,7 @@ class IncrementalRun:
         sitemap file that lists it)."""
         url = announcement["url"]
         merge(self.announced.setdefault(url, {"url": url}), announcement)
+        self.unplanned[url] = None
         signals = self.signals.setdefault(url, {})
         for source in announcement.get("sources", []):
             if source in SIGNALLING:
@@ -152,37 +155,50 @@ class IncrementalRun:
             return set()
         return self.state.live_sitemaps() - self.indexed - self.sitemaps_read
 
-    def plan(self) -> list[Planned]:
-        """The article pages to request, once every discovery document is read."""
-        records = {url: self.state.record_for_url(url) for url in self.announced}
-        listed = {record.key for url, record in records.items() if record is not None and url in self.in_sitemap}
+    def plan(self, final: bool = True) -> list[Planned]:
+        """The article pages to request, once every discovery document is read (``final``). A plan
+        that is not final (a shared crawl plans after each document its worker read) requests only
+        the announced pages with a reason to go (new, changed, reappeared) and leaves the rest, the
+        pages gone from their sitemap and the re-checks to the final plan; no plan requests a page twice."""
         planned: list[Planned] = []
-        keys: set[str] = set()
-        self.sitemaps_read |= self.dropped_sitemaps()  # read, as it were, and found empty
-        for sitemap in sorted(self.sitemaps_read):
-            for record in self.state.live_in_sitemap(sitemap):
-                if record.key not in listed and record.key not in keys and record.url:
-                    planned.append(Planned(record.url, "gone_from_sitemap", self.announced.get(record.url, {})))
-                    keys.add(record.key)
-        for url, announcement in self.announced.items():
-            record = records[url]
-            if record is not None and record.key in keys:
-                continue
-            reason = self._reason(record, self.signals.get(url, {}), announcement)
+        if final:
+            planned += self._gone_from_sitemaps()
+        for url in list(self.unplanned):
+            record = self.state.record_for_url(url)
+            key = record.key if record else url
+            reason = None if key in self.planned_keys else self._reason(record, self.signals.get(url, {}),
+                                                                           self.announced[url])
+            if reason is None and not final:
+                continue  # judged again by a later plan: a source read later may give a change signal
+            del self.unplanned[url]
             if reason is None:
-                self.stats.inc_value(f"{STATS}/skipped/{'removed' if record.status == 'removed' else 'unchanged'}")
+                if key not in self.planned_keys:
+                    self.stats.inc_value(f"{STATS}/skipped/{'removed' if record.status == 'removed' else 'unchanged'}")
                 continue
             validators = (record.etag, record.last_modified) if record and reason == "changed" else (None, None)
-            planned.append(Planned(url, reason, announcement, *validators))
-            keys.add(record.key if record else url)
-        if self.recheck_max > 0 and self.persistent:
+            planned.append(Planned(url, reason, self.announced[url], *validators))
+            self.planned_keys.add(key)
+        if final and self.recheck_max > 0 and self.persistent:
             since = utc_text((self.now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.recheck_days))
-            for record in self.state.unsignalled(since, self.recheck_max, keys):
+            for record in self.state.unsignalled(since, self.recheck_max, self.planned_keys):
                 planned.append(Planned(record.url, "recheck", self.announced.get(record.url, {}),
                                        record.etag, record.last_modified))
         for item in planned:
             self.stats.inc_value(f"{STATS}/planned/{item.reason}")
         return planned
+
+    def _gone_from_sitemaps(self) -> list[Planned]:
+        """Live stories of the sitemaps read this run that none of them lists any more."""
+        listed = {record.key for url in self.announced if url in self.in_sitemap
+                  and (record := self.state.record_for_url(url)) is not None}
+        gone = []
+        self.sitemaps_read |= self.dropped_sitemaps()  # read, as it were, and found empty
+        for sitemap in sorted(self.sitemaps_read):
+            for record in self.state.live_in_sitemap(sitemap):
+                if record.key not in listed and record.key not in self.planned_keys and record.url:
+                    gone.append(Planned(record.url, "gone_from_sitemap", self.announced.get(record.url, {})))
+                    self.planned_keys.add(record.key)
+        return gone
 
     def _reason(self, record: Record | None, signals: dict[str, str], announcement: Announcement) -> str | None:
         if record is None:
