@@ -9,7 +9,6 @@ with ``RLIMIT_FSIZE`` in the child (writes past the limit fail with ``EFBIG``).
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import signal
 import subprocess
@@ -402,12 +401,8 @@ def project(tmp_path) -> Path:
 
 
 def fixture_cmd(project: Path, *args: str, fsize: int | None = None) -> subprocess.CompletedProcess:
-    def limit() -> None:
-        if fsize is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-
-    return subprocess.run([sys.executable, "-m", "scrapy", "fixture", *args], cwd=project, capture_output=True,
-                          text=True, timeout=300, preexec_fn=limit)
+    """``python -m scrapy fixture ARGS`` in the copied project (a real subprocess: not the root)."""
+    return forkserver.run([sys.executable, "-m", "scrapy", "fixture", *args], cwd=project, timeout=300, fsize=fsize)
 
 
 def test_fixture_update_write_never_overwrites_truth_when_the_crawl_fails(project):

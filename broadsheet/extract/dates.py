@@ -13,10 +13,7 @@ import logging
 import re
 from typing import Any
 
-from parsel.selector import create_root_node
-from scrapy.utils.response import get_base_url
-
-from broadsheet.extract.page import Page
+from broadsheet.extract.page import Page, tree_of
 from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_http_date
 from broadsheet.normalize.text import clean_text
@@ -141,7 +138,7 @@ def htmldate_day(page: Page) -> Moment | None:
 
     tree = page.root  # htmldate reads lxml.html elements only: the same tree built so on the few pages that get here
     if not isinstance(tree, HtmlElement):
-        tree = create_root_node(page.response.text, HTMLParser, base_url=get_base_url(page.response))
+        tree = tree_of(page.response, HTMLParser)
     served = parse_http_date(page.response.headers.get(b"Date"))
     latest = (served + dt.timedelta(days=1)).replace(tzinfo=None) if served else None
     for extensive in (False, True)[:2 if len(page.response.body) < EXTENSIVE_MAX_BYTES else 1]:

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -194,9 +195,7 @@ def child(request: dict[str, Any], fds: list[int], settings: str) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if request.get("fsize") is not None:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_FSIZE, (request["fsize"], request["fsize"]))
+            _limit(request["fsize"])()
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -516,7 +515,8 @@ def popen(cmd: list[str], *, cwd: Any, env: dict[str, str] | None = None, stdout
                             preexec_fn=None if fsize is None else _limit(fsize))
 
 
-def _limit(fsize: int):
+def _limit(fsize: int) -> Callable[[], None]:
+    """What sets a child's RLIMIT_FSIZE to ``fsize`` bytes (writes past it fail with ``EFBIG``)."""
     import resource
 
     return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
