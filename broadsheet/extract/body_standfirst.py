@@ -154,26 +154,13 @@ def _shown_before(element: etree._Element, head: str) -> bool:
     return 0 <= at <= WINDOW_CHARS
 
 
-def _preceding(element: etree._Element) -> Iterator[etree._Element]:
+_PRECEDING = etree.XPath(f"preceding::*[position() <= {NEAR_ELEMENTS}]")
+"""Up to ``NEAR_ELEMENTS`` elements before the context element (not its ancestors): the nearest, in page order."""
+
+
+def _preceding(element: etree._Element) -> list[etree._Element]:
     """Up to ``NEAR_ELEMENTS`` elements before ``element`` in the page (not its ancestors), nearest first."""
-    count = 0
-    while element is not None:
-        for sibling in element.itersiblings(preceding=True):
-            for found in _backwards(sibling):
-                yield found
-                count += 1
-                if count >= NEAR_ELEMENTS:
-                    return
-        element = element.getparent()
-
-
-def _backwards(element: etree._Element) -> Iterator[etree._Element]:
-    """The element's subtree in reverse page order (last descendant first, the element last), lazily."""
-    if not isinstance(element.tag, str):
-        return
-    for child in element.iterchildren(reversed=True):
-        yield from _backwards(child)
-    yield element
+    return _PRECEDING(element)[::-1]
 
 
 def _following_text(element: etree._Element) -> Iterator[str]:

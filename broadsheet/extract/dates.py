@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from broadsheet.extract.page import Page, tree_of
+from broadsheet.extract.page import Page, names_say, tree_of
 from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_http_date
 from broadsheet.normalize.text import clean_text
@@ -71,7 +71,9 @@ def visible_date(page: Page) -> Moment | None:
     language = declared_language(page)
     tried = 0
     for element, names in page.classed:
-        if DATE_CLASS.search(names) and tried < 40:
+        if tried >= 40:
+            break
+        if names_say(DATE_CLASS, names):
             tried += 1
             found = day_in_text(" ".join(element.itertext())[:300], language)
             if found and not off_story(element):

@@ -7,9 +7,10 @@ any number of sources share one look at each.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lxml import etree
@@ -31,6 +32,13 @@ _CLASSED = etree.XPath("//body/descendant::*[@class or @id]")  # as //body//*, w
 _META_LIKE = etree.XPath("/descendant::*[self::meta[@content or @value] or @itemprop]")
 """Metas and microdata elements: one walk for both ``Page.metas`` and ``Page.itemprops``."""
 _SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
+
+
+@lru_cache(maxsize=8192)
+def names_say(pattern: re.Pattern[str], names: str) -> bool:
+    """Whether ``pattern`` is found in an element's names (``Page.classed``'s): once per distinct names, which
+    templates repeat on many elements."""
+    return pattern.search(names) is not None
 
 
 def parsed(response: TextResponse) -> etree._Element:
