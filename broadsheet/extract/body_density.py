@@ -53,7 +53,10 @@ def is_chrome(element: etree._Element) -> bool:
         return isinstance(tag, str)
     if tag in KEPT_TAGS:
         return False
-    return _chrome_names(names(element)) or _chrome_names(element.get("id") or "")
+    classes, ident = element.get("class"), element.get("id")
+    if classes is None and ident is None:  # most elements: nothing to read
+        return False
+    return _chrome_names(f'{classes or ""} {ident or ""}') or _chrome_names(ident or "")
 
 
 @lru_cache(maxsize=4096)
