@@ -21,7 +21,6 @@ from scrapy.utils.response import get_base_url
 
 from broadsheet.discovery import ANNOUNCED
 from broadsheet.extract.jsonld import choose_article, json_ld_objects
-from broadsheet.extract.xpath import nodes
 
 HINTS_META_KEY = ANNOUNCED  # what discovery says about the URL: a feed's title, dates, language
 """``request.meta`` key holding values others already know about the URL (a feed's title, date):
@@ -68,6 +67,46 @@ def json_ld_of(response: TextResponse) -> list[dict[str, Any]]:
     return _JSON_LD[response]
 
 
+_MARKED = etree.XPath(
+    '/descendant::*[@rel="author" or self::link[@rel="canonical"] or self::meta[@property] or @itemtype]')
+"""The few elements several checks read (author links, canonical links, property metas, microdata items): one walk."""
+
+
+class Marks:
+    """What one walk of a page finds for the article check, the canonical URL and the bylines."""
+
+    def __init__(self, root: etree._Element):
+        self.author_links: list[etree._Element] = []
+        """Elements with ``rel="author"``, in page order."""
+        self.canonical_hrefs: list[str] = []
+        """Every ``<link rel=canonical>`` href as written (relative or absolute), in page order."""
+        self.og_types: list[str] = []
+        """Every ``og:type`` meta's content, in page order."""
+        self.article_marked = False
+        """Whether an ``article:*`` meta or a microdata item typed as an Article is on the page."""
+        for element in _MARKED(root):
+            if element.get("rel") == "author":
+                self.author_links.append(element)
+            if element.tag == "link" and element.get("rel") == "canonical" and element.get("href") is not None:
+                self.canonical_hrefs.append(element.get("href"))
+            if element.tag == "meta":
+                prop = element.get("property") or ""
+                if prop == "og:type" and element.get("content") is not None:
+                    self.og_types.append(element.get("content"))
+                self.article_marked = self.article_marked or prop.startswith("article:")
+            self.article_marked = self.article_marked or "Article" in (element.get("itemtype") or "")
+
+
+_MARKS: weakref.WeakKeyDictionary[Response, Marks] = weakref.WeakKeyDictionary()
+
+
+def marks_of(response: TextResponse) -> Marks:
+    """The response's ``Marks``, read once: the article check and the fields share them."""
+    if response not in _MARKS:
+        _MARKS[response] = Marks(parsed(response))
+    return _MARKS[response]
+
+
 class Page:
     """A response with its lazily computed structured data.
 
@@ -98,7 +137,7 @@ class Page:
     @cached_property
     def canonical_hrefs(self) -> list[str]:
         """Every ``<link rel=canonical>`` href as written (relative or absolute), in page order."""
-        return nodes(self.root, '//link[@rel="canonical"]/@href')
+        return marks_of(self.response).canonical_hrefs
 
     @cached_property
     def canonical_hint(self) -> str | None:

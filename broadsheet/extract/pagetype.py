@@ -8,21 +8,18 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from broadsheet.extract.jsonld import is_article, types_of
-from broadsheet.extract.page import json_ld_of, parsed
-from broadsheet.extract.xpath import nodes
+from broadsheet.extract.page import json_ld_of, marks_of
 
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "WebSite"})
-_OG_TYPE = '//meta[@property="og:type"]/@content'
-_ARTICLE_MARKS = '//meta[starts-with(@property, "article:")] | //*[@itemtype[contains(., "Article")]]'
 
 
 def not_article_reason(response: Response) -> str | None:
     """``not_article_home``, ``not_article_listing`` or ``not_article_video``; None for an article (or a doubt)."""
-    root = parsed(response)
     objects = json_ld_of(response)
-    if any(is_article(o) for o in objects) or nodes(root, _ARTICLE_MARKS):
+    marks = marks_of(response)
+    if any(is_article(o) for o in objects) or marks.article_marked:
         return None
-    og_type = (nodes(root, _OG_TYPE) or [""])[0].strip().lower()
+    og_type = (marks.og_types or [""])[0].strip().lower()
     if og_type == "article":
         return None
     types = {t for o in objects for t in types_of(o)}
