@@ -51,7 +51,7 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
 def _containing(count: int) -> etree.XPath:
     """The page's text nodes holding any of ``count`` strings (``$h0``...): one pass in C, one ``contains`` each."""
     tests = " or ".join(f"contains(., $h{i})" for i in range(count))
-    return etree.XPath(f"//body//text()[{tests}]", smart_strings=True)
+    return etree.XPath(f"//body/descendant::text()[{tests}]", smart_strings=True)
 
 
 def with_standfirst(body: Body, page: Page) -> Body:

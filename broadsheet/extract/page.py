@@ -30,7 +30,8 @@ a dict of field name to raw value, read by the ``Hint`` source."""
 _CLASSED = etree.XPath("//body/descendant::*[@class or @id]")  # as //body//*, without its per-step node sets
 _META_LIKE = etree.XPath("/descendant::*[self::meta[@content or @value] or @itemprop]")
 """Metas and microdata elements: one walk for both ``Page.metas`` and ``Page.itemprops``."""
-_SHORT_TEXTS = etree.XPath("//body//text()[string-length() < 160][normalize-space()]")  # smart strings: parents
+# smart strings: their parents are read
+_SHORT_TEXTS = etree.XPath("//body/descendant::text()[string-length() < 160][normalize-space()]")
 
 
 @lru_cache(maxsize=8192)
