@@ -79,7 +79,10 @@ EXTENSIONS = {
     # Last: spider_closed handlers run in this order, and the report must see every stat.
     "broadsheet.extensions.stats_report.StatsReport": 900,
     "broadsheet.extensions.gc_freeze.GcFreeze": 1000,
+    # Scrapy's per-response check that a generator callback returns no value, run once at open instead.
+    "broadsheet.extensions.callback_check.GeneratorReturnCheck": 0,
 }
+WARN_ON_GENERATOR_RETURN_VALUE = False  # checked once per spider by GeneratorReturnCheck (about 0.4 ms a page)
 GC_FREEZE = True  # objects alive when the spider opens are left out of cycle collections
 FAILURE_MAX_SHARE = 0.1  # share of requested URLs that may fail before the crawl fails (exit 1)
 # Field coverage (broadsheet/extensions/field_coverage.py): per-field minimum shares; spiders add their own.
