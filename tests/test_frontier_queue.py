@@ -87,3 +87,21 @@ def test_a_request_a_downloader_middleware_returns_instead_gives_its_site_token_
         assert instead is not None and instead.url == "http://a.example/instead"
     finally:
         scheduler.beat.stop()
+
+
+def test_a_shared_crawl_keeps_the_download_delay_in_the_lease_not_in_a_workers_own_slot(redis_url):
+    # A worker's downloader slot would wait out DOWNLOAD_DELAY (or AutoThrottle's delay) while the request
+    # holds its site's token: the add-on moves the delay into the lease, across workers.
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from broadsheet.frontier.addon import SharedFrontier
+
+    crawler = get_crawler(Spider, {"ADDONS": {SharedFrontier: 0}, "REDIS_URL": redis_url, "DOWNLOAD_DELAY": 30,
+                                   "AUTOTHROTTLE_ENABLED": True, "CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
+    assert not crawler.settings.getbool("AUTOTHROTTLE_ENABLED")
+    one, other = (SharedCrawl.from_settings(crawler.settings, "delay-test") for _ in range(2))
+    queue(one, "a.example", 2)
+    assert one.lease()[1] == "a.example"
+    assert other.lease() is None  # a free token, but the site's delay holds for every worker
