@@ -192,7 +192,8 @@ else:
         rows = open_catalog(str(table)).load_table("broadsheet.articles").scan().to_arrow()
         urls = rows["canonical_url"].to_pylist()
         commit_s = [float(m) for log in logs for m in re.findall(r"Committed \d+ rows to \S+ in ([\d.]+)s", log)]
-        return {"workers": workers, "codes": codes, "pages": len(served), "pages_per_s": pages_per_s,
+        return {"workers": workers, "codes": codes, "load": os.getloadavg()[0],
+                "pages": len(served), "pages_per_s": pages_per_s,
                 "whole_per_s": whole_per_s,                "cpu_per_page": cpu_s / len(served),
                 "cores": cpu_s / (served[-1] - served[0]),
                 "peak_per_site": max(server.peak.values()),
@@ -234,12 +235,17 @@ else:
         print(f"{args.sites} sites x {args.articles} articles, {args.latency}s latency, {args.concurrency} requests "
               f"per worker, limit {args.per_site} per site across workers, median of {args.rounds} rounds "
               f"(load average {os.getloadavg()[0]:.1f})")
-        print("| workers | pages | pages/s (rounds) | x one | whole run pages/s | CPU ms/page | cores | in flight "
+        print("| workers | pages | pages/s (rounds) | mean (min-max) | load (rounds) | x one | whole run pages/s "
+              "| CPU ms/page | cores | in flight "
               "| peak per site | rows | unique | commit s (each) | rows/s |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r, runs in zip(results, by_workers, strict=True):
             each = ", ".join(f"{x['pages_per_s']:.1f}" for x in runs)
-            print(f"| {r['workers']} | {r['pages']} | {r['pages_per_s']:.1f} ({each}) | {r['pages_per_s'] / base:.2f} "
+            speeds = [x["pages_per_s"] for x in runs]
+            loads = ", ".join(f"{x['load']:.1f}" for x in runs)
+            print(f"| {r['workers']} | {r['pages']} | {r['pages_per_s']:.1f} ({each}) "
+                  f"| {sum(speeds) / len(speeds):.1f} ({min(speeds):.1f}-{max(speeds):.1f}) | {loads} "
+                  f"| {r['pages_per_s'] / base:.2f} "
                   f"| {r['whole_per_s']:.1f} | {r['cpu_per_page'] * 1000:.0f} | {r['cores']:.2f} "
                   f"| {r['in_flight']:.1f} | {r['peak_per_site']} "
                   f"| {r['rows']} "

@@ -68,6 +68,11 @@ def test_two_workers_export_each_live_story_once(tmp_path, redis_url):
     client = redis.Redis.from_url(redis_url)
     assert taken == client.scard("broadsheet:mitrade:seen")
     assert client.zcard("broadsheet:mitrade:requests") == 0
+    # The listing's stories were requested as soon as it was read (DISCOVERY_PLAN_EACH_DOCUMENT), not
+    # when its worker went idle: by then each worker's final plan had nothing left.
+    assert sum(stats(tmp_path, f"w{i}").get("broadsheet/discovery/planned/new", 0) for i in (1, 2)) >= LIVE_STORIES
+    for i in (1, 2):
+        assert re.findall(r"Discovery done: (\d+) article pages", log(tmp_path, f"w{i}")) == ["0"]
     # Every commit says which crawl, spider and schema it holds.
     table = open_catalog(str(tmp_path / "table")).load_table("broadsheet.articles")
     for snapshot in table.snapshots():

@@ -56,3 +56,52 @@ def test_a_higher_priority_goes_first_whatever_the_sites_turns(redis_url):
     queue(shared, "a.example", 2)
     queue(shared, "b.example", 1, priority=5)
     assert leased_sites(shared, 3) == ["b.example", "a.example", "a.example"]
+
+
+def test_a_request_a_downloader_middleware_returns_instead_gives_its_site_token_back(redis_url):
+    # A middleware's process_request returning request.replace(...) skips the download: the politeness
+    # middleware never sees a response for the first request, so the scheduler gives its token back.
+    from types import SimpleNamespace
+
+    from scrapy import Request, Spider
+    from scrapy.utils.test import get_crawler
+
+    from broadsheet.extensions.outcomes import PageOutcomes
+    from broadsheet.frontier.scheduler import SharedScheduler
+
+    class TokenSpider(Spider):
+        name = "token-test"
+
+    crawler = get_crawler(TokenSpider, {"EXTENSIONS": {PageOutcomes: 0}, "REDIS_URL": redis_url,
+                                        "CRAWL_ID": "token-test", "CONCURRENT_REQUESTS_PER_DOMAIN": 1})
+    spider = TokenSpider()
+    crawler.engine = SimpleNamespace()  # no download here: open() only sets the engine's poll period
+    scheduler = SharedScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    try:
+        assert scheduler.enqueue_request(Request("http://a.example/first"))
+        first = scheduler.next_request()
+        assert first is not None
+        assert scheduler.enqueue_request(first.replace(url="http://a.example/instead"))
+        instead = scheduler.next_request()  # the site's one token is free again
+        assert instead is not None and instead.url == "http://a.example/instead"
+    finally:
+        scheduler.beat.stop()
+
+
+def test_a_shared_crawl_keeps_the_download_delay_in_the_lease_not_in_a_workers_own_slot(redis_url):
+    # A worker's downloader slot would wait out DOWNLOAD_DELAY (or AutoThrottle's delay) while the request
+    # holds its site's token: the add-on moves the delay into the lease, across workers.
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from broadsheet.frontier.addon import SharedFrontier
+
+    crawler = get_crawler(Spider, {"ADDONS": {SharedFrontier: 0}, "REDIS_URL": redis_url, "DOWNLOAD_DELAY": 30,
+                                   "AUTOTHROTTLE_ENABLED": True, "CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
+    assert not crawler.settings.getbool("AUTOTHROTTLE_ENABLED")
+    one, other = (SharedCrawl.from_settings(crawler.settings, "delay-test") for _ in range(2))
+    queue(one, "a.example", 2)
+    assert one.lease()[1] == "a.example"
+    assert other.lease() is None  # a free token, but the site's delay holds for every worker

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from scrapy.utils.test import get_crawler
 
+from broadsheet.state.changes import digest
 from broadsheet.state.publication import settle
 from broadsheet.state.run import STATS, IncrementalRun
-from broadsheet.state.store import CrawlState
+from broadsheet.state.store import CrawlState, Record
 
 
 def new_run() -> IncrementalRun:
@@ -31,6 +32,23 @@ def test_each_documents_new_stories_are_planned_at_once_and_never_twice():
     assert urls(run.plan(final=False)) == ["https://example.com/c"]
     assert run.plan() == []  # the final plan at idle repeats none of them
     assert run.stats.get_value(f"{STATS}/planned/new") == 3
+
+
+def test_a_document_plan_leaves_a_known_unchanged_page_to_a_later_source_and_the_final_plan():
+    run = new_run()
+    for page in "kl":  # stories an earlier run exported, with the lastmod their feed gave then
+        run.state.save(Record(f"story-{page}", url=f"https://example.com/{page}",
+                              signals={"feed:lastmod": digest("2026-01-01")}))
+    run.announce({"url": "https://example.com/k", "sources": ["listing"]})  # a listing gives no change signal
+    run.announce({"url": "https://example.com/l", "sources": ["listing"]})
+    run.announce({"url": "https://example.com/n", "sources": ["listing"]})
+    assert urls(run.plan(final=False)) == ["https://example.com/n"]  # the known pages are not judged yet
+    # The feed read later says k changed: the next document plan requests it.
+    run.announce({"url": "https://example.com/k", "sources": ["feed"], "lastmod": "2026-02-01"})
+    assert urls(run.plan(final=False)) == ["https://example.com/k"]
+    assert run.plan() == []  # l stayed unchanged: the final plan skips it, once
+    assert run.stats.get_value(f"{STATS}/skipped/unchanged") == 1
+    assert run.stats.get_value(f"{STATS}/planned/changed") == 1
 
 
 def test_a_single_machine_crawl_plans_everything_once_at_idle():

@@ -5,12 +5,17 @@ switches on: the shared scheduler, the lease bookkeeping (``leases.py``), the pe
 politeness across workers (``politeness.py``) and ``DISCOVERY_PLAN_EACH_DOCUMENT`` (a worker
 requests the stories of each discovery document it read at once: it is idle only when every
 worker is). Without ``REDIS_URL`` it changes nothing.
+
+A site's ``DOWNLOAD_DELAY`` is kept between any two workers' requests by the lease itself
+(``FRONTIER_DOWNLOAD_DELAY``, taken from ``DOWNLOAD_DELAY``), so a worker's own downloader slot
+waits no delay and AutoThrottle (a per-worker delay) is off: the request holds its site's token
+from the lease on, and waiting out a local delay would hold that token from every worker.
 """
 
 from __future__ import annotations
 
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 # Outermost spider middleware: it sees every callback's and errback's output end.
 LEASES_SPIDER_MIDDLEWARE = ("broadsheet.frontier.leases.FinishLeasesSpiderMiddleware", 1)
@@ -29,6 +34,10 @@ class SharedFrontier:
             raise NotConfigured("REDIS_URL is empty: a single-machine crawl")
         settings.set("SCHEDULER", "broadsheet.frontier.scheduler.SharedScheduler", "addon")
         settings.set("DISCOVERY_PLAN_EACH_DOCUMENT", True, "addon")
+        settings.set("FRONTIER_DOWNLOAD_DELAY", settings.getfloat("DOWNLOAD_DELAY"), "addon")
+        for name, local in (("DOWNLOAD_DELAY", 0), ("AUTOTHROTTLE_ENABLED", False)):
+            # over the command line's value too: the shared delay above replaces it
+            settings.set(name, local, max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES["addon"]))
         for setting, (path, order) in (("SPIDER_MIDDLEWARES", LEASES_SPIDER_MIDDLEWARE),
                                        ("DOWNLOADER_MIDDLEWARES", LEASES_DOWNLOADER_MIDDLEWARE),
                                        ("DOWNLOADER_MIDDLEWARES", POLITENESS_MIDDLEWARE)):

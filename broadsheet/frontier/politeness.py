@@ -2,7 +2,8 @@
 limits hold for the workers together, not for each.
 
 ``CONCURRENT_REQUESTS_PER_DOMAIN`` is the number of tokens per site (host and port) in Redis, and
-``DOWNLOAD_DELAY`` the least time between two request starts to the site from any worker. The
+``DOWNLOAD_DELAY`` the least time between two request starts to the site from any worker (the
+add-on moves it to ``FRONTIER_DOWNLOAD_DELAY``: a worker's own slot waits none). The
 shared scheduler leases a request only with one of its site's tokens; this (innermost)
 downloader middleware gives the token back when the download ends. A dead worker's tokens are
 freed when its requests are recovered, or at the latest after ``DOWNLOAD_TIMEOUT``.
@@ -37,7 +38,7 @@ class SharedPolitenessMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
-        """The shared crawl's limits (``CONCURRENT_REQUESTS_PER_DOMAIN``, ``DOWNLOAD_DELAY``)."""
+        """The shared crawl's limits (``CONCURRENT_REQUESTS_PER_DOMAIN``, ``FRONTIER_DOWNLOAD_DELAY``)."""
         return cls(SharedCrawl.from_settings(crawler.settings, crawler.spidercls.name))
 
     def _give_back(self, request: Request) -> None:

@@ -132,10 +132,15 @@ class SharedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         """scrapy-redis's enqueue (seen-set, then queue) as one Redis call. A request derived from
-        a leased one (a retry, a redirect) ends that lease: it is now in the queue itself."""
+        a leased one (a retry, a redirect) ends that lease: it is now in the queue itself. If it
+        still carries its site token (a downloader middleware's ``process_request`` returned it
+        instead of downloading the first), the token goes back: nothing is downloading with it."""
         lease = request.meta.pop(LEASE_META, None)
         if lease:
             self.crawl.finish(lease)
+        token = request.meta.pop(TOKEN_META, None)
+        if token:
+            self.crawl.give_back(*token)
         if not self.crawl.admit(self.df.request_fingerprint(request), self.queue._encode_request(request),
                                 -request.priority, request.dont_filter):
             self.df.log(request, self.spider)

@@ -161,7 +161,8 @@ class SharedCrawl:
     def from_settings(cls, settings: BaseSettings, spider_name: str) -> SharedCrawl:
         """The state of the crawl ``REDIS_URL`` and ``CRAWL_ID`` name."""
         politeness = Politeness(settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8),
-                                settings.getfloat("DOWNLOAD_DELAY", 0), settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 10,
+                                settings.getfloat("FRONTIER_DOWNLOAD_DELAY", 0),
+                                settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 10,
                                 settings.getint("FRONTIER_SCAN", 200))
         return cls(connect(settings), crawl_name(settings, spider_name),
                    worker_timeout=settings.getfloat("FRONTIER_WORKER_TIMEOUT", 30), politeness=politeness)
