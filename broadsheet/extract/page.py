@@ -27,9 +27,6 @@ HINTS_META_KEY = ANNOUNCED  # what discovery says about the URL: a feed's title,
 a dict of field name to raw value, read by the ``Hint`` source."""
 
 
-_CLASSED = etree.XPath("//body/descendant::*[@class or @id]")  # as //body//*, without its per-step node sets
-_META_LIKE = etree.XPath("/descendant::*[self::meta[@content or @value] or @itemprop]")
-"""Metas and microdata elements: one walk for both ``Page.metas`` and ``Page.itemprops``."""
 # smart strings: their parents are read
 _SHORT_TEXTS = etree.XPath("//body/descendant::text()[string-length() < 160][normalize-space()]")
 
@@ -54,6 +51,14 @@ def parsed(response: TextResponse) -> etree._Element:
 def tree_of(response: TextResponse, parser: type[etree.HTMLParser]) -> etree._Element:
     """The response's text parsed as Scrapy's selector parses it, by ``parser`` (lxml's, or ``lxml.html``'s
     for a library that reads only its elements)."""
+    body = response.body
+    ends = body.strip()
+    if response.encoding == "utf-8" and ends[:1] < b"\x80" and ends[-1:] < b"\x80":
+        # parsel's bytes path: the UTF-8 body as it is (invalid bytes still decoded with replacement), not
+        # the decoded text encoded again: the same tree without a copy of the page (0.07 ms of a mitrade
+        # page). Not when the body starts or ends with a non-ASCII character: text.strip() strips Unicode
+        # white space and a byte-order mark, bytes.strip() does not.
+        return create_root_node("", parser, base_url=get_base_url(response), body=body)
     return create_root_node(response.text, parser, base_url=get_base_url(response))
 
 
@@ -68,13 +73,10 @@ def json_ld_of(response: TextResponse) -> list[dict[str, Any]]:
     return _JSON_LD[response]
 
 
-_MARKED = etree.XPath(
-    '/descendant::*[@rel="author" or self::link[@rel="canonical"] or self::meta[@property] or @itemtype]')
-"""The few elements several checks read (author links, canonical links, property metas, microdata items): one walk."""
-
-
 class Marks:
-    """What one walk of a page finds for the article check, the canonical URL and the bylines."""
+    """What one walk of a page finds for the article check, the canonical URL, the bylines, the metas and the
+    class-based heuristics. A Python walk that reads each element's attribute names once is 2.5x cheaper than the
+    three XPath scans it replaces (libxml2 tests attribute predicates slowly): 1.10 to 0.44 ms a corpus page."""
 
     def __init__(self, root: etree._Element):
         self.author_links: list[etree._Element] = []
@@ -85,17 +87,36 @@ class Marks:
         """Every ``og:type`` meta's content, in page order."""
         self.article_marked = False
         """Whether an ``article:*`` meta or a microdata item typed as an Article is on the page."""
-        for element in _MARKED(root):
-            if element.get("rel") == "author":
-                self.author_links.append(element)
-            if element.tag == "link" and element.get("rel") == "canonical" and element.get("href") is not None:
-                self.canonical_hrefs.append(element.get("href"))
-            if element.tag == "meta":
-                prop = element.get("property") or ""
-                if prop == "og:type" and element.get("content") is not None:
-                    self.og_types.append(element.get("content"))
-                self.article_marked = self.article_marked or prop.startswith("article:")
-            self.article_marked = self.article_marked or "Article" in (element.get("itemtype") or "")
+        self.meta_like: list[etree._Element] = []
+        """Metas with ``@content`` or ``@value`` and microdata elements (``@itemprop``), in page order."""
+        self.classed: list[etree._Element] = []
+        """The elements inside ``<body>`` with a ``class`` or an ``id``, in page order."""
+        self._visit(root, False)
+        for child in root.iterchildren(etree.Element):
+            inside = child.tag == "body"
+            self._visit(child, False)
+            for element in child.iterdescendants(etree.Element):
+                self._visit(element, inside)
+
+    def _visit(self, element: etree._Element, in_body: bool) -> None:
+        names = element.keys()
+        if not names:
+            return
+        tag, get = element.tag, element.get
+        if "rel" in names and get("rel") == "author":
+            self.author_links.append(element)
+        if tag == "link" and "href" in names and get("rel") == "canonical":
+            self.canonical_hrefs.append(get("href"))
+        if tag == "meta":
+            prop = get("property") or ""
+            if prop == "og:type" and "content" in names:
+                self.og_types.append(get("content"))
+            self.article_marked = self.article_marked or prop.startswith("article:")
+        if "itemprop" in names or (tag == "meta" and ("content" in names or "value" in names)):
+            self.meta_like.append(element)
+        self.article_marked = self.article_marked or "Article" in (get("itemtype") or "")
+        if in_body and ("class" in names or "id" in names):
+            self.classed.append(element)
 
 
 _MARKS: weakref.WeakKeyDictionary[Response, Marks] = weakref.WeakKeyDictionary()
@@ -147,7 +168,7 @@ class Page:
 
     @cached_property
     def _meta_like(self) -> list[etree._Element]:
-        return _META_LIKE(self.root)
+        return marks_of(self.response).meta_like
 
     @cached_property
     def metas(self) -> dict[str, list[str]]:
@@ -185,7 +206,7 @@ class Page:
         """Every element with a ``class`` (or ``id``), with the two lower-cased: one walk that the
         class-based heuristics (bylines, date blocks) share instead of one XPath scan each."""
         return [(e, f'{e.get("class") or ""} #{e.get("id") or ""}'.lower())
-                for e in _CLASSED(self.root)]
+                for e in marks_of(self.response).classed]
 
     @cached_property
     def short_texts(self) -> list[str]:
