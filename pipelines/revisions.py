@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from broadsheet.extensions.outcomes import ItemSkipped
 from broadsheet.state.run import IncrementalRun, for_crawler
+from broadsheet.state.stories import warm_up
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,7 +34,8 @@ class RevisionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RevisionPipeline:
-        """Build the pipeline for a crawl."""
+        """Build the pipeline for a crawl, with the story index's MinHash ready (``stories.warm_up``)."""
+        warm_up()
         return cls(crawler)
 
     @property

@@ -40,6 +40,7 @@ from broadsheet.discovery.announce import Announcement, merge
 from broadsheet.state.changes import changed_fields, digest, field_hashes, record_key
 from broadsheet.state.publication import settle
 from broadsheet.state.store import CrawlState, Record, utc_text
+from broadsheet.state.stories import assign_story
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -266,8 +267,6 @@ class IncrementalRun:
             fresh.revision, fresh.story, fresh.exported = previous.revision, previous.story, previous.exported
             self.state.save(fresh, urls)
             return False
-        from broadsheet.state.stories import assign_story  # numpy: only when a record is exported
-
         fresh.revision = (previous.revision if previous else 0) + 1
         fresh.story = previous.story if previous and previous.story else assign_story(
             self.state, record.get("body"), f"{record.get('site')}:{record.get('article_id') or key}",

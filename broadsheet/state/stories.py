@@ -56,6 +56,12 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+def warm_up() -> None:
+    """Import numpy and draw the permutations now (about 0.07 s): a crawl does it while it starts, so its
+    first new record does not stall the crawl, and ``GC_FREEZE`` freezes numpy with the start-up's objects."""
+    _permutations()
+
+
 def minhash_values(values: list[bytes]) -> np.ndarray:
     """``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED)`` after ``update_batch(values)``: its
     ``hashvalues`` (uint32), by its default ``affine32`` scheme: each value's SHA-1 (first 4 bytes,
