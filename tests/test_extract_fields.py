@@ -171,6 +171,23 @@ def test_when_the_item_was_created_comes_after_what_the_page_says_of_its_publica
     assert published(html) == ("2017-02-23T17:18:13-08:00", "meta:article:published_time+")
 
 
+@pytest.mark.parametrize(("local", "expected"), [
+    ("Thursday, December 22, 2016, 06:47 PM", "2016-12-22T18:47:31-06:00"),  # the same minute, six hours before
+    ("2016-12-23 06:17:31", "2016-12-23T06:17:31+05:30"),  # India: half hours count
+    ("Thursday, December 22, 2016, 06:40 PM", "2016-12-23T00:47:31Z"),  # another minute: another moment
+    ("2016-12-23 00:47:31", "2016-12-23T00:47:31Z"),  # the page's local time is UTC
+    ("2016-12-20 18:47:31", "2016-12-23T00:47:31Z"),  # 54 hours apart: no zone is that far
+    ("2016-12-22T18:47:31-06:00", "2016-12-23T00:47:31Z"),  # an instant of its own, not a local time
+    ("December 22, 2016", "2016-12-23T00:47:31Z"),  # a day without a time
+])
+def test_a_utc_instant_takes_the_offset_a_date_meta_writes_the_same_moment_in(local, expected):
+    html = (ld({"@type": "NewsArticle", "datePublished": "2016-12-23T00:47:31Z"})
+            + f'<meta name="article_date_original" value="{local}">')
+    assert published(html) == (expected, "jsonld:datePublished")
+    found = extract_fields(page(html)).values["date_published"]
+    assert found.day == dt.date.fromisoformat(expected[:10])  # the publisher's day
+
+
 def test_a_visible_date_in_the_pages_language_follows_the_headline():
     html = '<html lang="de"><body><h1>Titel</h1><p>Von A. Autor, 16. März 2019</p></body></html>'
     assert published(html) == ("2019-03-16", "text")

@@ -38,7 +38,7 @@ from broadsheet.extract.dates import (
     url_day,
     visible_date,
 )
-from broadsheet.extract.instants import visible_instant
+from broadsheet.extract.instants import in_page_offset, visible_instant
 from broadsheet.extract.jsonld import types_of
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
@@ -195,6 +195,20 @@ def author_organisations(raw: Any, page: Page) -> list[str] | None:
     return [*organisations, *(p for p in publishers if p not in organisations)] or None
 
 
+PUBLISHED_METAS = ("article:published_time", "og:article:published_time", "article:published:time", "datepublished",
+                   "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
+                   "dcterms.created", "dc.date", "dcterms.date", "pubdate", "publishdate", "publish-date",
+                   "publish_date", "published_time", "article_date_original", "cxenseparse:recs:publishtime",
+                   "rnews:datepublished", "originalpublicationdate", "date", "citation_publication_date",
+                   "og:updated_time")
+"""Metas that date the article's publication, best first."""
+MODIFIED_METAS = ("article:modified_time", "og:article:modified_time", "article:modified:time", "datemodified",
+                  "dcterms.modified", "last-modified", "og:updated_time")
+"""Metas that date the article's last modification, best first."""
+DATE_METAS = tuple(dict.fromkeys([*PUBLISHED_METAS, *MODIFIED_METAS]))
+"""Every date meta: where a page may write a UTC instant's moment in its local time."""
+
+
 AUTHOR_METAS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl",
                 "cxenseparse:author", "og:article:author", "citation_author", "twitter:creator")
 """Metas that name the article's authors."""
@@ -229,10 +243,11 @@ def labelled_authors(page: Page) -> Iterator[str]:
 
 
 def moment(raw: Any, page: Page) -> Moment | None:
-    """A date with the precision and offset the page gives (``Moment``)."""
-    if isinstance(raw, Moment):
-        return raw
-    return parse_moment(_first_string(raw) if not isinstance(raw, (int, float)) else raw)
+    """A date with the precision and offset the page gives (``Moment``): a UTC instant in the page's own
+    offset when a date meta writes the same moment in local time (``in_page_offset``)."""
+    found = raw if isinstance(raw, Moment) else parse_moment(
+        _first_string(raw) if not isinstance(raw, (int, float)) else raw)
+    return in_page_offset(found, page, DATE_METAS) if found is not None else None
 
 
 def text(raw: Any, page: Page) -> str | None:
@@ -376,13 +391,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
                              Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
-                       Meta("article:published_time", "og:article:published_time", "article:published:time",
-                            "datepublished",
-                            "article.published", "parsely-pub-date", "sailthru.date", "dc.date.issued",
-                            "dcterms.issued", "dcterms.created", "dc.date", "dcterms.date", "pubdate", "publishdate",
-                            "publish-date", "publish_date", "published_time", "article_date_original",
-                            "cxenseparse:recs:publishtime", "rnews:datepublished", "originalpublicationdate",
-                            "date", "citation_publication_date", "og:updated_time"),
+                       Meta(*PUBLISHED_METAS),
                        parsely("pub_date"), itemprop_text("datePublished"),
                        LD("dateCreated"),  # when the item was made, not published: after what the page says of that
                        Func(time_elements, name="time"),
@@ -392,9 +401,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                        Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
                        Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),
     "date_modified": (LD("dateModified"),
-                      Meta("article:modified_time", "og:article:modified_time", "article:modified:time",
-                           "datemodified", "dcterms.modified",
-                           "last-modified", "og:updated_time"), itemprop_text("dateModified"),
+                      Meta(*MODIFIED_METAS), itemprop_text("dateModified"),
                       Hint("date_modified")),
     "description": (LD("description"),
                     Meta("description", "og:description", "twitter:description", "dc.description",

@@ -4,15 +4,21 @@ A tiny, generic normaliser for the date lines of older pages that carry no struc
 an English month name with the day and year, a clock time (``11:44pm``, ``23:44``) and a zone
 (an abbreviation of a fixed offset, or ``+01:00``). Without a zone it reads nothing: a time with
 no offset is not an instant.
+
+Such a time does tell the page's own offset, though, beside a UTC instant of the same moment:
+``in_page_offset`` writes "2016-12-23T00:47:31Z" as "2016-12-22T18:47:31-06:00" on a page whose
+date meta also reads "Thursday, December 22, 2016, 06:47 PM", so its day is the publisher's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
+from broadsheet.extract.dates import declared_language
 from broadsheet.extract.page import Page
-from broadsheet.normalize.dates import ZONE_MINUTES, Moment
+from broadsheet.normalize.dates import ZONE_MINUTES, Moment, day_in_text, parse_moment
 
 ZONES = {**{name.lower(): minutes for name, minutes in ZONE_MINUTES.items()}, "z": 0}
 """Zone abbreviations with one meaning across news sites: minutes from UTC."""
@@ -54,3 +60,44 @@ def visible_instant(page: Page) -> Moment | None:
         if found:
             return found
     return None
+
+
+_CLOCK = re.compile(r"(?<![\d:.])(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?![\d.])"
+                    r"\s*(?:(?P<ap>[ap])\.?m\b\.?)?", re.IGNORECASE)
+_QUARTER_HOUR = dt.timedelta(minutes=15)
+_MOST = dt.timedelta(hours=14)
+
+
+def wall_clock(text: str, language: str = "en") -> tuple[dt.datetime, bool] | None:
+    """The local date and time a text writes without a zone ("Thursday, December 22, 2016, 06:47 PM",
+    "22.12.2016 18:47"), naive, and whether it gave the seconds; None without a day or a time."""
+    day, clock = day_in_text(text, language), _CLOCK.search(text)
+    if day is None or clock is None:
+        return None
+    hour = int(clock["H"])
+    if clock["ap"]:
+        hour = hour % 12 + (12 if clock["ap"].lower() == "p" else 0)
+    wall = dt.datetime(day.year, day.month, day.day, hour, int(clock["M"]), int(clock["S"] or 0))
+    return wall, clock["S"] is not None
+
+
+def in_page_offset(found: Moment, page: Page, metas: Iterable[str]) -> Moment:
+    """A UTC instant written in the page's own offset, when one of its ``metas`` writes the same moment as
+    a local time without a zone: the whole quarter hours between the two (within 14 hours) are the
+    offset. Otherwise ``found`` as it is."""
+    if not found.instant or not found.instant.endswith("Z"):
+        return found
+    utc = dt.datetime.fromisoformat(found.instant.replace("Z", "+00:00"))
+    for key in metas:
+        for value in page.metas.get(key, ()):
+            stated = parse_moment(value)
+            wall = wall_clock(value, declared_language(page)) if stated and not stated.instant else None
+            if wall is None:
+                continue
+            naive = utc.replace(tzinfo=None) if wall[1] else utc.replace(tzinfo=None, second=0, microsecond=0)
+            offset = wall[0] - naive
+            if offset and abs(offset) <= _MOST and not offset % _QUARTER_HOUR:
+                local = utc.astimezone(dt.timezone(offset))
+                return Moment(local.isoformat(timespec="microseconds" if local.microsecond else "seconds"),
+                              local.date())
+    return found
