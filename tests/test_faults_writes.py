@@ -261,6 +261,17 @@ def test_a_recording_crawl_onto_a_full_disk_fails_loudly_and_keeps_the_cassette(
     assert scrapy(*args).returncode == 0 and b"Loopback story" in cassette.read_bytes()  # with room, it records
 
 
+def test_crawls_appending_to_one_feed_at_once_all_land_in_it(tmp_path):
+    feed = tmp_path / "out.jsonl"
+    feed.write_text('{"url": "kept"}\n', encoding="utf-8")  # yesterday's record
+    procs = [scrapy(*crawl_args("-o", str(feed), "-s", f"HISTORY_URI={tmp_path / f'h{n}'}", "-s", "LOG_LEVEL=WARNING"),
+                    wait=False, log=tmp_path / f"{n}.log") for n in range(6)]
+    assert [proc.wait(timeout=300) for proc in procs] == [0] * 6
+    records = lines(feed)
+    assert len(records) == 1 + 6 * 6 and records[0] == {"url": "kept"}  # none replaced another's items
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 # --- datasets under concurrency and kills ---------------------------------------------------------
 
 def test_eight_concurrent_crawls_all_reach_the_manifest(tmp_path):

@@ -4,7 +4,8 @@ Items are written to a temporary file (``.<name>.<host>-<pid>.tmp`` beside the f
 closes:
 
 - it succeeded (see ``broadsheet.storage.commit``): the file is fsynced and renamed over the
-  feed, atomically. With ``-o`` (append) the new file is the old one plus this crawl's items.
+  feed, atomically. With ``-o`` (append) the new file is the old one plus this crawl's items, under
+  the feed's lock (``.<name>.lock``): crawls appending to one feed at once all land in it.
 - it failed a gate or was interrupted: the feed stays as it was; this crawl's items are kept in
   ``<feed>.failed-<crawl id>`` and the log says so.
 - a write failed (full disk, read-only or missing folder): one error line naming the file, the
@@ -30,6 +31,7 @@ import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from filelock import FileLock
 from w3lib.url import file_uri_to_path
 
 from broadsheet.storage.commit import INTERRUPTED, crawl_id, effective_reason, keep_beside, succeeded, write_failed
@@ -148,7 +150,11 @@ class AtomicFileFeedStorage:
             elif self.overwrite:
                 publish(self.tmp, self.path)
             else:
-                self._combine([self.path] if self.path.exists() else [], [self.tmp])
+                with self._appending():
+                    if self.path.exists():
+                        self._combine([self.path], [self.tmp])
+                    else:  # nothing to append to: this crawl's file is the feed
+                        publish(self.tmp, self.path)
             return
         if not ok and reason != INTERRUPTED:
             keep_beside(self.crawler, self.tmp, self.path, reason)
@@ -165,9 +171,15 @@ class AtomicFileFeedStorage:
         if self.overwrite:  # -O: the feed holds every item of the job
             self._combine([], segments)
         else:  # -o: the feed gets the job's items not appended yet
-            self._combine([self.path] if self.path.exists() else [], segments)
+            with self._appending():
+                self._combine([self.path] if self.path.exists() else [], segments)
             for done in segments:
                 done.unlink()
+
+    def _appending(self) -> FileLock:
+        """The feed's append lock (``.<name>.lock`` beside it): crawls appending to one feed (``-o``) at
+        once take turns, each reading the feed as the one before left it, so none replaces another's items."""
+        return FileLock(self.path.with_name(f".{self.path.name}.lock"))
 
     def _combine(self, base: list[Path], new: list[Path]) -> None:
         """Publish ``base`` then ``new`` as the feed, whole; this run's temporary file is removed."""
