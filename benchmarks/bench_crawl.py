@@ -75,8 +75,8 @@ def child(spider_name: str, cassette: str, urls_file: str) -> None:
     settings = get_project_settings()
     settings.set("VCR_CASSETTE", cassette, priority="cmdline")
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    settings.set("FEEDS", {str(Path(urls_file).with_suffix(f".{spider_name}.jsonl")): {"format": "jsonl"}},
-                 priority="cmdline")
+    feed = str(Path(urls_file).with_suffix(f".{spider_name}.jsonl"))  # as -O: a round must not copy the
+    settings.set("FEEDS", {feed: {"format": "jsonl", "overwrite": True}}, priority="cmdline")  # rounds' before it
     marks: dict[str, float] = {}
     process = CrawlerProcess(settings)
     cls = MitradeSpider if spider_name == "mitrade" else DoNothingSpider
