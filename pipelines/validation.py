@@ -7,6 +7,8 @@ Settings:
   that emits a newer version still feeds a dataset pinned to an older one.
 - ``QUARANTINE_URI``: JSON Lines file for invalid items (default: beside the first local feed,
   ``<feed>.quarantine.jsonl``; else ``quarantine/<spider>.jsonl``). ``%(name)s`` is the spider.
+  Written anew when that feed is (``-O``); otherwise each crawl's invalid items are appended, under
+  the file's lock, so no crawl's quarantine replaces an earlier or a concurrent one's.
 - ``QUARANTINE_MAX_SHARE``: the share of invalid items (0..1) above which the crawl finishes
   with close reason ``failed_invalid_share`` and ``scrapy crawl`` exits 1 (default 0.1).
 
@@ -43,7 +45,15 @@ from broadsheet.storage.commit import (
     succeeded,
     write_failed,
 )
-from broadsheet.storage.files import GuardedFile, discard, publish, side_file, temporary_beside
+from broadsheet.storage.files import (
+    GuardedFile,
+    discard,
+    feed_overwrites,
+    publish,
+    publish_appended,
+    side_file,
+    temporary_beside,
+)
 from schemas.registry import SchemaError, default_registry, json_path
 
 if TYPE_CHECKING:
@@ -104,12 +114,14 @@ class RecordValidator:
 class Quarantine:
     """The quarantine file: lines written as they come to a temporary file, committed at close
     after the feeds (``broadsheet.storage.commit``: a failed crawl, or one whose feed failed to
-    commit, keeps its file beside the previous one). ``hint``: what to do when it cannot be written."""
+    commit, keeps its file beside the previous one), appended to the file when ``append``, else
+    replacing it. ``hint``: what to do when it cannot be written."""
 
-    def __init__(self, path: Path, crawler: Crawler, hint: str):
+    def __init__(self, path: Path, crawler: Crawler, hint: str, append: bool):
         self.path = path
         self.crawler = crawler
         self.hint = hint
+        self.append = append
         self.count = 0
         try:
             self.tmp = temporary_beside(path)
@@ -141,6 +153,8 @@ class Quarantine:
         try:
             if self._file.failed is not None or not (self.count or ok):
                 discard(self.tmp)
+            elif ok and self.append:
+                publish_appended(self.path, self.tmp)
             elif ok:
                 publish(self.tmp, self.path)
             else:
@@ -189,7 +203,7 @@ class SchemaValidationPipeline:
         crawl_id(self.crawler)
         hint = ("set QUARANTINE_URI to a writable file" if settings.get("QUARANTINE_URI")
                 else "it goes beside the feed: write the feed to a writable folder, or set QUARANTINE_URI")
-        self.quarantine = Quarantine(path, self.crawler, hint)
+        self.quarantine = Quarantine(path, self.crawler, hint, append=not feed_overwrites(settings))
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
                     {"schema": self.version.ref, "path": path})

@@ -272,6 +272,21 @@ def test_crawls_appending_to_one_feed_at_once_all_land_in_it(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_quarantine_beside_an_appended_feed_is_appended_too(tmp_path):
+    """``-o`` keeps every crawl's records, so it keeps every crawl's rejects; ``-O`` starts both anew."""
+    feed, quarantine = tmp_path / "out.jsonl", tmp_path / "out.quarantine.jsonl"
+    def crawl(flag: str) -> None:
+        result = scrapy(*crawl_args(flag, str(feed), "-s", f"VCR_CASSETTE={quarantining_cassette(tmp_path)}",
+                                    "-s", "QUARANTINE_MAX_SHARE=1", "-s", f"HISTORY_URI={tmp_path / 'h'}"))
+        assert result.returncode == 0, result.stderr[-2000:]
+
+    crawl("-o")
+    crawl("-o")
+    assert len(lines(feed)) == 10 and [q["url"] for q in lines(quarantine)] == [BTC, BTC]
+    crawl("-O")
+    assert len(lines(feed)) == 5 and [q["url"] for q in lines(quarantine)] == [BTC]
+
+
 # --- datasets under concurrency and kills ---------------------------------------------------------
 
 def test_eight_concurrent_crawls_all_reach_the_manifest(tmp_path):

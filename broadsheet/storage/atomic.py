@@ -31,11 +31,19 @@ import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from filelock import FileLock
 from w3lib.url import file_uri_to_path
 
 from broadsheet.storage.commit import INTERRUPTED, crawl_id, effective_reason, keep_beside, succeeded, write_failed
-from broadsheet.storage.files import GuardedFile, discard, make_folder, publish, remove_leftovers, writer_tag
+from broadsheet.storage.files import (
+    GuardedFile,
+    append_lock,
+    discard,
+    make_folder,
+    publish,
+    publish_appended,
+    remove_leftovers,
+    writer_tag,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -150,11 +158,7 @@ class AtomicFileFeedStorage:
             elif self.overwrite:
                 publish(self.tmp, self.path)
             else:
-                with self._appending():
-                    if self.path.exists():
-                        self._combine([self.path], [self.tmp])
-                    else:  # nothing to append to: this crawl's file is the feed
-                        publish(self.tmp, self.path)
+                publish_appended(self.path, self.tmp)
             return
         if not ok and reason != INTERRUPTED:
             keep_beside(self.crawler, self.tmp, self.path, reason)
@@ -171,15 +175,10 @@ class AtomicFileFeedStorage:
         if self.overwrite:  # -O: the feed holds every item of the job
             self._combine([], segments)
         else:  # -o: the feed gets the job's items not appended yet
-            with self._appending():
+            with append_lock(self.path):
                 self._combine([self.path] if self.path.exists() else [], segments)
             for done in segments:
                 done.unlink()
-
-    def _appending(self) -> FileLock:
-        """The feed's append lock (``.<name>.lock`` beside it): crawls appending to one feed (``-o``) at
-        once take turns, each reading the feed as the one before left it, so none replaces another's items."""
-        return FileLock(self.path.with_name(f".{self.path.name}.lock"))
 
     def _combine(self, base: list[Path], new: list[Path]) -> None:
         """Publish ``base`` then ``new`` as the feed, whole; this run's temporary file is removed."""

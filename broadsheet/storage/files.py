@@ -14,11 +14,14 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
+
+from filelock import FileLock
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +136,34 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException:
         discard(tmp)
         raise
+
+
+def append_lock(path: Path) -> FileLock:
+    """The append lock of ``path`` (``.<name>.lock`` beside it): writers appending to one file take
+    turns, each reading the file as the one before left it, so none replaces another's lines."""
+    return FileLock(path.with_name(f".{path.name}.lock"))
+
+
+def publish_appended(path: Path, new: Path) -> None:
+    """``path``'s lines followed by ``new``'s, published whole over ``path`` (a reader sees the old
+    file or the new one) under its append lock; ``new`` is removed."""
+    with append_lock(path):
+        if not path.exists():  # nothing to append to: the new file is the file
+            publish(new, path)
+            return
+        with atomic_writer(path, "wb") as out:
+            for source in (path, new):
+                with source.open("rb") as f:
+                    shutil.copyfileobj(f, out)
+        discard(new)
+
+
+def feed_overwrites(settings: Any) -> bool:
+    """Whether the first local feed (the one side files go beside) is written anew (``-O``), not appended to."""
+    for uri, options in settings.getdict("FEEDS").items():
+        if urlparse(str(uri)).scheme in ("", "file"):
+            return bool((options or {}).get("overwrite", False))
+    return False
 
 
 class GuardedFile:
