@@ -114,6 +114,15 @@ def test_history_keeps_the_newest_runs(tmp_path):
     assert [p.stem for p in history.paths()] == ["r1", "r2"]
 
 
+def test_two_runs_started_in_the_same_millisecond_both_stay_in_the_history(tmp_path):
+    history = History(tmp_path)
+    first, second = ({"format": 1, "run_id": "2026-12-03T17-43-11.142Z", "crawl": n} for n in (1, 2))
+    history.write(first)
+    path = history.write(second)
+    assert path.name == "2026-12-03T17-43-11.143Z.json" and second["run_id"] == "2026-12-03T17-43-11.143Z"
+    assert [run["crawl"] for run in history.runs()] == [1, 2]
+
+
 def test_default_place_is_the_project_data_folder():
     assert history_folder("", "mitrade") == ROOT / ".scrapy" / "history" / "mitrade"
     assert history_folder("/x/%(name)s", "mitrade").as_posix() == "/x/mitrade"

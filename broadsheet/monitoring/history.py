@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from scrapy.utils.project import data_path
 
-from broadsheet.storage.files import write_text_atomically
+from broadsheet.storage.files import make_folder, write_text_atomically
 
 FORMAT = 1
 """Version of the record format; bumped when a key changes meaning."""
@@ -149,10 +150,16 @@ class History:
         """Where the HTML report of ``run`` goes."""
         return self.folder / f"{run}.html"
 
-    def write(self, record: Mapping[str, Any]) -> Path:
-        """Store ``record`` atomically, then drop runs beyond ``keep`` (with their reports)."""
-        path = self.folder / f"{record['run_id']}.json"
-        write_text_atomically(path, json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    def write(self, record: dict[str, Any]) -> Path:
+        """Store ``record`` atomically, then drop runs beyond ``keep`` (with their reports). A run id
+        another crawl holds already (two crawls started in the same millisecond) is moved on by a
+        millisecond until it is free, in ``record`` too, under the folder's lock."""
+        make_folder(self.folder)
+        with FileLock(self.folder / ".lock"):
+            while (path := self.folder / f"{record['run_id']}.json").exists():
+                record["run_id"] = run_id(dt.datetime.strptime(record["run_id"], "%Y-%m-%dT%H-%M-%S.%fZ").replace(
+                    tzinfo=dt.UTC) + dt.timedelta(milliseconds=1))
+            write_text_atomically(path, json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         for old in self.paths()[:-self.keep] if self.keep > 0 else []:
             old.unlink(missing_ok=True)
             old.with_suffix(".html").unlink(missing_ok=True)
