@@ -49,8 +49,9 @@ def test_one_walk_finds_what_the_xpath_scans_found():
     assert marks.og_types == ["article"]
     assert marks.article_marked
     assert marks.meta_like == root.xpath("/descendant::*[self::meta[@content or @value] or @itemprop]")
-    assert marks.classed == root.xpath("//body/descendant::*[@class or @id]")
-    assert root.find("body") not in marks.classed  # inside <body>, not <body> itself
+    classed = [element for element, _ in marks.classed]
+    assert classed == root.xpath("//body/descendant::*[@class or @id]")
+    assert root.find("body") not in classed  # inside <body>, not <body> itself
 
 
 def test_the_walk_feeds_the_metas_and_the_class_heuristics():

@@ -89,8 +89,9 @@ class Marks:
         """Whether an ``article:*`` meta or a microdata item typed as an Article is on the page."""
         self.meta_like: list[etree._Element] = []
         """Metas with ``@content`` or ``@value`` and microdata elements (``@itemprop``), in page order."""
-        self.classed: list[etree._Element] = []
-        """The elements inside ``<body>`` with a ``class`` or an ``id``, in page order."""
+        self.classed: list[tuple[etree._Element, str]] = []
+        """The elements inside ``<body>`` with a ``class`` or an ``id``, each with the two lower-cased
+        (``"story lead #intro"``), in page order."""
         self._visit(root, False)
         for child in root.iterchildren(etree.Element):
             inside = child.tag == "body"
@@ -116,7 +117,7 @@ class Marks:
             self.meta_like.append(element)
         self.article_marked = self.article_marked or "Article" in (get("itemtype") or "")
         if in_body and ("class" in names or "id" in names):
-            self.classed.append(element)
+            self.classed.append((element, f'{get("class") or ""} #{get("id") or ""}'.lower()))
 
 
 _MARKS: weakref.WeakKeyDictionary[Response, Marks] = weakref.WeakKeyDictionary()
@@ -201,12 +202,12 @@ class Page:
                 found.setdefault(element.get("itemprop"), []).append(element)
         return found
 
-    @cached_property
+    @property
     def classed(self) -> list[tuple[etree._Element, str]]:
         """Every element with a ``class`` (or ``id``), with the two lower-cased: one walk that the
-        class-based heuristics (bylines, date blocks) share instead of one XPath scan each."""
-        return [(e, f'{e.get("class") or ""} #{e.get("id") or ""}'.lower())
-                for e in marks_of(self.response).classed]
+        class-based heuristics (bylines, date blocks) share instead of one XPath scan each; the names are
+        written by the walk that finds the elements, which has their attributes at hand."""
+        return marks_of(self.response).classed
 
     @cached_property
     def short_texts(self) -> list[str]:
