@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from broadsheet.extract.page import Page, names_say
+from broadsheet.extract.page import Page, names_test
 from broadsheet.extract.sources import Source
 from broadsheet.extract.xpath import nodes, string_of
 from broadsheet.normalize.text import BLOCK_SEPARATOR, clean_text, markdown_blocks, tagged_blocks
@@ -184,13 +184,14 @@ def _without(body: Body, dropped: set[int]) -> Body:
 
 CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
 """Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
+_CAPTION_NAMES = names_test(CAPTION)
 
 
 def without_captions(body: Body, page: Page) -> Body:
     """The body without the blocks after its first prose paragraph that are the whole text of an element named
     caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one
     before the first paragraph is kept: some corpora's bodies open with the lead image's caption)."""
-    captions = {clean_text(string_of(element)) for element, names in page.classed if names_say(CAPTION, names)}
+    captions = {clean_text(string_of(element)) for element, names in page.classed if _CAPTION_NAMES(names)}
     blocks = body.text.split(BLOCK_SEPARATOR)
     first = next((i for i, block in enumerate(blocks) if len(block) >= PARAGRAPH_MIN_CHARS), 0)
     return _without(body, {i for i, block in enumerate(blocks) if i > first and block in captions})

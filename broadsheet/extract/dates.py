@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from broadsheet.extract.page import Page, names_say, tree_of
+from broadsheet.extract.page import Page, names_test, tree_of
 from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_http_date
 from broadsheet.normalize.text import clean_text
@@ -45,6 +45,7 @@ def declared_language(page: Page) -> str:
 
 DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta")
 """Classes (or ids) of elements that hold a date: ``published-date``, ``byline``, ``article-meta``."""
+_DATE_NAMES = names_test(DATE_CLASS)
 OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser|recommend|popular|promo")
 """Classes of the blocks around a story whose dates and bylines are other stories' (related cards, comments)."""
 
@@ -73,7 +74,7 @@ def visible_date(page: Page) -> Moment | None:
     for element, names in page.classed:
         if tried >= 40:
             break
-        if names_say(DATE_CLASS, names):
+        if _DATE_NAMES(names):
             tried += 1
             found = day_in_text(" ".join(element.itertext())[:300], language)
             if found and not off_story(element):

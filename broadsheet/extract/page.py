@@ -31,11 +31,16 @@ a dict of field name to raw value, read by the ``Hint`` source."""
 _SHORT_TEXTS = etree.XPath("//body/descendant::text()[string-length() < 160][normalize-space()]")
 
 
-@lru_cache(maxsize=8192)
-def names_say(pattern: re.Pattern[str], names: str) -> bool:
-    """Whether ``pattern`` is found in an element's names (``Page.classed``'s): once per distinct names, which
-    templates repeat on many elements."""
-    return pattern.search(names) is not None
+def names_test(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """Whether ``pattern`` is found in an element's names (``Page.classed``'s): searched once per distinct names,
+    which templates repeat on many elements. One cache per pattern, keyed by the names alone: a key holding the
+    pattern too hashed the pattern again on every element (0.36 s of the 871-page crawl)."""
+
+    @lru_cache(maxsize=8192)
+    def says(names: str) -> bool:
+        return pattern.search(names) is not None
+
+    return says
 
 
 def parsed(response: TextResponse) -> etree._Element:
