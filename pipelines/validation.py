@@ -203,7 +203,7 @@ class SchemaValidationPipeline:
         crawl_id(self.crawler)
         hint = ("set QUARANTINE_URI to a writable file" if settings.get("QUARANTINE_URI")
                 else "it goes beside the feed: write the feed to a writable folder, or set QUARANTINE_URI")
-        self.quarantine = Quarantine(path, self.crawler, hint, append=not feed_overwrites(settings))
+        self.quarantine = Quarantine(path, self.crawler, hint, append=not feed_overwrites(settings, spider.name))
         self.stats.set_value("broadsheet/schema", self.version.ref)
         logger.info("Validating items against %(schema)s; invalid ones go to %(path)s",
                     {"schema": self.version.ref, "path": path})

@@ -88,16 +88,17 @@ def in_page_offset(found: Moment, page: Page, metas: Iterable[str]) -> Moment:
     if not found.instant or not found.instant.endswith("Z"):
         return found
     utc = dt.datetime.fromisoformat(found.instant.replace("Z", "+00:00"))
-    for key in metas:
-        for value in page.metas.get(key, ()):
-            stated = parse_moment(value)
-            wall = wall_clock(value, declared_language(page)) if stated and not stated.instant else None
-            if wall is None:
-                continue
-            naive = utc.replace(tzinfo=None) if wall[1] else utc.replace(tzinfo=None, second=0, microsecond=0)
-            offset = wall[0] - naive
-            if offset and abs(offset) <= _MOST and not offset % _QUARTER_HOUR:
-                local = utc.astimezone(dt.timezone(offset))
-                return Moment(local.isoformat(timespec="microseconds" if local.microsecond else "seconds"),
-                              local.date())
+    local_times = [value for key in metas for value in page.metas.get(key, ())
+                   if (stated := parse_moment(value)) and not stated.instant]
+    language = declared_language(page) if local_times else "en"  # read once, and only when needed
+    for value in local_times:
+        wall = wall_clock(value, language)
+        if wall is None:
+            continue
+        naive = utc.replace(tzinfo=None) if wall[1] else utc.replace(tzinfo=None, second=0, microsecond=0)
+        offset = wall[0] - naive
+        if offset and abs(offset) <= _MOST and not offset % _QUARTER_HOUR:
+            local = utc.astimezone(dt.timezone(offset))
+            return Moment(local.isoformat(timespec="microseconds" if local.microsecond else "seconds"),
+                          local.date())
     return found

@@ -28,10 +28,9 @@ logger = logging.getLogger(__name__)
 HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
 
 
-def beside_feed(feeds: dict[str, Any], spider_name: str, suffix: str) -> Path | None:
-    """``<feed folder>/<feed stem><suffix>`` for the first local feed (``out/x.jsonl`` with
-    ``.coverage.json`` -> ``out/x.coverage.json``), or None when no feed is a local file."""
-    for uri in feeds:
+def _first_local_feed(feeds: dict[str, Any], spider_name: str) -> tuple[Path, dict[str, Any]] | None:
+    """The first feed written to a local file, its path and options (side files go beside it), or None."""
+    for uri, options in feeds.items():
         parsed = urlparse(str(uri))
         if parsed.scheme not in ("", "file"):
             continue
@@ -39,8 +38,15 @@ def beside_feed(feeds: dict[str, Any], spider_name: str, suffix: str) -> Path | 
             path = Path((parsed.path if parsed.scheme == "file" else str(uri)) % {"name": spider_name})
         except (KeyError, ValueError, TypeError):  # other URI parameters: no stable name
             continue
-        return path.with_name(path.name.split(".")[0] + suffix)
+        return path, options or {}
     return None
+
+
+def beside_feed(feeds: dict[str, Any], spider_name: str, suffix: str) -> Path | None:
+    """``<feed folder>/<feed stem><suffix>`` for the first local feed (``out/x.jsonl`` with
+    ``.coverage.json`` -> ``out/x.coverage.json``), or None when no feed is a local file."""
+    found = _first_local_feed(feeds, spider_name)
+    return found[0].with_name(found[0].name.split(".")[0] + suffix) if found else None
 
 
 def side_file(settings: Any, setting: str, spider_name: str, suffix: str) -> Path | None:
@@ -158,12 +164,10 @@ def publish_appended(path: Path, new: Path) -> None:
         discard(new)
 
 
-def feed_overwrites(settings: Any) -> bool:
+def feed_overwrites(settings: Any, spider_name: str) -> bool:
     """Whether the first local feed (the one side files go beside) is written anew (``-O``), not appended to."""
-    for uri, options in settings.getdict("FEEDS").items():
-        if urlparse(str(uri)).scheme in ("", "file"):
-            return bool((options or {}).get("overwrite", False))
-    return False
+    found = _first_local_feed(settings.getdict("FEEDS"), spider_name)
+    return bool(found and found[1].get("overwrite", False))
 
 
 class GuardedFile:
