@@ -12,10 +12,13 @@ import threading
 import pytest
 import yaml
 from conftest import ROOT
+from vcr.request import Request as VcrRequest
 
 from broadsheet.recording import serializer
-from broadsheet.recording.handler import cassette_text
+from broadsheet.recording.handler import cassette_text, open_cassette
+from broadsheet.recording.loading import body_bytes
 from broadsheet.recording.page import import_page
+from broadsheet.recording.scrub import Scrubber
 from broadsheet.testing import forkserver
 
 PAGE = b"<html><body><p>recorded page</p></body></html>"
@@ -112,3 +115,29 @@ def test_a_page_with_json_escapes_in_its_own_script_is_a_fit_cassette(tmp_path):
     import_page(page, "https://x.test/a", dt.datetime(2024, 1, 2, tzinfo=dt.UTC), cassette)
     assert_fit_for_a_repository(cassette)
     assert "\u201eZitat" in cassette_text(cassette)
+
+
+class CountingScrubber(Scrubber):
+    """The project's scrubber, counting the requests it is given."""
+
+    calls = 0
+
+    def request(self, request):
+        CountingScrubber.calls += 1
+        return super().request(request)
+
+
+def test_replay_scrubs_each_request_once_and_keeps_the_callers_request(tmp_path):
+    recorded = [i["request"]["uri"] for i in yaml.load((ROOT / "fixtures/mitrade/cassette.yaml").read_text(
+        encoding="utf-8"), Loader=yaml.CSafeLoader)["interactions"] if "article-" in i["request"]["uri"]][:2]
+    cassette = open_cassette(ROOT / "fixtures/mitrade/cassette.yaml", scrubber=CountingScrubber(
+        headers=("Authorization",), query_params=()), compress_bodies=True)
+    CountingScrubber.calls = 0
+    for uri in recorded:
+        request = VcrRequest("GET", uri, None, {"Authorization": "Bearer SECRET", "Accept": "text/html"})
+        assert cassette.can_play_response_for(request)
+        response = cassette.play_response(request)
+        body = body_bytes(response["body"]["string"]).decode()
+        assert response["status"]["code"] == 200 and uri.rsplit("/", 1)[1] in body
+        assert request.headers["Authorization"] == "Bearer SECRET"  # vcrpy's copy was scrubbed, not the caller's
+    assert CountingScrubber.calls == 2  # vcrpy asks three times a replayed request: scrubbed once each

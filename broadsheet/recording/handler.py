@@ -60,6 +60,8 @@ from broadsheet.storage.commit import write_failed
 from broadsheet.storage.files import atomic_writer, write_text_atomically
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -206,9 +208,27 @@ def open_cassette(path: str | Path, record_mode: str = "none", match_on=DEFAULT_
     )}
     indexable = {"host", "path"} <= set(match_on)
     cassette = (IndexedCassette if indexable else Cassette).load(path=str(path), **kwargs)
+    cassette._before_record_request = scrubbed_once(cassette._before_record_request)
     if record_mode == "none" and not len(cassette):
         raise CassetteError(f"{path}: the cassette holds no interactions, so nothing can be replayed; {REMEDY}")
     return cassette
+
+
+def scrubbed_once(before_record_request: Callable[[VcrRequest], VcrRequest | None]
+                   ) -> Callable[[VcrRequest], VcrRequest | None]:
+    """vcrpy's request hook, run once per request: replaying one request asks the cassette three times
+    (``can_play_response_for``, then ``in`` with the copy it scrubbed, then ``play_response``), and each time
+    vcrpy deep-copies the request before scrubbing it (30 us). The last request's scrubbed copy is kept and given
+    again while that request or the copy itself asks (scrubbing is idempotent); vcrpy's copy still keeps the
+    caller's request unchanged."""
+    last: list[Any] = [None, None]
+
+    def hook(request: VcrRequest) -> VcrRequest | None:
+        if request is not last[0] and (request is not last[1] or request is None):
+            last[:] = request, before_record_request(request)
+        return last[1]
+
+    return hook
 
 
 class NotInCassette(CannotOverwriteExistingCassetteException):
