@@ -315,3 +315,16 @@ def test_the_outlet_a_byline_prints_beside_the_authors_structured_data_names_is_
     found = extract_fields(page(html, "https://www.foxnews.com/sports/story"))
     assert found.values["authors"] == ["Julius Young"] and found.winners["authors"] == "jsonld:author"
     assert found.values["author_organisations"] == ["Fox News"]  # not Sky Sports: that byline is not theirs
+
+
+def test_url_fields_are_uris_with_the_pages_entities_decoded_once():
+    # junge Welt writes its canonical link and og:url with an umlaut; Engadget's og:image (as the recorded page
+    # holds it) has "&amp;" for the query's "&" and a character reference where "&image" stood
+    html = ('<html><head><link rel="canonical" href="https://www.jungewelt.de/artikel/474126.orden-fürs-morden.html">'
+            '<meta value="https://o.aolcdn.com/images/dims?resize=1200%2C630&amp;quality=80&#x2111;uri=https%3A%2F%2F'
+            's.yimg.com%2Fa.jpg&amp;client=amp-blogside-v2&amp;amp=1" name="og:image"></head>'
+            '<body><h1>H</h1></body></html>')
+    values = extract_fields(page(html)).values
+    assert values["canonical_url"] == "https://www.jungewelt.de/artikel/474126.orden-f%C3%BCrs-morden.html"
+    assert values["image"] == ("https://o.aolcdn.com/images/dims?resize=1200%2C630&quality=80%E2%84%91uri=https%3A%2F%2F"
+                               "s.yimg.com%2Fa.jpg&client=amp-blogside-v2&amp=1")

@@ -46,6 +46,7 @@ from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
 from broadsheet.normalize.text import clean_text
+from broadsheet.normalize.urls import as_uri
 
 Normaliser = Callable[[Any, Page], Any]
 """``normaliser(raw, page)``: the field's clean value, or None to reject the candidate."""
@@ -257,14 +258,15 @@ def text(raw: Any, page: Page) -> str | None:
 
 
 def absolute_url(raw: Any, page: Page) -> str | None:
-    """An absolute http(s) URL (from a string, an ``ImageObject`` or a list of either)."""
+    """An absolute http(s) URL (from a string, an ``ImageObject`` or a list of either), written as the URI a
+    browser requests (``as_uri``: an IRI's non-ASCII letters percent-encoded)."""
     while isinstance(raw, (list, dict)):
         raw = (raw[0] if raw else None) if isinstance(raw, list) else (raw.get("url") or raw.get("@id")
                                                                          or raw.get("contentUrl"))
     if not isinstance(raw, str) or not raw.strip() or raw.startswith("data:"):
         return None
     url = page.response.urljoin(raw.strip())
-    return url if url.startswith(("http://", "https://")) else None
+    return as_uri(url, page.response.encoding) if url.startswith(("http://", "https://")) else None
 
 
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")
