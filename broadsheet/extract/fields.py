@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.extract.body import Body, text_body
+from broadsheet.extract.body_flight import flight_body
 from broadsheet.extract.body_main import json_ld_body, main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
@@ -429,7 +430,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                                             "cxenseparse:articleid", "article.id", "articleid"), LD("identifier"),
                    Func(url_path_id, name="url_digits"), Func(url_hash, name="url_hash"),
                    Hint("article_id")),
-    "body": (Func(json_ld_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
+    "body": (Func(json_ld_body, name="jsonld:articleBody"), Func(main_content, name="main_content"),
+             Func(flight_body, name="flight")),  # a story only in Next.js's flight data: the document shows none
     "tickers": (),
 }
 
