@@ -205,6 +205,17 @@ def test_without_an_h1_the_date_after_the_element_repeating_the_title_is_read():
     assert published(html) == ("2005-05-13", "text:title")
 
 
+@pytest.mark.parametrize(("title", "expected"), [
+    # La Nación (2017): the date stamp is a part of the title; the page shows it nowhere else
+    ("Una solución no violenta para la cuestión mapuche - 07.12.2017 - LA NACION", ("2017-12-07", "title:day")),
+    ("Cumbre del 7 de diciembre de 2017 en Buenos Aires - LA NACION", (None, None)),  # a day the headline names
+])
+def test_a_title_part_that_is_a_day_alone_is_the_pages_date_stamp(title, expected):
+    html = (f'<html lang="es-ar"><head><title>{title}</title></head><body><h1>Una solución no violenta</h1>'
+            '<p>Los pueblos indígenas reclaman por derechos que permanecen incumplidos.</p></body></html>')
+    assert published(html) == expected
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
     ([{"@type": "Person", "name": "Ann"}, {"@type": "Organization", "name": "Wire"}], ["Ann"]),

@@ -36,6 +36,7 @@ from broadsheet.extract.dates import (
     htmldate_day,
     labelled_date,
     time_elements,
+    title_day,
     url_day,
     visible_date,
 )
@@ -46,7 +47,7 @@ from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
-from broadsheet.normalize.text import clean_text
+from broadsheet.normalize.text import clean_text, title_parts
 from broadsheet.normalize.urls import as_uri
 
 Normaliser = Callable[[Any, Page], Any]
@@ -89,7 +90,7 @@ def title_tag(page: Page) -> str | None:
     found = page.root.findtext(".//title")
     if not found:
         return None
-    parts = [p for p in re.split(r"(?:^|\s+)[|\-–—•:»](?:\s+|$)", clean_text(found)) if p]
+    parts = title_parts(found)
     if len(parts) == 1 and parts[0] != clean_text(found):  # "| Site": the story's part is missing
         return None
     return max(parts, key=len) if parts else None
@@ -401,7 +402,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                        Hint("date_published"),  # what a feed or sitemap said: before guesses from the text
                        Func(visible_instant, name="text:instant"),  # "Tue Dec 30, 2014 11:44pm GMT"
                        Func(visible_date, name="text"), Func(labelled_date, name="text:label"),
-                       Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
+                       Func(url_day, name="url"), Func(title_day, name="title:day"),
+                       Func(htmldate_day, name="htmldate"),
                        Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),
     "date_modified": (LD("dateModified"),
                       Meta(*MODIFIED_METAS), itemprop_text("dateModified"),
