@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -163,3 +164,29 @@ def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_
         body = main_content(page)
         assert body.text.startswith("Sentence 0 of the story") and body.text.count(title) == 1  # kept inside the story
         assert body.markdown.startswith("Sentence 0 of the story") and f"## {title}" in body.markdown
+
+
+
+def test_a_story_only_in_nextjs_flight_data_is_the_body_without_its_captions_and_ad_slots():
+    # Hankook Ilbo's article page (2026): React renders the story in the browser; the document holds a
+    # spinner, the story's HTML is a text row ("24:T<length>,") of the flight data its scripts push
+    lead = "장동혁 국민의힘 대표가 당권을 위협하던 한동훈 전 대표를 제명했지만, 어깨는 한층 무거워졌다."
+    rest = "'윤 어게인' 세력과의 단절을 통한 외연 확장이 절실하지만, 강성 지지층 목소리가 거세질 수밖에 없다. " * 8
+    heading = "당권파, 인재영입위 발족 등 조기 지방선거 체제 전환"
+    story = ('<div class="editor-img-box"><img src="https://newsimg.example/a.jpg" ><div class="caption">'
+             '<p>장동혁(맨 앞) 국민의힘 대표가 국기에 경례하고 있다. 연합뉴스</p></div></div>$$ARTICLEAD$$'
+             f'<p class="editor-p"><strong>{lead}</strong> {rest}</p><h2 class="editor-h2">{heading}</h2>'
+             '<p class="editor-p">국민의힘은 조만간 인재영입위원회를 발족할 방침이다.</p>')
+    pushes = [[0], [1, '1:"$Sreact.fragment"\n23:I[40018,[],"HydrationBoundary"]\n'],
+              [1, f'26:I[49594,[],"IconMark"]\n24:T{len(story.encode()):x},'], [1, story],
+              [1, '25:["$","div",null,{}]\n']]
+    scripts = "".join(f"<script>self.__next_f.push({json.dumps(p)})</script>" for p in pushes)
+    html = ('<html lang="ko"><head><meta property="og:type" content="article"><title>장동혁-정치ㅣ한국일보</title>'
+            '</head><body><main><template id="B:0"></template><div style="min-height:200px"><svg></svg></div>'
+            f'</main>{scripts}</body></html>')
+    found = extract_fields(page_of(html, "https://www.hankookilbo.com/news/article/A2026012914320005196"))
+    body = found.values["body"]
+    assert found.winners["body"] == "flight"
+    assert body.text.split("\n\n")[:2] == [f"{lead} {rest.strip()}", heading] and body.text.count("\n\n") == 2
+    assert "연합뉴스" not in body.text and "$$" not in body.text
+    assert body.markdown.split("\n\n")[1] == f"## {heading}"

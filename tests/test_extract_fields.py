@@ -205,6 +205,17 @@ def test_without_an_h1_the_date_after_the_element_repeating_the_title_is_read():
     assert published(html) == ("2005-05-13", "text:title")
 
 
+@pytest.mark.parametrize(("title", "expected"), [
+    # La Nación (2017): the date stamp is a part of the title; the page shows it nowhere else
+    ("Una solución no violenta para la cuestión mapuche - 07.12.2017 - LA NACION", ("2017-12-07", "title:day")),
+    ("Cumbre del 7 de diciembre de 2017 en Buenos Aires - LA NACION", (None, None)),  # a day the headline names
+])
+def test_a_title_part_that_is_a_day_alone_is_the_pages_date_stamp(title, expected):
+    html = (f'<html lang="es-ar"><head><title>{title}</title></head><body><h1>Una solución no violenta</h1>'
+            '<p>Los pueblos indígenas reclaman por derechos que permanecen incumplidos.</p></body></html>')
+    assert published(html) == expected
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
     ([{"@type": "Person", "name": "Ann"}, {"@type": "Organization", "name": "Wire"}], ["Ann"]),
@@ -315,3 +326,16 @@ def test_the_outlet_a_byline_prints_beside_the_authors_structured_data_names_is_
     found = extract_fields(page(html, "https://www.foxnews.com/sports/story"))
     assert found.values["authors"] == ["Julius Young"] and found.winners["authors"] == "jsonld:author"
     assert found.values["author_organisations"] == ["Fox News"]  # not Sky Sports: that byline is not theirs
+
+
+def test_url_fields_are_uris_with_the_pages_entities_decoded_once():
+    # junge Welt writes its canonical link and og:url with an umlaut; Engadget's og:image (as the recorded page
+    # holds it) has "&amp;" for the query's "&" and a character reference where "&image" stood
+    html = ('<html><head><link rel="canonical" href="https://www.jungewelt.de/artikel/474126.orden-fürs-morden.html">'
+            '<meta value="https://o.aolcdn.com/images/dims?resize=1200%2C630&amp;quality=80&#x2111;uri=https%3A%2F%2F'
+            's.yimg.com%2Fa.jpg&amp;client=amp-blogside-v2&amp;amp=1" name="og:image"></head>'
+            '<body><h1>H</h1></body></html>')
+    values = extract_fields(page(html)).values
+    assert values["canonical_url"] == "https://www.jungewelt.de/artikel/474126.orden-f%C3%BCrs-morden.html"
+    assert values["image"] == ("https://o.aolcdn.com/images/dims?resize=1200%2C630&quality=80%E2%84%91uri=https%3A%2F%2F"
+                               "s.yimg.com%2Fa.jpg&client=amp-blogside-v2&amp=1")

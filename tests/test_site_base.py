@@ -73,6 +73,13 @@ def test_card_parts_beyond_link_and_headline_are_optional():
         "https://example.org/b", "Other story", None, None, None)
 
 
+def test_a_cards_link_written_as_an_iri_is_a_uri():
+    page = HtmlResponse("https://example.org/a", encoding="utf-8",
+                        body='<ul><li class="card"><a href="/artikel/orden-fürs-morden">Other</a></li></ul>'.encode())
+    [card] = Cards().extract_related(page, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "en")
+    assert card.url == "https://example.org/artikel/orden-f%C3%BCrs-morden"
+
+
 def test_a_page_with_only_a_visible_date_line_gets_its_instant():
     from broadsheet.extract.fields import extract_fields
     from broadsheet.extract.page import Page

@@ -16,7 +16,7 @@ from typing import Any
 from broadsheet.extract.page import Page, names_test, tree_of
 from broadsheet.extract.xpath import nodes
 from broadsheet.normalize.dates import Moment, day_in_text, day_in_url, parse_http_date
-from broadsheet.normalize.text import clean_text
+from broadsheet.normalize.text import clean_text, title_parts
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,21 @@ def date_after_title(page: Page) -> Moment | None:
         if isinstance(parent.tag, str) and parent.tag != "title" and len(clean_text(text)) >= 6 \
                 and clean_text(text) in title:
             return _day_after(parent, declared_language(page))
+    return None
+
+
+TITLE_DATE_MAX_WORDS = 5
+"""A ``<title>`` part of at most this many words that spells a day is the page's date stamp, not a headline."""
+
+
+def title_day(page: Page) -> Moment | None:
+    """The day a part of the ``<title>`` is alone ("Una solución no violenta - 07.12.2017 - LA NACION"): a date
+    stamp the template puts beside the headline, not a day the headline speaks of."""
+    parts = title_parts(page.root.findtext(".//title"))
+    for part in parts if len(parts) > 1 else ():
+        found = day_in_text(part, declared_language(page)) if len(part.split()) <= TITLE_DATE_MAX_WORDS else None
+        if found:
+            return Moment(None, found)
     return None
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.extract.body import Body, text_body
+from broadsheet.extract.body_flight import flight_body
 from broadsheet.extract.body_main import json_ld_body, main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
@@ -35,6 +36,7 @@ from broadsheet.extract.dates import (
     htmldate_day,
     labelled_date,
     time_elements,
+    title_day,
     url_day,
     visible_date,
 )
@@ -45,7 +47,8 @@ from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
-from broadsheet.normalize.text import clean_text
+from broadsheet.normalize.text import clean_text, title_parts
+from broadsheet.normalize.urls import as_uri
 
 Normaliser = Callable[[Any, Page], Any]
 """``normaliser(raw, page)``: the field's clean value, or None to reject the candidate."""
@@ -87,7 +90,7 @@ def title_tag(page: Page) -> str | None:
     found = page.root.findtext(".//title")
     if not found:
         return None
-    parts = [p for p in re.split(r"(?:^|\s+)[|\-–—•:»](?:\s+|$)", clean_text(found)) if p]
+    parts = title_parts(found)
     if len(parts) == 1 and parts[0] != clean_text(found):  # "| Site": the story's part is missing
         return None
     return max(parts, key=len) if parts else None
@@ -257,14 +260,15 @@ def text(raw: Any, page: Page) -> str | None:
 
 
 def absolute_url(raw: Any, page: Page) -> str | None:
-    """An absolute http(s) URL (from a string, an ``ImageObject`` or a list of either)."""
+    """An absolute http(s) URL (from a string, an ``ImageObject`` or a list of either), written as the URI a
+    browser requests (``as_uri``: an IRI's non-ASCII letters percent-encoded)."""
     while isinstance(raw, (list, dict)):
         raw = (raw[0] if raw else None) if isinstance(raw, list) else (raw.get("url") or raw.get("@id")
                                                                          or raw.get("contentUrl"))
     if not isinstance(raw, str) or not raw.strip() or raw.startswith("data:"):
         return None
     url = page.response.urljoin(raw.strip())
-    return url if url.startswith(("http://", "https://")) else None
+    return as_uri(url, page.response.encoding) if url.startswith(("http://", "https://")) else None
 
 
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")
@@ -398,7 +402,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                        Hint("date_published"),  # what a feed or sitemap said: before guesses from the text
                        Func(visible_instant, name="text:instant"),  # "Tue Dec 30, 2014 11:44pm GMT"
                        Func(visible_date, name="text"), Func(labelled_date, name="text:label"),
-                       Func(url_day, name="url"), Func(htmldate_day, name="htmldate"),
+                       Func(url_day, name="url"), Func(title_day, name="title:day"),
+                       Func(htmldate_day, name="htmldate"),
                        Func(date_after_title, name="text:title"), Func(first_text_date, name="text:first")),
     "date_modified": (LD("dateModified"),
                       Meta(*MODIFIED_METAS), itemprop_text("dateModified"),
@@ -427,7 +432,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                                             "cxenseparse:articleid", "article.id", "articleid"), LD("identifier"),
                    Func(url_path_id, name="url_digits"), Func(url_hash, name="url_hash"),
                    Hint("article_id")),
-    "body": (Func(json_ld_body, name="jsonld:articleBody"), Func(main_content, name="main_content")),
+    "body": (Func(json_ld_body, name="jsonld:articleBody"), Func(main_content, name="main_content"),
+             Func(flight_body, name="flight")),  # a story only in Next.js's flight data: the document shows none
     "tickers": (),
 }
 

@@ -19,7 +19,7 @@ WEIGHTS = {"headline": 0.25, "body": 0.35, "date_published": 0.2, "authors": 0.1
            "description": 0.05}
 WEAK_SOURCES = {"title": 0.6, "text": 0.6, "text:label": 0.7, "text:byline": 0.6, "byline": 0.8, "url": 0.5,
                 "main_content": 0.8, "detected": 0.7, "h1": 0.9, "time": 0.9, "htmldate": 0.6, "text:title": 0.5,
-                "text:first": 0.4}
+                "title:day": 0.6, "text:first": 0.4}
 
 
 DOUBTFUL_BODY = 0.3

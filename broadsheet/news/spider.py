@@ -57,6 +57,7 @@ from broadsheet.items import Article, FieldSources, RelatedStory
 from broadsheet.layouts import Layout, LayoutVersions, layered
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
+from broadsheet.normalize.urls import as_uri
 
 FIELD_STATS = "broadsheet/field"
 """``broadsheet/field/<field>/<source>``: how many items took each field from each source."""
@@ -352,7 +353,7 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
                 author = author.split(layout.author_separator, 1)[1]
             date_text = clean_or_none(text(card, layout.date)) if layout.date else None
             stories.append(RelatedStory(
-                url=response.urljoin(href),
+                url=as_uri(response.urljoin(href), response.encoding),
                 headline=clean_text(text(card, layout.headline)),
                 summary=clean_or_none(text(card, layout.summary)) if layout.summary else None,
                 author=clean_or_none(author),

@@ -37,6 +37,14 @@ def clean_text(text: str | None) -> str:
     return " ".join(text.split())  # str.split() splits at every Unicode space, U+00A0 and U+3000 too
 
 
+_TITLE_SEPARATOR = re.compile(r"(?:^|\s+)[|\-–—•:»](?:\s+|$)")
+
+
+def title_parts(title: str | None) -> list[str]:
+    """A page title's parts, cleaned, split at its separators ("Story - 07.12.2017 | Site": three parts)."""
+    return [part for part in _TITLE_SEPARATOR.split(clean_text(title)) if part]
+
+
 def clean_or_none(text: str | None) -> str | None:
     """``clean_text``, or None when nothing is left."""
     return clean_text(text) or None
