@@ -245,7 +245,16 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
      '<p class="byline">By Josh Haskell and David Caplan</p>', ["Josh Haskell", "David Caplan"], ["ABC News"]),
     ('<meta property="og:site_name" content="Fox News"><div class="author-byline">Julius Young, Fox News</div>',
      ["Julius Young"], ["Fox News"]),
-    ('<meta name="author" content="Reuters Staff">', None, ["Reuters Staff"]),
+    # a page that names no person: the organisations it names as author are its authors
+    ('<meta name="author" content="Reuters Staff">', ["Reuters Staff"], ["Reuters Staff"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Salzburger Nachrichten"}})
+     + '<meta property="og:site_name" content="Salzburger Nachrichten">'
+     '<meta name="author" content="Salzburger Nachrichten"><meta name="author" content="@sn_aktuell">',
+     ["Salzburger Nachrichten"], ["Salzburger Nachrichten"]),
+    ('<meta name="author" content="BWW News Desk"><span class="byline">by BWW News Desk</span>',
+     ["BWW News Desk"], ["BWW News Desk"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "BR24 Redaktion"}})
+     + '<div class="byline">Von <a href="/autor/ann-lee">Ann Lee</a></div>', ["Ann Lee"], ["BR24 Redaktion"]),
     ('<div class="byline">By Sam Stein Senior Politics Editor</div><div class="related"><p class="byline">Other One'
      '</p></div>', ["Sam Stein"], None),
 ])

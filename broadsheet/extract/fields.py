@@ -154,7 +154,10 @@ def authors(raw: Any, page: Page) -> list[str] | None:
     """Person names from bylines, metas or structured data (``By X and Y``, e-mails, roles and upper
     case cleaned). Organisations the page says are ones (typed ``Organization``, "Reuters Staff") are
     left out, and so is the publisher beside people; a candidate naming only the publisher is believed
-    (a site's own source may say so: the base's metas that do give way to the page's bylines)."""
+    (a site's own source may say so: the base's metas that do give way to the page's bylines), and so are
+    the organisations of a page that names no person (``organisations_alone``)."""
+    if isinstance(raw, OrganisationsAlone):
+        return list(raw.names)
     people, organisations, publishers = people_and_organisations(raw, page)
     if people and page not in SET_ASIDE:
         SET_ASIDE[page] = [*organisations, *publishers]
@@ -168,6 +171,25 @@ SET_ASIDE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionar
 
 PEOPLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
 """Per page, the people the winning authors candidate named."""
+
+
+@dataclass(frozen=True)
+class OrganisationsAlone:
+    """The organisations a page names as its author, when it names no person: its authors then."""
+
+    names: tuple[str, ...]
+
+
+def organisations_alone(page: Page) -> Iterator[OrganisationsAlone]:
+    """The organisations the page names as its author (as ``author_organisations`` reads them), for a page
+    whose sources name no person (it is read after all of them): wire copy ("Deutsche Presse-Agentur"), a
+    desk ("BWW News Desk"), the publisher itself ("Salzburger Nachrichten")."""
+    for source in BASE_SOURCES["author_organisations"]:
+        for raw in source.candidates(page):
+            found = author_organisations(raw, page)
+            if found:
+                yield OrganisationsAlone(tuple(found))
+                return
 
 
 def bylines_with_authors(page: Page) -> Iterator[list[str]]:
@@ -387,7 +409,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
                 Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
                 parsely("author"), Func(byline_elements, name="byline"),
-                Func(labelled_byline, name="text:byline"), Hint("authors")),
+                Func(labelled_byline, name="text:byline"), Hint("authors"),
+                Func(organisations_alone, name="organisations")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
                              Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
