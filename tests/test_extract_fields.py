@@ -288,6 +288,14 @@ def test_yoasts_twitter_written_by_pair_names_the_author(label, data, expected):
         assert found.winners["authors"] == "meta:twitter:data"
 
 
+def test_yoasts_twitter_misc_written_by_meta_names_the_author_where_the_author_meta_is_an_email():
+    html = ('<html><head><meta name="author" property="author" content="d.kuckelkorn@boersen-zeitung.de">'
+            '<meta name="twitter:misc:Written by" property="twitter:misc:Written by" content="Dieter Kuckelkorn">'
+            '<meta name="twitter:misc:Est. reading time" content="3 Minuten"></head><body><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Dieter Kuckelkorn"] and found.winners["authors"] == "meta:twitter:data"
+
+
 def test_a_byline_with_more_than_names_gives_the_names_its_author_page_links_carry():
     html = ('<html><body><h1>Story</h1><div class="byline"><a href="/toireporter/author-Saibal-Dasgupta-13399.cms">'
             'Saibal Dasgupta</a> / TNN / <span>Updated: Oct 9, 2019, 11:05 IST</span>'
