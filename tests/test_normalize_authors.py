@@ -16,6 +16,9 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     ("Jane Doe (Reuters) jane@example.com", ["Jane Doe"]),
     ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
     ("S&P Global", ["S&P Global"]),
+    ("By Laura E. Adkins December 28, 2017", ["Laura E. Adkins"]),  # a date printed after the byline
+    ("By Ann Lee Sept. 5th, 2019 at 3:45 pm", ["Ann Lee"]),
+    ("Theresa May", ["Theresa May"]),
     ("", []),
 ])
 def test_bylines(raw, expected):
