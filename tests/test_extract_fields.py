@@ -288,6 +288,25 @@ def test_yoasts_twitter_written_by_pair_names_the_author(label, data, expected):
         assert found.winners["authors"] == "meta:twitter:data"
 
 
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<ul class="metaInfoAuthorList"><li class="metaInfoAuthorList-item"><a href="/author/wladekflakin/">'
+     'Nathaniel Flakin</a></li></ul>', ["Nathaniel Flakin"]),
+    ('<div class="leaf-headline-inner"><span class="writer">松村太郎</span><span class="date">2019年04月13日</span>'
+     '</div>', ["松村太郎"]),
+    ('<ul class="nav"><li><a href="/Season/2023-Football/">By Position FB Transfers</a></li></ul><header>'
+     '<div class="article-cnt__meta"><a class="article-cnt__author" href="/User/TravisHaney/"><img alt="">'
+     'Travis Haney</a></div></header>', ["Travis Haney"]),  # the story's author, not a menu's "By ..." link
+    ('<div class="post-author single"><p>By <a href="/authors/laura-e-adkins/">Laura E. Adkins</a> December 28, '
+     '2017</p></div>', ["Laura E. Adkins"]),
+    ('<div class="comments"><span class="comment-author">Troll</span></div><p class="comment-author">Other</p>'
+     '<div class="author-bio">Ann Lee writes about cities and the people who build them.</div>', None),
+])
+def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
+    found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",
+                                "https://news.example.org/story")).values
+    assert found.get("authors") == expected
+
+
 def test_yoasts_twitter_misc_written_by_meta_names_the_author_where_the_author_meta_is_an_email():
     html = ('<html><head><meta name="author" property="author" content="d.kuckelkorn@boersen-zeitung.de">'
             '<meta name="twitter:misc:Written by" property="twitter:misc:Written by" content="Dieter Kuckelkorn">'

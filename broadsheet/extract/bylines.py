@@ -40,8 +40,11 @@ def labelled_byline(page: Page) -> list[str] | None:
     return None
 
 
-BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name")
-"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
+BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name"
+                          r"|(?:^|\s)(?![\w-]*comment)[\w-]*(?:author|writer)s?(?:[_-]*(?:link|list|text|item))?(?=$|\s)")
+"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``, and those whose
+last word is ``author`` or ``writer`` (``article__author``, ``post-author``, ``authorText``, ``writer``), a
+commenter's left out (``comment-author``); not an author's box, bio or picture (``author-bio``)."""
 
 
 _BYLINES: weakref.WeakKeyDictionary[Page, list[list[str]]] = weakref.WeakKeyDictionary()
@@ -88,9 +91,9 @@ def _bylines(page: Page) -> Iterator[list[str]]:
 def _byline_names(names: str) -> bool:
     """Whether an element's class (``Page.classed``'s names before `` #``) says byline: once per distinct class."""
     classes = names.split(" #", 1)[0]
-    # every alternative of the pattern holds one of the two words: most names are refused without the regex,
+    # every alternative of the pattern holds one of these words: most names are refused without the regex,
     # whose leading alternation it tries at every position
-    return ("byline" in classes or "author" in classes) and bool(BYLINE_CLASS.search(classes))
+    return ("byline" in classes or "author" in classes or "writer" in classes) and bool(BYLINE_CLASS.search(classes))
 
 
 _AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")
