@@ -1,10 +1,10 @@
 """Author names as pages give them, normalised to a clean list of display names.
 
-Handles bylines ("By Jane Doe and John Roe", a date after them), separators (",", ";", "|", "•", and a spaced "&" or
-"and" in a few languages), e-mail addresses, bracketed roles, job titles after a name ("Staff
-Writer"), degrees ("MA"), SHOUTED names, and
-structured data shapes (a string, a ``{"name": ...}`` object, or lists of either). Names keep
-their own spelling otherwise: "Tradingkey" stays "Tradingkey".
+Handles bylines ("By Jane Doe and John Roe", a date after them), separators (",", ";", "|", "•",
+and a spaced "&" or "and" in a few languages), e-mail addresses, bracketed roles, job titles after
+a name ("Staff Writer"), degrees ("MA"), SHOUTED names, and structured data shapes (a string, a
+``{"name": ...}`` object, or lists of either). Names keep their own spelling otherwise: "Tradingkey"
+stays "Tradingkey".
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _ROLE = re.compile(r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Mana
                    r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*"
                    r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$")
 """A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer"."""
-_DATE_AFTER = re.compile(r"\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b.*$")
+_DATE_AFTER = re.compile(r"\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+                         r".*$")
 """A date printed after the names, and all that follows it: "By Laura E. Adkins December 28, 2017 9:00 am"."""
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
