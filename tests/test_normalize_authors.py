@@ -19,6 +19,7 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     ("By Laura E. Adkins December 28, 2017", ["Laura E. Adkins"]),  # a date printed after the byline
     ("By Ann Lee Sept. 5th, 2019 at 3:45 pm", ["Ann Lee"]),
     ("Theresa May", ["Theresa May"]),
+    (" 谢若含 2017-03-01 14:27:02", ["谢若含"]), ("Ann Lee 28.12.2017", ["Ann Lee"]),
     ("", []),
 ])
 def test_bylines(raw, expected):

@@ -107,8 +107,9 @@ def _text_of(element: Any) -> str:
 ORGANISATION_TYPE = re.compile(r"Organi[sz]ation|Corporation|NGO|Agency")
 """Schema.org types of organisations: Organization, NewsMediaOrganization, Corporation, GovernmentOrganization..."""
 ORGANISATION_WORDS = re.compile(r"(?i)(?:^|[\s-])(?:staff|redaktion|newsroom|editors|editorial|desk|team|agency"
-                                r"|agencies|agenturen|rédaction|redacción|redazione)(?:$|[\s-])")
-"""Words that make a byline an organisation's: "Reuters Staff", "MM-Redaktion", "Smart Shopping Team"."""
+                                r"|agencies|agenturen|rédaction|redacción|redazione|inc|ltd|llc|gmbh|corp)(?:$|[\s-])")
+"""Words that make a byline an organisation's: "Reuters Staff", "MM-Redaktion", "Smart Shopping Team", a
+company's legal form ("mediagene Inc.")."""
 _PUBLISHER_METAS = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher",
                     "dcterms.publisher")
 _PUBLISHERS: weakref.WeakKeyDictionary[Page, frozenset[str]] = weakref.WeakKeyDictionary()
