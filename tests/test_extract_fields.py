@@ -309,6 +309,15 @@ def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
     assert found.get("authors") == expected
 
 
+def test_a_pictures_microdata_author_is_its_photographer_not_the_storys_author():
+    html = ('<html><head><meta name="author" content="Austin Murphy"></head><body><h1>Story</h1>'
+            '<div class="m-detail--body"><figure class="tml-image"><img src="/a.jpg"><figcaption>'
+            '<p class="tml-image--attribution" itemprop="author"><span>Greg Nelson</span></p></figcaption></figure>'
+            '<p>Text</p></div></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Austin Murphy"] and found.winners["authors"] == "meta:author+"
+
+
 def test_yoasts_twitter_misc_written_by_meta_names_the_author_where_the_author_meta_is_an_email():
     html = ('<html><head><meta name="author" property="author" content="d.kuckelkorn@boersen-zeitung.de">'
             '<meta name="twitter:misc:Written by" property="twitter:misc:Written by" content="Dieter Kuckelkorn">'

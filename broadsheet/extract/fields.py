@@ -365,10 +365,13 @@ _NAME_PARTS = compiled('.//*[@itemprop="name"]')
 
 def itemprop_text(prop: str) -> Func:
     """Microdata: the ``@datetime`` or text of elements with ``itemprop=prop`` that carry no ``@content`` (the
-    text of their ``itemprop=name`` parts when they have some), from the page's one index of microdata."""
+    text of their ``itemprop=name`` parts when they have some), from the page's one index of microdata; not
+    those inside a ``<figure>``, which describe its picture (the photographer as its author)."""
 
     def read(page: Page) -> Iterator[str]:
         for element in page.itemprops.get(prop, ()):
+            if any(ancestor.tag == "figure" for ancestor in element.iterancestors()):
+                continue
             if element.get("datetime") is not None:
                 yield element.get("datetime")
                 continue
