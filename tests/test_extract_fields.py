@@ -309,6 +309,21 @@ def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
     assert found.get("authors") == expected
 
 
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<nav><ul><li><a href="/author/dawna-friesen/">Dawna Friesen</a></li><li><a href="/common/profile/profile'
+     'Update.jsp">Update Profile</a></li></ul></nav><article><div class="Yc FC"><a class="NU" href="/profile/teresa-'
+     'newsome-1910837">Teresa Newsome</a></div></article>', ["Teresa Newsome"]),
+    ('<div class="t-meta-small"><a class="th-meta" href="https://www.engadget.com/about/editors/jon-fingas/">Jon '
+     'Fingas</a></div>', ["Jon Fingas"]),
+    ('<ul class="menu"><li><a href="/author/dawna-friesen/">Dawna Friesen</a></li></ul>', None),  # a menu's
+    ('<p>Read <a href="/people/donald-trump">Donald Trump</a></p>', None),  # a topic page, not an author's
+])
+def test_a_link_to_the_authors_own_page_is_a_byline_when_nothing_else_names_one(html, expected):
+    found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",
+                                "https://news.example.org/story")).values
+    assert found.get("authors") == expected
+
+
 def test_a_pictures_microdata_author_is_its_photographer_not_the_storys_author():
     html = ('<html><head><meta name="author" content="Austin Murphy"></head><body><h1>Story</h1>'
             '<div class="m-detail--body"><figure class="tml-image"><img src="/a.jpg"><figcaption>'

@@ -96,6 +96,24 @@ def _byline_names(names: str) -> bool:
     return ("byline" in classes or "author" in classes or "writer" in classes) and bool(BYLINE_CLASS.search(classes))
 
 
+def author_page_link(page: Page) -> list[str] | None:
+    """The name of the first link to that person's own page on the site, outside menus and lists of links,
+    related cards, comments and footers (``<a href="/profile/teresa-newsome-1910837">Teresa Newsome</a>``:
+    every word of the name in the page's address): a byline printed with no class or label that says so."""
+    for link in page.root.iter("a"):
+        found = _PERSON_PAGE.search(link.get("href") or "")
+        if found:
+            name = clean_text(_text_of(link))
+            words = name.casefold().split()
+            if 2 <= len(words) <= 4 and all(w.isalpha() and w in found.group(1).casefold() for w in words) \
+                    and not any(a.tag in ("nav", "li") for a in link.iterancestors()) and not off_story(link):
+                return [name]
+    return None
+
+
+_PERSON_PAGE = re.compile(r"/(?:authors?|profiles?|editors|reporters?|journalists?|columnists?)/([^/?#]+)/?(?:$|[?#])")
+"""Links to one person's page (``/author/<name>``, ``/about/editors/jon-fingas/``), not to a list of them."""
+
 _AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")
 """Links to a person's page on the site (``/toireporter/author-Saibal-Dasgupta-13399.cms``)."""
 

@@ -24,6 +24,7 @@ from broadsheet.extract.body_main import json_ld_body, main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
     ORGANISATION_WORDS,
+    author_page_link,
     byline_elements,
     bylines_read,
     labelled_byline,
@@ -419,7 +420,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                 Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
                 parsely("author"), Func(byline_elements, name="byline"),
                 Func(labelled_byline, name="text:byline"), Hint("authors"),
-                Func(organisations_alone, name="organisations")),
+                Func(organisations_alone, name="organisations"), Func(author_page_link, name="byline:link")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
                              Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
