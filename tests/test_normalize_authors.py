@@ -20,6 +20,8 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     ("By Ann Lee Sept. 5th, 2019 at 3:45 pm", ["Ann Lee"]),
     ("Theresa May", ["Theresa May"]),
     (" 谢若含 2017-03-01 14:27:02", ["谢若含"]), ("Ann Lee 28.12.2017", ["Ann Lee"]),
+    ("by Jeff Foust Monday, November 18, 2019", ["Jeff Foust"]), ("NOVEMBER 20, 2019 10:43", []),
+    ("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", ["Jerusalem Post Staff"]),
     ("", []),
 ])
 def test_bylines(raw, expected):

@@ -24,10 +24,11 @@ _ROLE = re.compile(r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Mana
                    r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*"
                    r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$")
 """A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer"."""
-_DATE_AFTER = re.compile(r"\s+(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
-                         r"(?:st|nd|rd|th)?\b|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$")
-"""A date printed after the names, and all that follows it: "By Laura E. Adkins December 28, 2017 9:00 am",
-"谢若含 2017-03-01 14:27:02"."""
+_DATE_AFTER = re.compile(r"(?:^|\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+                         r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+                         r"|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$", re.IGNORECASE)
+"""A date printed after the names (or alone), and all that follows it: "By Laura E. Adkins December 28, 2017
+9:00 am", "by Jeff Foust Monday, November 18, 2019", "谢若含 2017-03-01 14:27:02"."""
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
 
