@@ -247,6 +247,9 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
      ["Julius Young"], ["Fox News"]),
     # a page that names no person: the organisations it names as author are its authors
     ('<meta name="author" content="Reuters Staff">', ["Reuters Staff"], ["Reuters Staff"]),
+    ('<meta property="og:site_name" content="Le Figaro">'
+     + ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Le Figaro et AFP"}]}),
+     ["Le Figaro", "AFP"], ["Le Figaro"]),  # the publisher and a wire's initials: no person
     ('<meta name="author" content="mediagene Inc."><meta name="author" content="小暮ひさのり">', ["小暮ひさのり"],
      ["mediagene Inc"]),  # a company's legal form
     (ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Salzburger Nachrichten"}})

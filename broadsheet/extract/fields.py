@@ -151,15 +151,22 @@ def people_and_organisations(raw: Any, page: Page) -> tuple[list[str], list[str]
     return people, organisations, publishers
 
 
+_INITIALS = re.compile(r"[A-Z]{2,5}")
+"""A name that is a wire's or an outlet's initials ("AFP", "DPA"), not a person's."""
+
+
 def authors(raw: Any, page: Page) -> list[str] | None:
     """Person names from bylines, metas or structured data (``By X and Y``, e-mails, roles and upper
     case cleaned). Organisations the page says are ones (typed ``Organization``, "Reuters Staff") are
     left out, and so is the publisher beside people; a candidate naming only the publisher is believed
-    (a site's own source may say so: the base's metas that do give way to the page's bylines), and so are
-    the organisations of a page that names no person (``organisations_alone``)."""
+    (a site's own source may say so: the base's metas that do give way to the page's bylines), with the
+    initials of a wire beside it, and so are the organisations of a page that names no person
+    (``organisations_alone``)."""
     if isinstance(raw, OrganisationsAlone):
         return list(raw.names)
     people, organisations, publishers = people_and_organisations(raw, page)
+    if publishers and people and all(_INITIALS.fullmatch(name) for name in people):
+        return [*publishers, *people]  # "Le Figaro et AFP": the publisher beside a wire's initials, no person
     if people and page not in SET_ASIDE:
         SET_ASIDE[page] = [*organisations, *publishers]
         PEOPLE[page] = people
