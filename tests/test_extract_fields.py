@@ -327,6 +327,17 @@ def test_a_link_to_the_authors_own_page_is_a_byline_when_nothing_else_names_one(
     assert found.get("authors") == expected
 
 
+def test_a_pictures_caption_credits_its_painter_not_the_storys_author():
+    html = ('<html><head>' + ld({"@type": "Article", "author": {"@type": "Organization",
+                                                                 "name": "Contributors to Wikimedia projects"}})
+            + '</head><body><h1>Māori</h1><div class="thumb tright"><div class="thumbinner"><img src="/h.jpg">'
+            '<div class="thumbcaption">Portrait of Hinepare of <a href="/wiki/Ngati">Ngāti Kahungunu</a> by '
+            '<a href="/wiki/Gottfried_Lindauer">Gottfried Lindauer</a>, showing chin tattoo</div></div></div>'
+            '<p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://en.wikipedia.org/wiki/Maori"))
+    assert found.values["authors"] == ["Contributors to Wikimedia projects"]
+
+
 def test_a_pictures_microdata_author_is_its_photographer_not_the_storys_author():
     html = ('<html><head><meta name="author" content="Austin Murphy"></head><body><h1>Story</h1>'
             '<div class="m-detail--body"><figure class="tml-image"><img src="/a.jpg"><figcaption>'

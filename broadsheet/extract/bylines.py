@@ -24,8 +24,11 @@ _BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par
 
 def labelled_byline(page: Page) -> list[str] | None:
     """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
-    or in the element after a bare "By" / "Written by" (the name's link)."""
+    or in the element after a bare "By" / "Written by" (the name's link); not in a picture's caption, whose
+    "by" credits its painter or photographer ("Portrait by Gottfried Lindauer")."""
     for found in page.short_texts:
+        if _in_caption(found.getparent()):
+            continue
         match = _LABELLED_BYLINE.search(found)
         if match and match.group(1):
             return [match.group(1)]
@@ -38,6 +41,12 @@ def labelled_byline(page: Page) -> list[str] | None:
             if name:
                 return [name]
     return None
+
+
+def _in_caption(element: Any) -> bool:
+    """Whether ``element`` sits in a ``<figure>`` or an element whose class says caption."""
+    return any(a.tag in ("figure", "figcaption") or "caption" in (a.get("class") or "").lower()
+               for a in (element, *element.iterancestors()))
 
 
 BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name"
