@@ -19,11 +19,13 @@ _BY = re.compile(r"^(?:by|por|par|von|di|door|от|作者)\s*[:：]?\s+", re.IGN
 _SEPARATORS = re.compile(r"\s*[,;|•·]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _PARENS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
-_ROLE = re.compile(r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Managing|Executive|Associate|Assistant"
-                   r"|Special|Political|Politics|Culture|Business|Science|Sports|Tech|Technology|Health|Foreign|Legal"
-                   r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*"
-                   r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$")
-"""A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer"."""
+_TITLE_WORDS = (r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Managing|Executive|Associate|Assistant"
+                r"|Special|Political|Politics|Culture|Business|Science|Sports|Tech|Technology|Health|Foreign|Legal"
+                r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*")
+_TITLE = r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$"
+_ROLES = (re.compile(_TITLE_WORDS + r"(?:[A-Z][a-z]+\s+)?" + _TITLE), re.compile(_TITLE_WORDS + _TITLE))
+"""A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer", with a subject of
+its own ("Ben Silverman Games Editor"), else without one ("Jane Doe Editor", where the word before is a name's)."""
 _DATE_AFTER = re.compile(r"(?:^|\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
                          r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
                          r"|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$", re.IGNORECASE)
@@ -34,8 +36,11 @@ _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
 def _without_role(name: str) -> str:
     """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer")."""
-    bare = _ROLE.sub("", name)
-    return bare if bare != name and len(bare.split()) >= 2 else name
+    for role in _ROLES:
+        bare = role.sub("", name)
+        if bare != name and len(bare.split()) >= 2:
+            return bare
+    return name
 
 
 def _proper_case(name: str) -> str:
