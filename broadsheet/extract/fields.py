@@ -427,7 +427,7 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                 Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
                 parsely("author"), Func(byline_elements, name="byline"),
                 Func(labelled_byline, name="text:byline"), Hint("authors"),
-                Func(organisations_alone, name="organisations"), Func(author_page_link, name="byline:link")),
+                Func(author_page_link, name="byline:link"), Func(organisations_alone, name="organisations")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
                              Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),
