@@ -347,6 +347,14 @@ def test_a_pictures_microdata_author_is_its_photographer_not_the_storys_author()
     assert found.values["authors"] == ["Austin Murphy"] and found.winners["authors"] == "meta:author+"
 
 
+def test_the_byline_printed_on_the_page_says_more_than_yoasts_written_by():
+    html = ('<html><head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" '
+            'content="Sameer Rahim"></head><body><h1>Story</h1><div class="byline"><div class="byline__content">'
+            '<a class="byline__name">Duncan Bell</a></div></div><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Duncan Bell"] and found.winners["authors"] == "byline"
+
+
 def test_yoasts_twitter_misc_written_by_meta_names_the_author_where_the_author_meta_is_an_email():
     html = ('<html><head><meta name="author" property="author" content="d.kuckelkorn@boersen-zeitung.de">'
             '<meta name="twitter:misc:Written by" property="twitter:misc:Written by" content="Dieter Kuckelkorn">'

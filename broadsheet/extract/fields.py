@@ -424,8 +424,8 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                  Func(title_tag, name="title"),
                  Hint("headline")),
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
-                Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
-                parsely("author"), Func(byline_elements, name="byline"),
+                Func(author_metas, name="meta:author+"), parsely("author"), Func(byline_elements, name="byline"),
+                Func(labelled_authors, name="meta:twitter:data"),  # the CMS account that posted it: after the byline
                 Func(labelled_byline, name="text:byline"), Hint("authors"),
                 Func(author_page_link, name="byline:link"), Func(organisations_alone, name="organisations")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
