@@ -31,6 +31,8 @@ _DATE_AFTER = re.compile(r"(?:^|\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)da
                          r"|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$", re.IGNORECASE)
 """A date printed after the names (or alone), and all that follows it: "By Laura E. Adkins December 28, 2017
 9:00 am", "by Jeff Foust Monday, November 18, 2019", "谢若含 2017-03-01 14:27:02"."""
+_SURNAME_FIRST = re.compile(r"^([A-Z][a-z][\w'’-]*),\s+([A-Z][a-z]+(?:\s+[A-Z]\.)?|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z])$")
+"""One name written surname first, as catalogues do: "Gillman, Steve", "Kuhn, Bradley M.", "Kooman, F"."""
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
 
@@ -56,7 +58,7 @@ def split_byline(byline: str | None) -> list[str]:
     text = clean_text(byline)
     text = _EMAIL.sub("", text)
     text = _PARENS.sub("", text)
-    text = _DATE_AFTER.sub("", _BY.sub("", text))
+    text = _SURNAME_FIRST.sub(r"\2 \1", _DATE_AFTER.sub("", _BY.sub("", text)).strip())
     names: list[str] = []
     for part in _SEPARATORS.split(text):
         part = _without_role(_proper_case(_BY.sub("", part).strip(" .:-–—")))
