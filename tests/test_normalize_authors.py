@@ -19,6 +19,7 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     ("By Laura E. Adkins December 28, 2017", ["Laura E. Adkins"]),  # a date printed after the byline
     ("By Ann Lee Sept. 5th, 2019 at 3:45 pm", ["Ann Lee"]),
     ("Theresa May", ["Theresa May"]),
+    ("신현주 기자", ["신현주"]), ("山田太郎記者", ["山田太郎"]),  # a reporter's title
     ("Gillman, Steve", ["Steve Gillman"]), ("Kuhn, Bradley M.", ["Bradley M. Kuhn"]),  # surname first
     ("Reuters, AFP", ["Reuters", "AFP"]), ("Smith, Jane Doe", ["Smith", "Jane Doe"]),  # two names
     ("Ben Silverman Games Editor", ["Ben Silverman"]), ("Sam Stein Senior Politics Editor", ["Sam Stein"]),

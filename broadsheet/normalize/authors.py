@@ -36,8 +36,15 @@ _SURNAME_FIRST = re.compile(r"^([A-Z][a-z][\w'’-]*),\s+([A-Z][a-z]+(?:\s+[A-Z]
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
 
+_REPORTER = re.compile(r"(?<=\S)\s*(?:기자|특파원|記者|记者|特派員|特派员)$")
+"""A reporter's title after a Korean, Japanese or Chinese name ("신현주 기자"), which is one word."""
+
+
 def _without_role(name: str) -> str:
-    """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer")."""
+    """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer"), or
+    without a reporter's title after a name in Korean, Japanese or Chinese ("신현주 기자")."""
+    if _REPORTER.search(name):
+        return _REPORTER.sub("", name)
     for role in _ROLES:
         bare = role.sub("", name)
         if bare != name and len(bare.split()) >= 2:
