@@ -27,14 +27,15 @@ def labelled_byline(page: Page) -> list[str] | None:
     or in the element after a bare "By" / "Written by" (the name's link); not in a picture's caption, whose
     "by" credits its painter or photographer ("Portrait by Gottfried Lindauer")."""
     for found in page.short_texts:
-        if _in_caption(found.getparent()):
-            continue
         match = _LABELLED_BYLINE.search(found)
+        bare = not match and found.strip().lower() in _BARE_BY
+        if (match or bare) and _in_caption(found.getparent()):  # only the texts that name someone: few
+            continue
         if match and match.group(1):
             return [match.group(1)]
         if match and match.group(2):
             return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
-        if found.strip().lower() in _BARE_BY:
+        if bare:
             parent = found.getparent()
             after = parent.getnext() if found.is_tail else (parent[0] if len(parent) else None)
             name = clean_text(" ".join(after.itertext())) if isinstance(getattr(after, "tag", None), str) else ""
