@@ -256,7 +256,21 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
      '<p class="byline">By Josh Haskell and David Caplan</p>', ["Josh Haskell", "David Caplan"], ["ABC News"]),
     ('<meta property="og:site_name" content="Fox News"><div class="author-byline">Julius Young, Fox News</div>',
      ["Julius Young"], ["Fox News"]),
-    ('<meta name="author" content="Reuters Staff">', None, ["Reuters Staff"]),
+    # a page that names no person: the organisations it names as author are its authors
+    ('<meta name="author" content="Reuters Staff">', ["Reuters Staff"], ["Reuters Staff"]),
+    ('<meta property="og:site_name" content="Le Figaro">'
+     + ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Le Figaro et AFP"}]}),
+     ["Le Figaro", "AFP"], ["Le Figaro"]),  # the publisher and a wire's initials: no person
+    ('<meta name="author" content="mediagene Inc."><meta name="author" content="小暮ひさのり">', ["小暮ひさのり"],
+     ["mediagene Inc"]),  # a company's legal form
+    (ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Salzburger Nachrichten"}})
+     + '<meta property="og:site_name" content="Salzburger Nachrichten">'
+     '<meta name="author" content="Salzburger Nachrichten"><meta name="author" content="@sn_aktuell">',
+     ["Salzburger Nachrichten"], ["Salzburger Nachrichten"]),
+    ('<meta name="author" content="BWW News Desk"><span class="byline">by BWW News Desk</span>',
+     ["BWW News Desk"], ["BWW News Desk"]),
+    (ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "BR24 Redaktion"}})
+     + '<div class="byline">Von <a href="/autor/ann-lee">Ann Lee</a></div>', ["Ann Lee"], ["BR24 Redaktion"]),
     ('<div class="byline">By Sam Stein Senior Politics Editor</div><div class="related"><p class="byline">Other One'
      '</p></div>', ["Sam Stein"], None),
 ])
@@ -288,6 +302,76 @@ def test_yoasts_twitter_written_by_pair_names_the_author(label, data, expected):
     assert found.values.get("authors") == expected
     if expected:
         assert found.winners["authors"] == "meta:twitter:data"
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<ul class="metaInfoAuthorList"><li class="metaInfoAuthorList-item"><a href="/author/wladekflakin/">'
+     'Nathaniel Flakin</a></li></ul>', ["Nathaniel Flakin"]),
+    ('<div class="leaf-headline-inner"><span class="writer">松村太郎</span><span class="date">2019年04月13日</span>'
+     '</div>', ["松村太郎"]),
+    ('<ul class="nav"><li><a href="/Season/2023-Football/">By Position FB Transfers</a></li></ul><header>'
+     '<div class="article-cnt__meta"><a class="article-cnt__author" href="/User/TravisHaney/"><img alt="">'
+     'Travis Haney</a></div></header>', ["Travis Haney"]),  # the story's author, not a menu's "By ..." link
+    ('<div class="post-author single"><p>By <a href="/authors/laura-e-adkins/">Laura E. Adkins</a> December 28, '
+     '2017</p></div>', ["Laura E. Adkins"]),
+    ('<div class="comments"><span class="comment-author">Troll</span></div><p class="comment-author">Other</p>'
+     '<div class="author-bio">Ann Lee writes about cities and the people who build them.</div>', None),
+])
+def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
+    found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",
+                                "https://news.example.org/story")).values
+    assert found.get("authors") == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<nav><ul><li><a href="/author/dawna-friesen/">Dawna Friesen</a></li><li><a href="/common/profile/profile'
+     'Update.jsp">Update Profile</a></li></ul></nav><article><div class="Yc FC"><a class="NU" href="/profile/teresa-'
+     'newsome-1910837">Teresa Newsome</a></div></article>', ["Teresa Newsome"]),
+    ('<div class="t-meta-small"><a class="th-meta" href="https://www.engadget.com/about/editors/jon-fingas/">Jon '
+     'Fingas</a></div>', ["Jon Fingas"]),
+    ('<ul class="menu"><li><a href="/author/dawna-friesen/">Dawna Friesen</a></li></ul>', None),  # a menu's
+    ('<p>Read <a href="/people/donald-trump">Donald Trump</a></p>', None),  # a topic page, not an author's
+])
+def test_a_link_to_the_authors_own_page_is_a_byline_when_nothing_else_names_one(html, expected):
+    found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",
+                                "https://news.example.org/story")).values
+    assert found.get("authors") == expected
+
+
+def test_a_pictures_caption_credits_its_painter_not_the_storys_author():
+    html = ('<html><head>' + ld({"@type": "Article", "author": {"@type": "Organization",
+                                                                 "name": "Contributors to Wikimedia projects"}})
+            + '</head><body><h1>Māori</h1><div class="thumb tright"><div class="thumbinner"><img src="/h.jpg">'
+            '<div class="thumbcaption">Portrait of Hinepare of <a href="/wiki/Ngati">Ngāti Kahungunu</a> by '
+            '<a href="/wiki/Gottfried_Lindauer">Gottfried Lindauer</a>, showing chin tattoo</div></div></div>'
+            '<p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://en.wikipedia.org/wiki/Maori"))
+    assert found.values["authors"] == ["Contributors to Wikimedia projects"]
+
+
+def test_a_pictures_microdata_author_is_its_photographer_not_the_storys_author():
+    html = ('<html><head><meta name="author" content="Austin Murphy"></head><body><h1>Story</h1>'
+            '<div class="m-detail--body"><figure class="tml-image"><img src="/a.jpg"><figcaption>'
+            '<p class="tml-image--attribution" itemprop="author"><span>Greg Nelson</span></p></figcaption></figure>'
+            '<p>Text</p></div></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Austin Murphy"] and found.winners["authors"] == "meta:author+"
+
+
+def test_the_byline_printed_on_the_page_says_more_than_yoasts_written_by():
+    html = ('<html><head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" '
+            'content="Sameer Rahim"></head><body><h1>Story</h1><div class="byline"><div class="byline__content">'
+            '<a class="byline__name">Duncan Bell</a></div></div><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Duncan Bell"] and found.winners["authors"] == "byline"
+
+
+def test_yoasts_twitter_misc_written_by_meta_names_the_author_where_the_author_meta_is_an_email():
+    html = ('<html><head><meta name="author" property="author" content="d.kuckelkorn@boersen-zeitung.de">'
+            '<meta name="twitter:misc:Written by" property="twitter:misc:Written by" content="Dieter Kuckelkorn">'
+            '<meta name="twitter:misc:Est. reading time" content="3 Minuten"></head><body><p>Text</p></body></html>')
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values["authors"] == ["Dieter Kuckelkorn"] and found.winners["authors"] == "meta:twitter:data"
 
 
 def test_a_byline_with_more_than_names_gives_the_names_its_author_page_links_carry():

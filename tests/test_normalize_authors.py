@@ -16,6 +16,17 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     ("Jane Doe (Reuters) jane@example.com", ["Jane Doe"]),
     ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
     ("S&P Global", ["S&P Global"]),
+    ("By Laura E. Adkins December 28, 2017", ["Laura E. Adkins"]),  # a date printed after the byline
+    ("By Ann Lee Sept. 5th, 2019 at 3:45 pm", ["Ann Lee"]),
+    ("Theresa May", ["Theresa May"]),
+    ("신현주 기자", ["신현주"]), ("山田太郎記者", ["山田太郎"]),  # a reporter's title
+    ("Gillman, Steve", ["Steve Gillman"]), ("Kuhn, Bradley M.", ["Bradley M. Kuhn"]),  # surname first
+    ("Reuters, AFP", ["Reuters", "AFP"]), ("Smith, Jane Doe", ["Smith", "Jane Doe"]),  # two names
+    ("Ben Silverman Games Editor", ["Ben Silverman"]), ("Sam Stein Senior Politics Editor", ["Sam Stein"]),
+    ("Jane Doe Editor", ["Jane Doe"]), ("Howard Blume Staff Writer", ["Howard Blume"]),
+    (" 谢若含 2017-03-01 14:27:02", ["谢若含"]), ("Ann Lee 28.12.2017", ["Ann Lee"]),
+    ("by Jeff Foust Monday, November 18, 2019", ["Jeff Foust"]), ("NOVEMBER 20, 2019 10:43", []),
+    ("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", ["Jerusalem Post Staff"]),
     ("", []),
 ])
 def test_bylines(raw, expected):

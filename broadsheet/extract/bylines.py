@@ -24,14 +24,18 @@ _BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par
 
 def labelled_byline(page: Page) -> list[str] | None:
     """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
-    or in the element after a bare "By" / "Written by" (the name's link)."""
+    or in the element after a bare "By" / "Written by" (the name's link); not in a picture's caption, whose
+    "by" credits its painter or photographer ("Portrait by Gottfried Lindauer")."""
     for found in page.short_texts:
         match = _LABELLED_BYLINE.search(found)
+        bare = not match and found.strip().lower() in _BARE_BY
+        if (match or bare) and _in_caption(found.getparent()):  # only the texts that name someone: few
+            continue
         if match and match.group(1):
             return [match.group(1)]
         if match and match.group(2):
             return [n for n in re.split(r"[、，,\s]+", match.group(2)) if n]
-        if found.strip().lower() in _BARE_BY:
+        if bare:
             parent = found.getparent()
             after = parent.getnext() if found.is_tail else (parent[0] if len(parent) else None)
             name = clean_text(" ".join(after.itertext())) if isinstance(getattr(after, "tag", None), str) else ""
@@ -40,8 +44,17 @@ def labelled_byline(page: Page) -> list[str] | None:
     return None
 
 
-BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name")
-"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``."""
+def _in_caption(element: Any) -> bool:
+    """Whether ``element`` sits in a ``<figure>`` or an element whose class says caption."""
+    return any(a.tag in ("figure", "figcaption") or "caption" in (a.get("class") or "").lower()
+               for a in (element, *element.iterancestors()))
+
+
+BYLINE_CLASS = re.compile(r"(?:^|[\s_-])byline(?:$|[\s_-])|author-?_?name|authorname|byline__name|author__name"
+                          r"|(?:^|\s)(?![\w-]*comment)[\w-]*(?:author|writer)s?(?:[_-]*(?:link|list|text|item))?(?=$|\s)")
+"""Classes of elements that print the byline: ``byline``, ``author-name``, ``byline__name``, and those whose
+last word is ``author`` or ``writer`` (``article__author``, ``post-author``, ``authorText``, ``writer``), a
+commenter's left out (``comment-author``); not an author's box, bio or picture (``author-bio``)."""
 
 
 _BYLINES: weakref.WeakKeyDictionary[Page, list[list[str]]] = weakref.WeakKeyDictionary()
@@ -88,10 +101,28 @@ def _bylines(page: Page) -> Iterator[list[str]]:
 def _byline_names(names: str) -> bool:
     """Whether an element's class (``Page.classed``'s names before `` #``) says byline: once per distinct class."""
     classes = names.split(" #", 1)[0]
-    # every alternative of the pattern holds one of the two words: most names are refused without the regex,
+    # every alternative of the pattern holds one of these words: most names are refused without the regex,
     # whose leading alternation it tries at every position
-    return ("byline" in classes or "author" in classes) and bool(BYLINE_CLASS.search(classes))
+    return ("byline" in classes or "author" in classes or "writer" in classes) and bool(BYLINE_CLASS.search(classes))
 
+
+def author_page_link(page: Page) -> list[str] | None:
+    """The name of the first link to that person's own page on the site, outside menus and lists of links,
+    related cards, comments and footers (``<a href="/profile/teresa-newsome-1910837">Teresa Newsome</a>``:
+    every word of the name in the page's address): a byline printed with no class or label that says so."""
+    for link in page.root.iter("a"):
+        found = _PERSON_PAGE.search(link.get("href") or "")
+        if found:
+            name = clean_text(_text_of(link))
+            words = name.casefold().split()
+            if 2 <= len(words) <= 4 and all(w.isalpha() and w in found.group(1).casefold() for w in words) \
+                    and not any(a.tag in ("nav", "li") for a in link.iterancestors()) and not off_story(link):
+                return [name]
+    return None
+
+
+_PERSON_PAGE = re.compile(r"/(?:authors?|profiles?|editors|reporters?|journalists?|columnists?)/([^/?#]+)/?(?:$|[?#])")
+"""Links to one person's page (``/author/<name>``, ``/about/editors/jon-fingas/``), not to a list of them."""
 
 _AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")
 """Links to a person's page on the site (``/toireporter/author-Saibal-Dasgupta-13399.cms``)."""
@@ -104,8 +135,9 @@ def _text_of(element: Any) -> str:
 ORGANISATION_TYPE = re.compile(r"Organi[sz]ation|Corporation|NGO|Agency")
 """Schema.org types of organisations: Organization, NewsMediaOrganization, Corporation, GovernmentOrganization..."""
 ORGANISATION_WORDS = re.compile(r"(?i)(?:^|[\s-])(?:staff|redaktion|newsroom|editors|editorial|desk|team|agency"
-                                r"|agencies|agenturen|rédaction|redacción|redazione)(?:$|[\s-])")
-"""Words that make a byline an organisation's: "Reuters Staff", "MM-Redaktion", "Smart Shopping Team"."""
+                                r"|agencies|agenturen|rédaction|redacción|redazione|inc|ltd|llc|gmbh|corp)(?:$|[\s-])")
+"""Words that make a byline an organisation's: "Reuters Staff", "MM-Redaktion", "Smart Shopping Team", a
+company's legal form ("mediagene Inc.")."""
 _PUBLISHER_METAS = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher",
                     "dcterms.publisher")
 _PUBLISHERS: weakref.WeakKeyDictionary[Page, frozenset[str]] = weakref.WeakKeyDictionary()

@@ -25,6 +25,7 @@ from broadsheet.extract.body_main import json_ld_body, main_content
 from broadsheet.extract.bylines import (
     ORGANISATION_TYPE,
     ORGANISATION_WORDS,
+    author_page_link,
     byline_elements,
     bylines_read,
     labelled_byline,
@@ -42,7 +43,7 @@ from broadsheet.extract.dates import (
 )
 from broadsheet.extract.instants import in_page_offset, visible_instant
 from broadsheet.extract.jsonld import types_of
-from broadsheet.extract.page import Page
+from broadsheet.extract.page import Page, marks_of
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
@@ -153,12 +154,22 @@ def people_and_organisations(raw: Any, page: Page) -> tuple[list[str], list[str]
     return people, organisations, publishers
 
 
+_INITIALS = re.compile(r"[A-Z]{2,5}")
+"""A name that is a wire's or an outlet's initials ("AFP", "DPA"), not a person's."""
+
+
 def authors(raw: Any, page: Page) -> list[str] | None:
     """Person names from bylines, metas or structured data (``By X and Y``, e-mails, roles and upper
     case cleaned). Organisations the page says are ones (typed ``Organization``, "Reuters Staff") are
     left out, and so is the publisher beside people; a candidate naming only the publisher is believed
-    (a site's own source may say so: the base's metas that do give way to the page's bylines)."""
+    (a site's own source may say so: the base's metas that do give way to the page's bylines), with the
+    initials of a wire beside it, and so are the organisations of a page that names no person
+    (``organisations_alone``)."""
+    if isinstance(raw, OrganisationsAlone):
+        return list(raw.names)
     people, organisations, publishers = people_and_organisations(raw, page)
+    if publishers and people and all(_INITIALS.fullmatch(name) for name in people):
+        return [*publishers, *people]  # "Le Figaro et AFP": the publisher beside a wire's initials, no person
     if people and page not in SET_ASIDE:
         SET_ASIDE[page] = [*organisations, *publishers]
         PEOPLE[page] = people
@@ -171,6 +182,25 @@ SET_ASIDE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionar
 
 PEOPLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
 """Per page, the people the winning authors candidate named."""
+
+
+@dataclass(frozen=True)
+class OrganisationsAlone:
+    """The organisations a page names as its author, when it names no person: its authors then."""
+
+    names: tuple[str, ...]
+
+
+def organisations_alone(page: Page) -> Iterator[OrganisationsAlone]:
+    """The organisations the page names as its author (as ``author_organisations`` reads them), for a page
+    whose sources name no person (it is read after all of them): wire copy ("Deutsche Presse-Agentur"), a
+    desk ("BWW News Desk"), the publisher itself ("Salzburger Nachrichten")."""
+    for source in BASE_SOURCES["author_organisations"]:
+        for raw in source.candidates(page):
+            found = author_organisations(raw, page)
+            if found:
+                yield OrganisationsAlone(tuple(found))
+                return
 
 
 def bylines_with_authors(page: Page) -> Iterator[list[str]]:
@@ -237,12 +267,18 @@ WRITTEN_BY = re.compile(r"^(?:written by|author|by|verfasst von|geschrieben von|
 
 def labelled_authors(page: Page) -> Iterator[str]:
     """Yoast SEO's ``twitter:labelN`` / ``twitter:dataN`` pairs whose label says "Written by" (in a few
-    languages): the data is the author's name, unless it names only the page's publisher."""
+    languages), and its ``twitter:misc:Written by`` metas, which carry the label in their name: the data is
+    the author's name, unless it names only the page's publisher."""
     metas = page.metas
     for key, labels in metas.items():
         if key.startswith("twitter:label") and any(WRITTEN_BY.match(label.strip()) for label in labels):
             data = metas.get("twitter:data" + key.removeprefix("twitter:label"), ())
             yield from (value for value in data if not only_publisher(value, page))
+    for element in marks_of(page.response).meta_like:  # the metas' keys are split at spaces: read the name whole
+        name, value = element.get("name") or element.get("property") or "", (element.get("content") or "").strip()
+        if name.startswith("twitter:misc:") and WRITTEN_BY.match(name.removeprefix("twitter:misc:").strip()) \
+                and value and not only_publisher(value, page):
+            yield value
 
 
 def moment(raw: Any, page: Page) -> Moment | None:
@@ -341,10 +377,13 @@ _NAME_PARTS = compiled('.//*[@itemprop="name"]')
 
 def itemprop_text(prop: str) -> Func:
     """Microdata: the ``@datetime`` or text of elements with ``itemprop=prop`` that carry no ``@content`` (the
-    text of their ``itemprop=name`` parts when they have some), from the page's one index of microdata."""
+    text of their ``itemprop=name`` parts when they have some), from the page's one index of microdata; not
+    those inside a ``<figure>``, which describe its picture (the photographer as its author)."""
 
     def read(page: Page) -> Iterator[str]:
         for element in page.itemprops.get(prop, ()):
+            if any(ancestor.tag == "figure" for ancestor in element.iterancestors()):
+                continue
             if element.get("datetime") is not None:
                 yield element.get("datetime")
                 continue
@@ -389,9 +428,10 @@ BASE_SOURCES: dict[str, tuple[Source, ...]] = {
                  Func(title_tag, name="title"),
                  Hint("headline")),
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
-                Func(author_metas, name="meta:author+"), Func(labelled_authors, name="meta:twitter:data"),
-                parsely("author"), Func(byline_elements, name="byline"),
-                Func(labelled_byline, name="text:byline"), Hint("authors")),
+                Func(author_metas, name="meta:author+"), parsely("author"), Func(byline_elements, name="byline"),
+                Func(labelled_authors, name="meta:twitter:data"),  # the CMS account that posted it: after the byline
+                Func(labelled_byline, name="text:byline"), Hint("authors"),
+                Func(author_page_link, name="byline:link"), Func(organisations_alone, name="organisations")),
     "author_organisations": (LD("author"), LD("creator"), Meta(*AUTHOR_METAS),
                              Func(bylines_with_authors, name="byline"), Func(set_aside, name="authors")),
     "date_published": (LD("datePublished"),

@@ -1,10 +1,10 @@
 """Author names as pages give them, normalised to a clean list of display names.
 
-Handles bylines ("By Jane Doe and John Roe"), separators (",", ";", "|", "•", and a spaced "&" or
-"and" in a few languages), e-mail addresses, bracketed roles, job titles after a name ("Staff
-Writer"), degrees ("MA"), SHOUTED names, and
-structured data shapes (a string, a ``{"name": ...}`` object, or lists of either). Names keep
-their own spelling otherwise: "Tradingkey" stays "Tradingkey".
+Handles bylines ("By Jane Doe and John Roe", a date after them), separators (",", ";", "|", "•",
+and a spaced "&" or "and" in a few languages), e-mail addresses, bracketed roles, job titles after
+a name ("Staff Writer"), degrees ("MA"), SHOUTED names, and structured data shapes (a string, a
+``{"name": ...}`` object, or lists of either). Names keep their own spelling otherwise: "Tradingkey"
+stays "Tradingkey".
 """
 
 from __future__ import annotations
@@ -19,18 +19,37 @@ _BY = re.compile(r"^(?:by|por|par|von|di|door|от|作者)\s*[:：]?\s+", re.IGN
 _SEPARATORS = re.compile(r"\s*[,;|•·]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _PARENS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
-_ROLE = re.compile(r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Managing|Executive|Associate|Assistant"
-                   r"|Special|Political|Politics|Culture|Business|Science|Sports|Tech|Technology|Health|Foreign|Legal"
-                   r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*"
-                   r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$")
-"""A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer"."""
+_TITLE_WORDS = (r"(?<=\S)\s+(?:(?:Senior|Chief|Staff|Contributing|Deputy|Managing|Executive|Associate|Assistant"
+                r"|Special|Political|Politics|Culture|Business|Science|Sports|Tech|Technology|Health|Foreign|Legal"
+                r"|News|Travel|Investigative|Digital|White House|Washington|National)\s+)*")
+_TITLE = r"(?:Editor|Writer|Reporter|Correspondent|Contributor|Columnist|Producer|Journalist)s?$"
+_ROLES = (re.compile(_TITLE_WORDS + r"(?:[A-Z][a-z]+\s+)?" + _TITLE), re.compile(_TITLE_WORDS + _TITLE))
+"""A job title after a name: "Sam Stein Senior Politics Editor", "Howard Blume Staff Writer", with a subject of
+its own ("Ben Silverman Games Editor"), else without one ("Jane Doe Editor", where the word before is a name's)."""
+_DATE_AFTER = re.compile(r"(?:^|\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+                         r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+                         r"|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$", re.IGNORECASE)
+"""A date printed after the names (or alone), and all that follows it: "By Laura E. Adkins December 28, 2017
+9:00 am", "by Jeff Foust Monday, November 18, 2019", "谢若含 2017-03-01 14:27:02"."""
+_SURNAME_FIRST = re.compile(r"^([A-Z][a-z][\w'’-]*),\s+([A-Z][a-z]+(?:\s+[A-Z]\.)?|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z])$")
+"""One name written surname first, as catalogues do: "Gillman, Steve", "Kuhn, Bradley M.", "Kooman, F"."""
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
 
 
+_REPORTER = re.compile(r"(?<=\S)\s*(?:기자|특파원|記者|记者|特派員|特派员)$")
+"""A reporter's title after a Korean, Japanese or Chinese name ("신현주 기자"), which is one word."""
+
+
 def _without_role(name: str) -> str:
-    """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer")."""
-    bare = _ROLE.sub("", name)
-    return bare if bare != name and len(bare.split()) >= 2 else name
+    """The name without a trailing job title, when two words at least stay ("Jane Doe Staff Writer"), or
+    without a reporter's title after a name in Korean, Japanese or Chinese ("신현주 기자")."""
+    if _REPORTER.search(name):
+        return _REPORTER.sub("", name)
+    for role in _ROLES:
+        bare = role.sub("", name)
+        if bare != name and len(bare.split()) >= 2:
+            return bare
+    return name
 
 
 def _proper_case(name: str) -> str:
@@ -46,7 +65,7 @@ def split_byline(byline: str | None) -> list[str]:
     text = clean_text(byline)
     text = _EMAIL.sub("", text)
     text = _PARENS.sub("", text)
-    text = _BY.sub("", text)
+    text = _SURNAME_FIRST.sub(r"\2 \1", _DATE_AFTER.sub("", _BY.sub("", text)).strip())
     names: list[str] = []
     for part in _SEPARATORS.split(text):
         part = _without_role(_proper_case(_BY.sub("", part).strip(" .:-–—")))
