@@ -11,12 +11,12 @@ import threading
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import MITRADE_CASSETTE, ROOT
 from vcr.request import Request as VcrRequest
 
 from broadsheet.recording import serializer
 from broadsheet.recording.handler import cassette_text, open_cassette
-from broadsheet.recording.loading import body_bytes
+from broadsheet.recording.loading import CassetteError, CompressedBody, body_bytes, read_cassette
 from broadsheet.recording.page import import_page
 from broadsheet.recording.scrub import Scrubber
 from broadsheet.testing import forkserver
@@ -141,3 +141,25 @@ def test_replay_scrubs_each_request_once_and_keeps_the_callers_request(tmp_path)
         assert response["status"]["code"] == 200 and uri.rsplit("/", 1)[1] in body
         assert request.headers["Authorization"] == "Bearer SECRET"  # vcrpy's copy was scrubbed, not the caller's
     assert CountingScrubber.calls == 2  # vcrpy asks three times a replayed request: scrubbed once each
+
+
+def test_a_conflict_marker_after_a_yaml_error_is_named_first(tmp_path):
+    """The by-interaction parse scans for git conflict markers as it reads; when it gives up earlier (a YAML
+    error in an interaction), the marker further on is still what the error names, as a first scan of the
+    file would have found it."""
+    lines = MITRADE_CASSETTE.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "cassette.yaml"
+    broken.write_text("".join([*lines[:1848], "    bad: a: b\n", *lines[1848:], ">>>>>>> theirs\n"]), encoding="utf-8")
+    with pytest.raises(CassetteError, match=f"line {len(lines) + 2} is a git merge conflict marker"):
+        read_cassette(broken)
+    broken.write_text("".join([*lines[:1848], "    bad: a: b\n", *lines[1848:]]), encoding="utf-8")
+    with pytest.raises(CassetteError, match="not valid YAML at line 1849, column 11"):
+        read_cassette(broken)
+
+
+def test_bodies_held_compressed_are_the_recorded_bytes():
+    requests, responses = read_cassette(MITRADE_CASSETTE)
+    held_requests, held = read_cassette(MITRADE_CASSETTE, compress_bodies=True)
+    assert [r.uri for r in held_requests] == [r.uri for r in requests]
+    assert all(isinstance(r["body"]["string"], CompressedBody) for r in held)
+    assert [body_bytes(r["body"]["string"]) for r in held] == [r["body"]["string"] for r in responses]

@@ -3,8 +3,10 @@ start imports is paid hundreds of times by the suite (and once by every cron run
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import re
 import subprocess
 import sys
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import MITRADE_CASSETTE, ROOT
 
-from broadsheet.state.stories import NUM_PERM, SEED, minhash_values
+from broadsheet.state.stories import BANDS, NUM_PERM, ROWS, SEED, band_hashes, minhash_values
 
 REPORT_MODULES = r"""
 import atexit, json, sys
@@ -56,3 +58,32 @@ def test_story_minhash_is_datasketchs(seed):
     ours = minhash_values(values)
     assert ours.dtype == reference.hashvalues.dtype
     assert np.array_equal(ours, reference.hashvalues)
+
+
+def fixture_bodies() -> list[str]:
+    """The bodies the fixtures expect: real articles of every fixture site (English, German)."""
+    paths = sorted(ROOT.glob("fixtures/*/*/expected.json"))
+    bodies = (json.loads(path.read_text(encoding="utf-8")).get("body") for path in paths)
+    return [body for body in bodies if isinstance(body, str)]
+
+
+def plain_band_hashes(text: str) -> list[int]:
+    """The story bands as the module docstring states them, with datasketch's MinHash: the reference."""
+    from datasketch import MinHash
+
+    words = re.findall(r"\w+", text.lower())
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update_batch([" ".join(words[i:i + 5]).encode() for i in range(max(1, len(words) - 4))])
+    values = minhash.hashvalues
+    return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + values[band * ROWS:(band + 1) * ROWS]
+                                           .astype(">u8").tobytes(), digest_size=4).digest(), "big", signed=True)
+            for band in range(BANDS)]
+
+
+def test_story_bands_are_the_plain_minhash_bands_of_real_texts():
+    """Story keys kept in crawl states stay valid: the bands of the fixtures' bodies (and of texts shorter than a
+    shingle) are those of the plain computation, shingle by shingle."""
+    texts = [*fixture_bodies(), "", "  ", "Öl", "one two three four", "one two three four five", "A a A a A a"]
+    assert len(texts) > 40
+    for text in texts:
+        assert band_hashes(text) == plain_band_hashes(text), text[:80]

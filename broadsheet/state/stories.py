@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Collection
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -36,14 +37,22 @@ _WORD = re.compile(r"\w+")
 def band_hashes(text: str) -> list[int]:
     """The LSH band keys of ``text`` (signed 32-bit integers, one per band: 32 million bands of a
     million stories collide by chance in 0.7% of lookups, and a merge needs ``MIN_SHARED_BANDS``)."""
-    words = _WORD.findall(text.lower())
-    shingles = {" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
-    values = minhash_values([s.encode("utf-8") for s in shingles])
-    keys = []
-    for band in range(BANDS):
-        raw = band.to_bytes(2, "big") + values[band * ROWS:(band + 1) * ROWS].astype(">u8").tobytes()
-        keys.append(int.from_bytes(hashlib.blake2b(raw, digest_size=4).digest(), "big", signed=True))
-    return keys
+    values = minhash_values(shingles(text))
+    raw = values.astype(">u8").tobytes()
+    row = ROWS * 8  # bytes of one band's rows
+    return [int.from_bytes(hashlib.blake2b(band.to_bytes(2, "big") + raw[band * row:(band + 1) * row],
+                                           digest_size=4).digest(), "big", signed=True)
+            for band in range(BANDS)]
+
+
+def shingles(text: str) -> set[bytes]:
+    """The distinct ``SHINGLE``-word windows of the lower-cased text, UTF-8, words joined by one space (a text
+    of fewer words is one shingle: all of them, or ``b""``). Each word is encoded once and the windows zipped,
+    not sliced and joined as text then encoded: 1.6 -> 1.0 ms a corpus body."""
+    words = [word.encode("utf-8") for word in _WORD.findall(text.lower())]
+    if len(words) <= SHINGLE:
+        return {b" ".join(words)}
+    return set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
 
 
 @cache
@@ -62,7 +71,7 @@ def warm_up() -> None:
     _permutations()
 
 
-def minhash_values(values: list[bytes]) -> np.ndarray:
+def minhash_values(values: Collection[bytes]) -> np.ndarray:
     """``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED)`` after ``update_batch(values)``: its
     ``hashvalues`` (uint32), by its default ``affine32`` scheme: each value's SHA-1 (first 4 bytes,
     little-endian), mixed by the MurmurHash3 finalizer, then ``a * h + b`` modulo 2**32 per
@@ -70,7 +79,8 @@ def minhash_values(values: list[bytes]) -> np.ndarray:
     scipy (about 0.3 s of every crawl's start); tests/test_startup.py holds the two equal."""
     import numpy as np
 
-    hashes = np.frombuffer(b"".join(hashlib.sha1(v).digest()[:4] for v in values), dtype="<u4")
+    sha1 = hashlib.sha1
+    hashes = np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")  # a list: join sizes it once
     h = hashes.astype(np.uint32).reshape(-1, 1)
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
