@@ -17,6 +17,7 @@ import argparse
 import cProfile
 import pstats
 import statistics
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -85,6 +86,12 @@ def main() -> None:
     import logging
 
     logging.disable(logging.CRITICAL)
+    try:  # a missing anchor must not score as one that reads nothing (every page's failure is caught below)
+        import trafilatura  # noqa: F401
+    except ImportError as exc:
+        print(f"bench_extract: trafilatura does not import ({exc}); install the anchors with "
+              f'.venv/bin/pip install ".[bench]"', file=sys.stderr)
+        raise SystemExit(2) from None
     pages = load_pages(args.corpora, args.limit)
     paths = {"article": spider_path(), "trafilatura": trafilatura_path}
     for path in paths.values():  # imports and first-use tables out of the timing
