@@ -184,14 +184,15 @@ def _without(body: Body, dropped: set[int]) -> Body:
 
 CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
 """Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
-_CAPTION_NAMES = names_test(CAPTION)
+caption_names = names_test(CAPTION)
+"""Whether an element's lower-cased ``"class #id"`` names (``Page.classed``'s) say caption."""
 
 
 def without_captions(body: Body, page: Page) -> Body:
     """The body without the blocks after its first prose paragraph that are the whole text of an element named
     caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one
     before the first paragraph is kept: some corpora's bodies open with the lead image's caption)."""
-    captions = {clean_text(string_of(element)) for element, names in page.classed if _CAPTION_NAMES(names)}
+    captions = {clean_text(string_of(element)) for element, names in page.classed if caption_names(names)}
     blocks = body.text.split(BLOCK_SEPARATOR)
     first = next((i for i, block in enumerate(blocks) if len(block) >= PARAGRAPH_MIN_CHARS), 0)
     return _without(body, {i for i, block in enumerate(blocks) if i > first and block in captions})

@@ -9,8 +9,8 @@ import re
 
 from lxml import etree
 
-from broadsheet.extract.body import CAPTION, WHOLE_BODY_MIN_CHARS, Body
-from broadsheet.extract.page import Page, names_test
+from broadsheet.extract.body import WHOLE_BODY_MIN_CHARS, Body, caption_names
+from broadsheet.extract.page import Page
 from broadsheet.normalize.text import BLOCK_SEPARATOR, markdown_blocks, tagged_blocks
 
 _PUSHES = etree.XPath('//script[starts-with(normalize-space(), "self.__next_f.push(")]/text()', smart_strings=False)
@@ -19,7 +19,6 @@ _TEXT_ROW = re.compile(rb"[0-9a-f]+:T([0-9a-f]+),")
 """A text row's head; its length counts the UTF-8 bytes that follow."""
 _PLACEHOLDER = re.compile(r"^(?:\$\$\w+\$\$|\{\{\s*[\w.]+\s*\}\})$")
 """A template's unfilled slot (``$$ARTICLEAD$$``, ``{{ ad }}``): where the site puts an ad, not text."""
-_CAPTION_NAMES = names_test(CAPTION)
 
 
 def flight_stream(page: Page) -> bytes:
@@ -37,7 +36,7 @@ def flight_stream(page: Page) -> bytes:
 
 
 def _caption(element: etree._Element) -> bool:
-    return element.tag == "figcaption" or _CAPTION_NAMES(f'{element.get("class") or ""} #{element.get("id") or ""}'
+    return element.tag == "figcaption" or caption_names(f'{element.get("class") or ""} #{element.get("id") or ""}'
                                                          .lower())
 
 

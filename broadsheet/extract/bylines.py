@@ -106,6 +106,10 @@ def _byline_names(names: str) -> bool:
     return ("byline" in classes or "author" in classes or "writer" in classes) and bool(BYLINE_CLASS.search(classes))
 
 
+_PERSON_PAGE = re.compile(r"/(?:authors?|profiles?|editors|reporters?|journalists?|columnists?)/([^/?#]+)/?(?:$|[?#])")
+"""Links to one person's page (``/author/<name>``, ``/about/editors/jon-fingas/``), not to a list of them."""
+
+
 def author_page_link(page: Page) -> list[str] | None:
     """The name of the first link to that person's own page on the site, outside menus and lists of links,
     related cards, comments and footers (``<a href="/profile/teresa-newsome-1910837">Teresa Newsome</a>``:
@@ -120,9 +124,6 @@ def author_page_link(page: Page) -> list[str] | None:
                 return [name]
     return None
 
-
-_PERSON_PAGE = re.compile(r"/(?:authors?|profiles?|editors|reporters?|journalists?|columnists?)/([^/?#]+)/?(?:$|[?#])")
-"""Links to one person's page (``/author/<name>``, ``/about/editors/jon-fingas/``), not to a list of them."""
 
 _AUTHOR_PAGE = re.compile(r"(?i)author|reporter|journalist|columnist|/by/|/people/|/staff/|/profiles?/")
 """Links to a person's page on the site (``/toireporter/author-Saibal-Dasgupta-13399.cms``)."""

@@ -105,8 +105,12 @@ def title_day(page: Page) -> Moment | None:
     """The day a part of the ``<title>`` is alone ("Una solución no violenta - 07.12.2017 - LA NACION"): a date
     stamp the template puts beside the headline, not a day the headline speaks of."""
     parts = title_parts(page.root.findtext(".//title"))
-    for part in parts if len(parts) > 1 else ():
-        found = day_in_text(part, declared_language(page)) if len(part.split()) <= TITLE_DATE_MAX_WORDS else None
+    short = [part for part in parts if len(part.split()) <= TITLE_DATE_MAX_WORDS] if len(parts) > 1 else []
+    if not short:
+        return None
+    language = declared_language(page)
+    for part in short:
+        found = day_in_text(part, language)
         if found:
             return Moment(None, found)
     return None
