@@ -75,6 +75,8 @@ def child(spider_name: str, cassette: str, urls_file: str) -> None:
     settings = get_project_settings()
     settings.set("VCR_CASSETTE", cassette, priority="cmdline")
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    history = Path(urls_file).with_name(f"history-{spider_name}")  # not the project's: a bench run must not
+    settings.set("HISTORY_URI", str(history), priority="cmdline")  # become the baseline of a real job's drift
     feed = str(Path(urls_file).with_suffix(f".{spider_name}.jsonl"))  # as -O: a round must not copy the
     settings.set("FEEDS", {feed: {"format": "jsonl", "overwrite": True}}, priority="cmdline")  # rounds' before it
     marks: dict[str, float] = {}
