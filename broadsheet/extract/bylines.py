@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from broadsheet.extract.dates import off_story
-from broadsheet.extract.page import Page, marks_of
+from broadsheet.extract.page import Page, marked
 from broadsheet.normalize.text import clean_text
 
 _LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
@@ -77,7 +77,7 @@ def bylines_read(page: Page) -> Iterator[list[str]]:
 
 
 def _bylines(page: Page) -> Iterator[list[str]]:
-    links = [e for e in marks_of(page.response).author_links if not off_story(e)]
+    links = [e for e in marked(page.response, "author_links") if not off_story(e)]
     while links:
         box = links[0].getparent()
         box = box.getparent() if box is not None and box.getparent() is not None else box

@@ -43,7 +43,7 @@ from broadsheet.extract.dates import (
 )
 from broadsheet.extract.instants import in_page_offset, visible_instant
 from broadsheet.extract.jsonld import types_of
-from broadsheet.extract.page import Page, marks_of
+from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
 from broadsheet.extract.xpath import compiled
 from broadsheet.normalize.authors import normalize_authors
@@ -274,7 +274,7 @@ def labelled_authors(page: Page) -> Iterator[str]:
         if key.startswith("twitter:label") and any(WRITTEN_BY.match(label.strip()) for label in labels):
             data = metas.get("twitter:data" + key.removeprefix("twitter:label"), ())
             yield from (value for value in data if not only_publisher(value, page))
-    for element in marks_of(page.response).meta_like:  # the metas' keys are split at spaces: read the name whole
+    for element in page.meta_like:  # the metas' keys are split at spaces: read the name whole
         name, value = element.get("name") or element.get("property") or "", (element.get("content") or "").strip()
         if name.startswith("twitter:misc:") and WRITTEN_BY.match(name.removeprefix("twitter:misc:").strip()) \
                 and value and not only_publisher(value, page):

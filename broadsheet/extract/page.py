@@ -135,6 +135,23 @@ def marks_of(response: TextResponse) -> Marks:
     return _MARKS[response]
 
 
+_MARK_XPATHS = {
+    "meta_like": etree.XPath("//*[@itemprop] | //meta[@content or @value]"),
+    "canonical_hrefs": etree.XPath("//link[@href][@rel='canonical']/@href", smart_strings=False),
+    "author_links": etree.XPath("//*[@rel='author']"),
+}
+
+
+def marked(response: TextResponse, name: str) -> list[Any]:
+    """One of the ``Marks``' lists (``meta_like``, ``canonical_hrefs`` or ``author_links``): the walk's when the
+    page has been walked (the base's article check walks it), else what the one XPath finding the same elements
+    gives. A site spider with its own article check reads three lists of a page in 0.02 ms instead of walking
+    it in 0.1 ms (mitrade's pages)."""
+    if response in _MARKS:
+        return getattr(_MARKS[response], name)
+    return _MARK_XPATHS[name](parsed(response))
+
+
 class Page:
     """A response with its lazily computed structured data.
 
@@ -165,7 +182,7 @@ class Page:
     @cached_property
     def canonical_hrefs(self) -> list[str]:
         """Every ``<link rel=canonical>`` href as written (relative or absolute), in page order."""
-        return marks_of(self.response).canonical_hrefs
+        return marked(self.response, "canonical_hrefs")
 
     @cached_property
     def canonical_hint(self) -> str | None:
@@ -173,15 +190,16 @@ class Page:
         return self.canonical_hrefs[0].strip() if self.canonical_hrefs else None
 
     @cached_property
-    def _meta_like(self) -> list[etree._Element]:
-        return marks_of(self.response).meta_like
+    def meta_like(self) -> list[etree._Element]:
+        """Metas with ``@content`` or ``@value`` and microdata elements (``@itemprop``), in page order."""
+        return marked(self.response, "meta_like")
 
     @cached_property
     def metas(self) -> dict[str, list[str]]:
         """Every ``<meta>``-like value by lower-cased ``name``/``property``/``itemprop``/``http-equiv``,
         wherever the parser put it (head or body), from ``@content`` or ``@value``, in page order."""
         found: dict[str, list[str]] = {}
-        for element in self._meta_like:
+        for element in self.meta_like:
             value = element.get("content")
             if value is None and element.tag == "meta":
                 value = element.get("value")
@@ -202,7 +220,7 @@ class Page:
         """Microdata elements without ``@content`` (those are in ``metas``) by their ``itemprop``, in page order:
         one walk that every microdata source shares."""
         found: dict[str, list[etree._Element]] = {}
-        for element in self._meta_like:
+        for element in self.meta_like:
             if element.get("content") is None and element.get("itemprop") is not None:
                 found.setdefault(element.get("itemprop"), []).append(element)
         return found
