@@ -17,7 +17,7 @@ from scrapy.http import Response
 from broadsheet import FIXTURES
 from broadsheet.extract.body import Container
 from broadsheet.extract.page import parsed
-from broadsheet.extract.sources import Meta, State, XPath, dig
+from broadsheet.extract.sources import LD, Meta, State, XPath, dig
 from broadsheet.extract.xpath import nodes
 from broadsheet.news import CardLayout, NewsSpider
 from broadsheet.news.structured import next_data
@@ -54,6 +54,7 @@ class MitradeSpider(NewsSpider):
         "article_id": [State("id"), ...],
         "headline": [State("title"), ...],
         "authors": [State("source"), ..., XPath(f'//article//{_cls("span", "NewsDetail_sourceName")}', each=False)],
+        "author_organisations": [LD("author")],  # the provider, typed Organization: the pages print no byline
         "date_published": [State("publishTime", then=from_epoch_millis), ...],
         "date_modified": [State("updateTime", then=from_epoch_millis), ...],
         "description": [State("summary"), ...],
