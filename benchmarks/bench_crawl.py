@@ -31,7 +31,7 @@ ARTICLE = re.compile(r"article-(\d+)-(\d+)-(\d{8})$")
 
 
 def build_cassette(pages: int, folder: Path) -> tuple[Path, list[str]]:
-    """A cassette of ``pages`` article copies with unique URLs (canonical links rewritten too)."""
+    """A cassette of ``pages`` article copies, each with its own id (in its URL, canonical link and page state)."""
     import yaml
 
     data = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))
@@ -42,11 +42,14 @@ def build_cassette(pages: int, folder: Path) -> tuple[Path, list[str]]:
     for n in range(pages):
         source = articles[n % len(articles)]
         old = source["request"]["uri"]
-        kind, _, day = ARTICLE.search(old).groups()
+        kind, article_id, day = ARTICLE.search(old).groups()
         new = ARTICLE.sub(f"article-{kind}-{9_000_000 + n}-{day}", old)
         copy = json.loads(json.dumps(source))
         copy["request"]["uri"] = new
-        copy["response"]["body"]["string"] = source["response"]["body"]["string"].replace(old, new)
+        # The id everywhere (URLs, image names, the page state's "id"): a copy is a new article to the crawl
+        # state, not the 333th revision of one of six (which timed revision bookkeeping, never a new story).
+        copy["response"]["body"]["string"] = re.sub(rf"(?<!\d){article_id}(?!\d)", str(9_000_000 + n),
+                                                    source["response"]["body"]["string"])
         interactions.append(copy)
         urls.append(new)
     path = folder / "bench.yaml"
