@@ -247,6 +247,17 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
     assert extract_fields(page(html, "https://www.techcrunch.com/2011/story")).values["headline"] == expected
 
 
+@pytest.mark.parametrize(("article", "h1", "expected"), [
+    ({"name": "New Zealand", "headline": "constitutional monarchy in Oceania"}, "New Zealand", "New Zealand"),
+    ({"name": "Site name", "headline": "The story"}, "The story", "The story"),  # the h1 prints the headline
+    ({"name": "Other", "headline": "The story"}, "A third text", "The story"),  # the h1 confirms neither
+])
+def test_json_ld_headline_gives_way_to_its_name_only_when_the_h1_prints_the_name(article, h1, expected):
+    html = ld({"@type": "Article", **article}) + f"<h1>{h1}</h1>"
+    found = extract_fields(page(html))
+    assert found.values["headline"] == expected and found.winners["headline"] == "jsonld:headline"
+
+
 @pytest.mark.parametrize(("html", "authors", "organisations"), [
     (ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ann Lee"},
                                             {"@type": "Organization", "name": "Wire"}]}), ["Ann Lee"], ["Wire"]),

@@ -109,6 +109,17 @@ def single_h1(page: Page) -> str | None:
     return found[0] if len(set(found)) == 1 else None
 
 
+def ld_headline(page: Page) -> Iterator[Any]:
+    """The article JSON-LD's ``headline``; its ``name`` instead when the page's one ``<h1>`` prints the name and
+    not the headline (Wikipedia's JSON-LD gives the entry's one-line description as its headline)."""
+    headline, name = page.article_ld.get("headline"), page.article_ld.get("name")
+    if (isinstance(headline, str) and isinstance(name, str) and clean_text(name) != clean_text(headline)
+            and single_h1(page) == clean_text(name)):
+        yield name
+    else:
+        yield headline
+
+
 _GLUED = re.compile(r"^[:：,;.!?)]")
 
 
@@ -423,8 +434,9 @@ def detected_language(page: Page) -> str | None:
 
 
 BASE_SOURCES: dict[str, tuple[Source, ...]] = {
-    "headline": (LD("headline"), Func(single_h1, name="h1"), Meta("og:title", "twitter:title"),
-                 LD("name"), Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
+    "headline": (Func(ld_headline, name="jsonld:headline"), Func(single_h1, name="h1"),
+                 Meta("og:title", "twitter:title"), LD("name"),
+                 Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
                  Func(title_tag, name="title"),
                  Hint("headline")),
     "authors": (LD("author"), LD("creator"), itemprop_text("author"),
