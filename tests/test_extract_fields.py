@@ -247,6 +247,19 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
     assert extract_fields(page(html, "https://www.techcrunch.com/2011/story")).values["headline"] == expected
 
 
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<title>Insiders: Pence will win - POLITICO</title><meta property="og:site_name" content="POLITICO">'
+     '<h1>POLITICO <img alt="Politico Logo"> Politico Logo</h1>', "Insiders: Pence will win"),  # the logo's h1
+    ("<title>JVNDB-2018-013542 - JVN iPedia</title><h1>Original text</h1>", "JVNDB-2018-013542"),  # a widget's
+    ("<title>On Recent Events - Bradley M. Kuhn</title><h1>On Recent Events</h1>", "On Recent Events"),  # echoed
+    ("<h1>No title to ask</h1>", "No title to ask"),
+    ('<title>Trump’s promise was a con</title><h1>Site</h1><h1>Other</h1><article><h1>Broken Pledge</h1></article>',
+     "Broken Pledge"),  # the story's own h1, in its <article>
+])
+def test_a_pages_one_h1_that_no_title_echoes_is_not_its_headline(html, expected):
+    assert extract_fields(page(f"<html><head>{html}</head></html>")).values["headline"] == expected
+
+
 @pytest.mark.parametrize(("article", "h1", "expected"), [
     ({"name": "New Zealand", "headline": "constitutional monarchy in Oceania"}, "New Zealand", "New Zealand"),
     ({"name": "Site name", "headline": "The story"}, "The story", "The story"),  # the h1 prints the headline

@@ -98,15 +98,41 @@ def title_tag(page: Page) -> str | None:
 
 
 def single_h1(page: Page) -> str | None:
-    """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline)."""
+    """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline) and the page's
+    titles, when it has any, share a word with it, else the one inside ``<article>`` or ``<main>``. A page's one
+    ``<h1>`` that no title echoes is the site's logo or name, a section's or a widget's ("POLITICO Politico
+    Logo", "Original text"); the titles are ``og:title``, ``twitter:title`` and the ``<title>``'s parts that do
+    not name the publisher."""
     from broadsheet.extract.xpath import nodes
 
-    found = [_inline_text(h) for h in nodes(page.root, "//h1")]
-    found = [f for f in found if f]
-    if len(set(found)) != 1:
-        found = [_inline_text(h) for h in nodes(page.root, "//article//h1 | //main//h1")]
-        found = [f for f in found if f]
-    return found[0] if len(set(found)) == 1 else None
+    found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//h1")) if f))
+    if len(found) == 1 and _echoed(found[0], page):
+        return found[0]
+    found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//article//h1 | //main//h1"))
+                               if f))
+    return found[0] if len(found) == 1 else None
+
+
+def _echoed(text: str, page: Page) -> bool:
+    """Whether one of the page's titles shares a word with ``text``, or it has no title to ask."""
+    title = page.root.findtext(".//title") or ""
+    titles = [*page.metas.get("og:title", ()), *page.metas.get("twitter:title", ()),
+              *(part for part in title_parts(title) if not names_publisher(part, page))]
+    words = _words(text)
+    return not any(_words(t) for t in titles) or any(words & _words(t) for t in titles)
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+
+
+def _words(text: str) -> set[str]:
+    """The text's words, case-folded; a run of Chinese, Japanese or Korean characters as its character pairs."""
+    words = set()
+    for word in re.findall(r"\w+", text.casefold()):
+        runs = _CJK_RUN.findall(word)
+        words.update(run[i:i + 2] for run in runs for i in range(max(1, len(run) - 1)))
+        words.update(part for part in _CJK_RUN.split(word) if part)
+    return words
 
 
 def ld_headline(page: Page) -> Iterator[Any]:
