@@ -248,6 +248,19 @@ def test_headlines_lose_the_publishers_name_and_keep_their_punctuation(html, exp
 
 
 @pytest.mark.parametrize(("html", "expected"), [
+    ('<meta property="og:title" content="Drusen fordern Teilhabe">'
+     "<h1>Minderheit in Syrien - Drusen fordern Teilhabe</h1>",
+     "Drusen fordern Teilhabe"),  # a kicker before it
+    ('<meta property="og:title" content="Thioune fordert Geduld">' + ld({"@type": "NewsArticle",
+     "headline": "Thioune fordert Geduld | Sport"}), "Thioune fordert Geduld"),  # a section after it
+    ('<meta property="og:title" content="Interimstrainer Schubert: Nichts zu verlieren">'
+     "<h1>MSV-Interimstrainer Schubert: Nichts zu verlieren</h1>", "MSV-Interimstrainer Schubert: Nichts zu verlieren"),
+])
+def test_a_kicker_or_section_the_og_title_leaves_out_is_cut(html, expected):
+    assert extract_fields(page(f"<html><head>{html}</head></html>")).values["headline"] == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
     ('<title>Insiders: Pence will win - POLITICO</title><meta property="og:site_name" content="POLITICO">'
      '<h1>POLITICO <img alt="Politico Logo"> Politico Logo</h1>', "Insiders: Pence will win"),  # the logo's h1
     ("<title>JVNDB-2018-013542 - JVN iPedia</title><h1>Original text</h1>", "JVNDB-2018-013542"),  # a widget's

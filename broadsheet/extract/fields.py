@@ -80,10 +80,31 @@ def without_site_name(text: str, page: Page) -> str:
 
 
 def headline(raw: Any, page: Page) -> str | None:
-    """Clean text of reasonable length (a title, not a paragraph), without the publisher's name glued on."""
+    """Clean text of reasonable length (a title, not a paragraph), without the publisher's name glued on, nor a
+    kicker or section that the page's ``og:title`` or ``twitter:title`` leaves out (``without_glued_part``)."""
     value = _first_string(raw)
     found = without_site_name(clean_text(value), page) if isinstance(value, str) else ""
+    found = without_glued_part(found, page)
     return found if 0 < len(found) <= 400 else None
+
+
+_GLUED_PART = re.compile(r"^\s*(?:[:|•»]|\s[-–—])\s*[^-–—:|•»]{2,40}$|^[^-–—:|•»]{2,40}?(?:[:|•»]|\s[-–—])\s*$")
+"""What is left of a title beside a shorter one: a separator and a short part (" | Sport", "Minderheit in Syrien -");
+a dash only with a space before it ("MSV-Interimstrainer" is one word)."""
+
+
+def without_glued_part(text: str, page: Page) -> str:
+    """``text`` as the page's ``og:title`` or ``twitter:title`` writes it when that is ``text`` without a short part
+    glued on with a separator: a kicker before it ("Minderheit in Syrien - Drusen fordern ...") or a section after
+    it ("Thioune fordert Geduld | Sport")."""
+    for title in (*page.metas.get("og:title", ()), *page.metas.get("twitter:title", ())):
+        title = without_site_name(clean_text(title), page)
+        if len(title) >= 8 and title != text and title in text:
+            start = text.index(title)
+            rest = text[:start] if start else text[len(title):]
+            if (start == 0 or start + len(title) == len(text)) and _GLUED_PART.match(rest):
+                return title
+    return text
 
 
 def title_tag(page: Page) -> str | None:
