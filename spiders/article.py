@@ -26,7 +26,9 @@ class ArticleSpider(NewsSpider):
 
     name = "article"
     site = "article"
-    custom_settings = {"FIELD_COVERAGE_MIN": {"headline": 0.5, "body": 0.5}}
+    custom_settings = {"FIELD_COVERAGE_MIN": {"headline": 0.5, "body": 0.5}, "CONCURRENT_ITEMS": 1}
+    """``CONCURRENT_ITEMS``: a page gives one record at most, and Scrapy starts that many asyncio workers for every
+    response's output whatever it holds (its default 100: 0.3 s of CPU over an 870-page crawl)."""
 
     def __init__(self, *args: Any, urls_file: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

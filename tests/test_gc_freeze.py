@@ -9,7 +9,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from broadsheet.extensions.gc_freeze import GcFreeze
+from broadsheet.extensions.gc_freeze import YOUNG_THRESHOLD, GcFreeze
 from broadsheet.logs.formatter import writes_debug
 
 
@@ -22,6 +22,19 @@ def test_objects_alive_at_spider_open_are_frozen_until_it_closes():
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+def test_the_young_generation_is_collected_less_often_while_the_spider_runs():
+    before = gc.get_threshold()
+    extension = GcFreeze.from_crawler(get_crawler(settings_dict={"GC_FREEZE": True}))
+    try:
+        extension.spider_opened()
+        assert gc.get_threshold() == (max(YOUNG_THRESHOLD, before[0]), *before[1:])
+        extension.spider_closed()
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_gc_freeze_off_is_not_configured():
