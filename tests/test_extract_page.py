@@ -8,7 +8,7 @@ from lxml import etree
 from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse
 
-from broadsheet.extract.page import Marks, Page, parsed
+from broadsheet.extract.page import Marks, Page, marked, parsed
 
 URL = "https://news.example.org/a"
 PAGE = ('<html lang="en"><head><meta property="og:type" content="article"><meta name="author" value="V">'
@@ -52,6 +52,16 @@ def test_one_walk_finds_what_the_xpath_scans_found():
     classed = [element for element, _ in marks.classed]
     assert classed == root.xpath("//body/descendant::*[@class or @id]")
     assert root.find("body") not in classed  # inside <body>, not <body> itself
+
+
+def test_a_page_not_walked_reads_the_walks_lists_by_xpath():
+    walked = Marks(parsed(HtmlResponse(URL, body=PAGE.encode(), encoding="utf-8")))
+    fresh = HtmlResponse(URL, body=PAGE.encode(), encoding="utf-8")
+    for name in ("meta_like", "canonical_hrefs", "author_links"):
+        found, expected = marked(fresh, name), getattr(walked, name)
+        def shape(items):
+            return [item if isinstance(item, str) else (item.tag, dict(item.attrib)) for item in items]
+        assert found and shape(found) == shape(expected), name
 
 
 def test_the_walk_feeds_the_metas_and_the_class_heuristics():

@@ -86,7 +86,7 @@ def visible_date(page: Page) -> Moment | None:
 def date_after_title(page: Page) -> Moment | None:
     """On a page without an ``<h1>``: the first day after the element that repeats the ``<title>`` (or a part
     of it), where old templates print the headline and then the date."""
-    title = clean_text(page.root.findtext(".//title"))
+    title = clean_text(page.title)
     if len(title) < 6 or nodes(page.root, "(//h1)[1]"):
         return None
     for text in page.short_texts:
@@ -104,7 +104,7 @@ TITLE_DATE_MAX_WORDS = 5
 def title_day(page: Page) -> Moment | None:
     """The day a part of the ``<title>`` is alone ("Una solución no violenta - 07.12.2017 - LA NACION"): a date
     stamp the template puts beside the headline, not a day the headline speaks of."""
-    parts = title_parts(page.root.findtext(".//title"))
+    parts = title_parts(page.title)
     short = [part for part in parts if len(part.split()) <= TITLE_DATE_MAX_WORDS] if len(parts) > 1 else []
     if not short:
         return None

@@ -45,7 +45,7 @@ from broadsheet.extract.instants import in_page_offset, visible_instant
 from broadsheet.extract.jsonld import types_of
 from broadsheet.extract.page import Page
 from broadsheet.extract.sources import LD, Func, Hint, Meta, Source, XPath
-from broadsheet.extract.xpath import compiled
+from broadsheet.extract.xpath import compiled, nodes
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
 from broadsheet.normalize.text import clean_text, title_parts
@@ -88,6 +88,10 @@ def headline(raw: Any, page: Page) -> str | None:
     return found if 0 < len(found) <= 400 else None
 
 
+SOCIAL_TITLES = Meta("og:title", "twitter:title")
+"""The titles a page gives its social cards: a headline source, and what the headline rules check others against."""
+
+
 _GLUED_PART = re.compile(r"^\s*(?:[:|•»]|\s[-–—])\s*[^-–—:|•»]{2,40}$|^[^-–—:|•»]{2,40}?(?:[:|•»]|\s[-–—])\s*$")
 """What is left of a title beside a shorter one: a separator and a short part (" | Sport", "Minderheit in Syrien -");
 a dash only with a space before it ("MSV-Interimstrainer" is one word)."""
@@ -97,19 +101,19 @@ def without_glued_part(text: str, page: Page) -> str:
     """``text`` as the page's ``og:title`` or ``twitter:title`` writes it when that is ``text`` without a short part
     glued on with a separator: a kicker before it ("Minderheit in Syrien - Drusen fordern ...") or a section after
     it ("Thioune fordert Geduld | Sport")."""
-    for title in (*page.metas.get("og:title", ()), *page.metas.get("twitter:title", ())):
+    for title in SOCIAL_TITLES.raw(page):
         title = without_site_name(clean_text(title), page)
-        if len(title) >= 8 and title != text and title in text:
-            start = text.index(title)
-            rest = text[:start] if start else text[len(title):]
-            if (start == 0 or start + len(title) == len(text)) and _GLUED_PART.match(rest):
-                return title
+        if len(title) < 8 or title == text:
+            continue
+        rest = text[len(title):] if text.startswith(title) else text[:-len(title)] if text.endswith(title) else ""
+        if _GLUED_PART.match(rest):
+            return title
     return text
 
 
 def title_tag(page: Page) -> str | None:
     """The ``<title>`` without a trailing " | Site" or " - Site" part."""
-    found = page.root.findtext(".//title")
+    found = page.title
     if not found:
         return None
     parts = title_parts(found)
@@ -124,8 +128,6 @@ def single_h1(page: Page) -> str | None:
     ``<h1>`` that no title echoes is the site's logo or name, a section's or a widget's ("POLITICO Politico
     Logo", "Original text"); the titles are ``og:title``, ``twitter:title`` and the ``<title>``'s parts that do
     not name the publisher."""
-    from broadsheet.extract.xpath import nodes
-
     found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//h1")) if f))
     if len(found) == 1 and _echoed(found[0], page):
         return found[0]
@@ -136,20 +138,19 @@ def single_h1(page: Page) -> str | None:
 
 def _echoed(text: str, page: Page) -> bool:
     """Whether one of the page's titles shares a word with ``text``, or it has no title to ask."""
-    title = page.root.findtext(".//title") or ""
-    titles = [*page.metas.get("og:title", ()), *page.metas.get("twitter:title", ()),
-              *(part for part in title_parts(title) if not names_publisher(part, page))]
+    titles = [*SOCIAL_TITLES.raw(page), *(part for part in title_parts(page.title) if not names_publisher(part, page))]
     words = _words(text)
     return not any(_words(t) for t in titles) or any(words & _words(t) for t in titles)
 
 
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_WORD = re.compile(r"\w+")
 
 
 def _words(text: str) -> set[str]:
     """The text's words, case-folded; a run of Chinese, Japanese or Korean characters as its character pairs."""
     words = set()
-    for word in re.findall(r"\w+", text.casefold()):
+    for word in _WORD.findall(text.casefold()):
         runs = _CJK_RUN.findall(word)
         words.update(run[i:i + 2] for run in runs for i in range(max(1, len(run) - 1)))
         words.update(part for part in _CJK_RUN.split(word) if part)
@@ -482,7 +483,7 @@ def detected_language(page: Page) -> str | None:
 
 BASE_SOURCES: dict[str, tuple[Source, ...]] = {
     "headline": (Func(ld_headline, name="jsonld:headline"), Func(single_h1, name="h1"),
-                 Meta("og:title", "twitter:title"), LD("name"),
+                 SOCIAL_TITLES, LD("name"),
                  Meta("parsely-title", "sailthru.title", "dc.title", "dcterms.title", "title"),
                  Func(title_tag, name="title"),
                  Hint("headline")),

@@ -188,6 +188,11 @@ class Page:
     """How many other article-like JSON-LD objects disagreed with the chosen one's headline."""
 
     @cached_property
+    def title(self) -> str | None:
+        """The ``<title>``'s text as written, or None: what the headline, date and site-name rules read."""
+        return self.root.findtext(".//title")
+
+    @cached_property
     def canonical_hrefs(self) -> list[str]:
         """Every ``<link rel=canonical>`` href as written (relative or absolute), in page order."""
         return marked(self.response, "canonical_hrefs")
