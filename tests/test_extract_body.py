@@ -110,6 +110,14 @@ def test_a_resiliparse_body_has_markdown_too_with_the_page_own_headings():
     assert body.markdown.replace("## ", "") == body.text
 
 
+def test_a_lone_character_between_two_tags_stays_in_the_resiliparse_body():
+    sentence = "この地震で、気象庁は<a href='/k'>高知県</a>と<a href='/m'>宮崎県</a>に津波注意報を出した。"
+    page = page_of(f"<html><body><article><p>{sentence * 3}</p><p>{STORY} <b>Paris</b> – <b>Rome</b>.</p>"
+                   "</article></body></html>")
+    text = resiliparse_body(page).text
+    assert "高知県と宮崎県に" in text and "Paris – Rome" in text and "\u2060" not in text
+
+
 @pytest.mark.parametrize("chrome", ["replies", "disqus", "most-read", "outbrain"])
 def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(chrome):
     replies = "".join(f"<p>Reader {i} wrote a long reply, with commas, about the story.</p>" for i in range(40))

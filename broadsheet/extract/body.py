@@ -100,12 +100,25 @@ def once(text: str) -> str:
     return text
 
 
+LONE_CHARACTER = re.compile(r">(\s*[^\x00-\x7f]\s*)<")
+"""A text node of one non-ASCII character between two tags (``<a>高知県</a>と<a>``, ``</b>、<b>``, ``</a> – <a>``):
+resiliparse's main-content extraction (2.0.1) drops such a node when its character takes three UTF-8 bytes or more,
+gluing the words around it together (CJK particles and commas, dashes, quotes). A word joiner after the character
+makes the node two characters, which resiliparse keeps; ``clean_text`` drops the joiner. 267 of the corpora's 883
+pages hold such a node; the substitution costs 0.7 ms a page, and none on an all-ASCII page (not scanned)."""
+WORD_JOINER = "\u2060"
+
+
 def resiliparse_body(page: Page) -> Body | None:
-    """The page's main content by resiliparse's extractor (boilerplate, navigation and lists out)."""
+    """The page's main content by resiliparse's extractor (boilerplate, navigation and lists out), the lone
+    characters between tags that it would drop kept (``LONE_CHARACTER``)."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
 
-    tree = HTMLTree.parse(page.response.text)
+    markup = page.response.text
+    if not markup.isascii():
+        markup = LONE_CHARACTER.sub(r">\1" + WORD_JOINER + "<", markup)
+    tree = HTMLTree.parse(markup)
     body = text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
                                         list_bullets=False, noscript=False, form_fields=False))
     return trimmed(body) if body else None
