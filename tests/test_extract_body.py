@@ -14,7 +14,7 @@ from broadsheet.errors import BadInput
 from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
-from broadsheet.extract.body_main import _opening, main_content
+from broadsheet.extract.body_main import _left_out_prose, _opening, main_content
 from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import quality
@@ -126,6 +126,25 @@ def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(ch
     assert "Reader 3 wrote" in resiliparse_body(page).text
     body = main_content(page)
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful
+
+
+def test_the_density_body_wins_when_what_only_resiliparse_kept_is_teaser_cards_not_sentences():
+    cards = "".join(f"<div class='card'><h3><a href='/s{i}'>Another story number {i} here</a></h3><span>12:0{i}</span>"
+                    f"<span>{i} min.</span><p>What the other story number {i} tells, a summary long enough to be kept "
+                    "by resiliparse's trim</p></div>" for i in range(4))
+    page = page_of(f"<html><body><article><h1>Head</h1><div class='text'><p>{STORY}</p><p>{STORY}</p><p>{STORY}</p>"
+                   f"</div><div class='more'>{cards}</div></article></body></html>")
+    assert "Another story number 3" in resiliparse_body(page).text
+    body = main_content(page)
+    assert body.text.count("Sentence 5 of the story") == 3 and "Another story" not in body.text
+
+
+def test_what_only_resiliparse_kept_counts_as_prose_by_its_blocks_that_read_as_sentences():
+    dense = Body(f"{STORY}\n\nA table's row\n\nof cells")
+    assert _left_out_prose(Body(f"{STORY}\n\nA table's row of cells\n\n12:05\n\nRead more"), dense) == 0.0
+    missed = "A paragraph the density body missed, which ends as a sentence."
+    assert _left_out_prose(Body(f"{STORY}\n\n{missed}\n\n12:05"), dense) == 11 / 13
+    assert _left_out_prose(Body(STORY), dense) == 1.0
 
 
 def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():

@@ -156,11 +156,20 @@ def trimmed(body: Body) -> Body:
         return body
     whole = [i for i in prose if not _ELLIPSIS.search(blocks[i])]  # a teaser's summary ends "..."
     first, last = prose[0], (whole or prose)[-1]
-    while first > 0 and _SENTENCE_END.search(blocks[first - 1]) and len(blocks[first - 1]) >= 30:
+    while first > 0 and reads_as_sentence(blocks[first - 1]):
         first -= 1
-    while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
+    while last + 1 < len(blocks) and reads_as_sentence(blocks[last + 1]):
         last += 1
     return Body(BLOCK_SEPARATOR.join(blocks[first:last + 1]))
+
+
+SENTENCE_MIN_CHARS = 30
+"""A block ending as a sentence ends reads as one from this length on (shorter: a label, a kicker, a date)."""
+
+
+def reads_as_sentence(block: str) -> bool:
+    """Whether a block reads as a sentence: ``SENTENCE_MIN_CHARS`` or longer and ending as a sentence ends."""
+    return len(block) >= SENTENCE_MIN_CHARS and bool(_SENTENCE_END.search(block))
 
 
 _H1 = etree.XPath("//h1", smart_strings=False)
