@@ -163,6 +163,15 @@ def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_rea
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
 
 
+@pytest.mark.parametrize("notice", ["id='cookie-warning'", "class='m-privacy-consent'"])
+def test_a_cookie_or_consent_notice_above_the_story_is_chrome(notice):
+    cookies = "We use cookies to improve your visit, show you content and ads, and measure our audience. " * 4
+    page = page_of(f"<html><body><div {notice}><p>{cookies}</p></div><div class='story'><p>{STORY}</p>"
+                   f"<p>{STORY}</p></div></body></html>")
+    assert "cookies" in resiliparse_body(page).text
+    assert "cookies" not in main_content(page).text
+
+
 def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
     html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
             f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
