@@ -163,8 +163,8 @@ def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_rea
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
 
 
-@pytest.mark.parametrize("notice", ["id='cookie-warning'", "class='m-privacy-consent'"])
-def test_a_cookie_or_consent_notice_above_the_story_is_chrome(notice):
+@pytest.mark.parametrize("notice", ["id='cookie-warning'", "class='CookieNotice'"])
+def test_a_cookie_notice_above_the_story_is_chrome(notice):
     cookies = "We use cookies to improve your visit, show you content and ads, and measure our audience. " * 4
     page = page_of(f"<html><body><div {notice}><p>{cookies}</p></div><div class='story'><p>{STORY}</p>"
                    f"<p>{STORY}</p></div></body></html>")
