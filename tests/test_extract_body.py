@@ -172,6 +172,16 @@ def test_a_cookie_notice_above_the_story_is_chrome(notice):
     assert "cookies" not in main_content(page).text
 
 
+def test_a_related_posts_grid_inside_the_story_container_is_chrome():
+    teaser = "A teaser of it, long enough to read as prose, with a comma. " * 2
+    teasers = "".join(f"<div class='jp-relatedposts-post'><h4>Another post {i}</h4><p>{teaser}</p></div>"
+                      for i in range(3))
+    page = page_of(f"<html><body><article><div class='entry-content'><p>{STORY}</p><p>{STORY}</p>"
+                   f"<div class='jp-relatedposts' id='jp-relatedposts'>{teasers}</div></div></article></body></html>")
+    body = density_body(page)
+    assert body.text.count("Sentence 5 of the story") == 2 and "teaser" not in body.text
+
+
 def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
     html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
             f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
