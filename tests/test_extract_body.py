@@ -185,11 +185,13 @@ def test_a_related_posts_grid_inside_the_story_container_is_chrome():
 def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
     html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
             f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
+            f"<div class='detail-img__description'>The quay at noon. Photo: A Photographer</div><p>{STORY}</p>"
             f"<div class='item no_caption'>A line the story prints in an item without a caption.</div>"
             f"</div></article></body></html>")
     body = main_content(page_of(html))
-    assert body.text.count("Sentence 5 of the story") == 3
+    assert body.text.count("Sentence 5 of the story") == 4
     assert "harbour" not in body.text and "Photographer" not in body.text and "without a caption" in body.text
+    assert "quay" not in body.text
 
 
 def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_cut_off_after_it():

@@ -204,8 +204,10 @@ def _without(body: Body, dropped: set[int]) -> Body:
                 else None, body.doubtful)
 
 
-CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
-"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
+CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext|"
+                     r"(?:photo|image|img|picture|foto|bild)[-_]*desc)")
+"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``),
+and of an image's description (``detail-img__description``, ``photo-desc``)."""
 caption_names = names_test(CAPTION)
 """Whether an element's lower-cased ``"class #id"`` names (``Page.classed``'s) say caption."""
 
