@@ -14,7 +14,7 @@ from broadsheet.errors import BadInput
 from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
-from broadsheet.extract.body_main import _opening, main_content
+from broadsheet.extract.body_main import _left_out_prose, _opening, main_content
 from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import quality
@@ -110,6 +110,14 @@ def test_a_resiliparse_body_has_markdown_too_with_the_page_own_headings():
     assert body.markdown.replace("## ", "") == body.text
 
 
+def test_a_lone_character_between_two_tags_stays_in_the_resiliparse_body():
+    sentence = "この地震で、気象庁は<a href='/k'>高知県</a>と<a href='/m'>宮崎県</a>に津波注意報を出した。"
+    page = page_of(f"<html><body><article><p>{sentence * 3}</p><p>{STORY} <b>Paris</b> – <b>Rome</b>.</p>"
+                   "</article></body></html>")
+    text = resiliparse_body(page).text
+    assert "高知県と宮崎県に" in text and "Paris – Rome" in text and "\u2060" not in text
+
+
 @pytest.mark.parametrize("chrome", ["replies", "disqus", "most-read", "outbrain"])
 def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(chrome):
     replies = "".join(f"<p>Reader {i} wrote a long reply, with commas, about the story.</p>" for i in range(40))
@@ -118,6 +126,25 @@ def test_the_density_body_wins_when_what_only_resiliparse_kept_is_page_chrome(ch
     assert "Reader 3 wrote" in resiliparse_body(page).text
     body = main_content(page)
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text and not body.doubtful
+
+
+def test_the_density_body_wins_when_what_only_resiliparse_kept_is_teaser_cards_not_sentences():
+    cards = "".join(f"<div class='card'><h3><a href='/s{i}'>Another story number {i} here</a></h3><span>12:0{i}</span>"
+                    f"<span>{i} min.</span><p>What the other story number {i} tells, a summary long enough to be kept "
+                    "by resiliparse's trim</p></div>" for i in range(4))
+    page = page_of(f"<html><body><article><h1>Head</h1><div class='text'><p>{STORY}</p><p>{STORY}</p><p>{STORY}</p>"
+                   f"</div><div class='more'>{cards}</div></article></body></html>")
+    assert "Another story number 3" in resiliparse_body(page).text
+    body = main_content(page)
+    assert body.text.count("Sentence 5 of the story") == 3 and "Another story" not in body.text
+
+
+def test_what_only_resiliparse_kept_counts_as_prose_by_its_blocks_that_read_as_sentences():
+    dense = Body(f"{STORY}\n\nA table's row\n\nof cells")
+    assert _left_out_prose(Body(f"{STORY}\n\nA table's row of cells\n\n12:05\n\nRead more"), dense) == 0.0
+    missed = "A paragraph the density body missed, which ends as a sentence."
+    assert _left_out_prose(Body(f"{STORY}\n\n{missed}\n\n12:05"), dense) == 11 / 13
+    assert _left_out_prose(Body(STORY), dense) == 1.0
 
 
 def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():
@@ -136,14 +163,35 @@ def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_rea
     assert body.text.count("Sentence 5 of the story") == 2 and "Reader" not in body.text
 
 
+@pytest.mark.parametrize("notice", ["id='cookie-warning'", "class='CookieNotice'"])
+def test_a_cookie_notice_above_the_story_is_chrome(notice):
+    cookies = "We use cookies to improve your visit, show you content and ads, and measure our audience. " * 4
+    page = page_of(f"<html><body><div {notice}><p>{cookies}</p></div><div class='story'><p>{STORY}</p>"
+                   f"<p>{STORY}</p></div></body></html>")
+    assert "cookies" in resiliparse_body(page).text
+    assert "cookies" not in main_content(page).text
+
+
+def test_a_related_posts_grid_inside_the_story_container_is_chrome():
+    teaser = "A teaser of it, long enough to read as prose, with a comma. " * 2
+    teasers = "".join(f"<div class='jp-relatedposts-post'><h4>Another post {i}</h4><p>{teaser}</p></div>"
+                      for i in range(3))
+    page = page_of(f"<html><body><article><div class='entry-content'><p>{STORY}</p><p>{STORY}</p>"
+                   f"<div class='jp-relatedposts' id='jp-relatedposts'>{teasers}</div></div></article></body></html>")
+    body = density_body(page)
+    assert body.text.count("Sentence 5 of the story") == 2 and "teaser" not in body.text
+
+
 def test_captions_written_outside_figcaption_leave_the_body_but_not_a_no_caption_item():
     html = (f"<html><body><article><div class='story'><p>{STORY}</p><div class='image-caption'>The harbour at dawn."
             f"</div><p>{STORY}</p><div class='Bildunterschrift'>Credit: A Photographer</div><p>{STORY}</p>"
+            f"<div class='detail-img__description'>The quay at noon. Photo: A Photographer</div><p>{STORY}</p>"
             f"<div class='item no_caption'>A line the story prints in an item without a caption.</div>"
             f"</div></article></body></html>")
     body = main_content(page_of(html))
-    assert body.text.count("Sentence 5 of the story") == 3
+    assert body.text.count("Sentence 5 of the story") == 4
     assert "harbour" not in body.text and "Photographer" not in body.text and "without a caption" in body.text
+    assert "quay" not in body.text
 
 
 def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_cut_off_after_it():

@@ -100,12 +100,27 @@ def once(text: str) -> str:
     return text
 
 
+LONE_CHARACTER = re.compile(r">(\s*+[^\x00-\x7f\s]\s*+)<")
+"""A text node of one non-ASCII character (not a space) between two tags (``<a>高知県</a>と<a>``, ``</b>、<b>``,
+``</a> – <a>``): resiliparse's main-content extraction (2.0.1) drops such a node, spaces around it too, when its
+character takes three UTF-8 bytes or more, gluing the words around it together (CJK particles and commas, dashes,
+quotes). A word joiner after the character makes the node two characters, which resiliparse keeps; ``clean_text``
+drops the joiner. 267 of the corpora's 883 pages hold such a node; the substitution costs 0.24 ms a corpus page
+(possessive spaces: the indentation between tags is not backtracked into; 0.38 ms without), and none on an
+all-ASCII page (not scanned)."""
+WORD_JOINER = "\u2060"
+
+
 def resiliparse_body(page: Page) -> Body | None:
-    """The page's main content by resiliparse's extractor (boilerplate, navigation and lists out)."""
+    """The page's main content by resiliparse's extractor (boilerplate, navigation and lists out), the lone
+    characters between tags that it would drop kept (``LONE_CHARACTER``)."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
 
-    tree = HTMLTree.parse(page.response.text)
+    markup = page.response.text
+    if not markup.isascii():
+        markup = LONE_CHARACTER.sub(r">\1" + WORD_JOINER + "<", markup)
+    tree = HTMLTree.parse(markup)
     body = text_body(extract_plain_text(tree, main_content=True, alt_texts=False, links=False,
                                         list_bullets=False, noscript=False, form_fields=False))
     return trimmed(body) if body else None
@@ -143,11 +158,20 @@ def trimmed(body: Body) -> Body:
         return body
     whole = [i for i in prose if not _ELLIPSIS.search(blocks[i])]  # a teaser's summary ends "..."
     first, last = prose[0], (whole or prose)[-1]
-    while first > 0 and _SENTENCE_END.search(blocks[first - 1]) and len(blocks[first - 1]) >= 30:
+    while first > 0 and reads_as_sentence(blocks[first - 1]):
         first -= 1
-    while last + 1 < len(blocks) and _SENTENCE_END.search(blocks[last + 1]) and len(blocks[last + 1]) >= 30:
+    while last + 1 < len(blocks) and reads_as_sentence(blocks[last + 1]):
         last += 1
     return Body(BLOCK_SEPARATOR.join(blocks[first:last + 1]))
+
+
+SENTENCE_MIN_CHARS = 30
+"""A block ending as a sentence ends reads as one from this length on (shorter: a label, a kicker, a date)."""
+
+
+def reads_as_sentence(block: str) -> bool:
+    """Whether a block reads as a sentence: ``SENTENCE_MIN_CHARS`` or longer and ending as a sentence ends."""
+    return len(block) >= SENTENCE_MIN_CHARS and bool(_SENTENCE_END.search(block))
 
 
 _H1 = etree.XPath("//h1", smart_strings=False)
@@ -182,8 +206,10 @@ def _without(body: Body, dropped: set[int]) -> Body:
                 else None, body.doubtful)
 
 
-CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext)")
-"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``)."""
+CAPTION = re.compile(r"(?<!no)(?<!no[-_])(?:caption|credit|legende|bildunterschrift|bildtext|"
+                     r"(?:photo|image|img|picture|foto|bild)[-_]*desc)")
+"""Classes and ids (lower-cased) of image captions and credits written outside ``<figcaption>`` (not ``no_caption``),
+and of an image's description (``detail-img__description``, ``photo-desc``)."""
 caption_names = names_test(CAPTION)
 """Whether an element's lower-cased ``"class #id"`` names (``Page.classed``'s) say caption."""
 

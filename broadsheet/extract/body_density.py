@@ -26,10 +26,13 @@ from broadsheet.normalize.text import BLOCK_SEPARATOR, markdown_blocks, tagged_b
 CHROME = re.compile(r"-ad-|banner|breadcrumb|combx|comment|community|disqus|extra|footer|gdpr|header|legends|"
                     r"menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
                     r"ad-break|agegate|pagination|pager|popup|newsletter|subscribe|share|promo|outbrain|taboola|"
-                    r"recommend|trending|most-?read|teaser", re.IGNORECASE)
-"""Classes and ids of page chrome, not story text (readability's unlikely candidates, and more)."""
-STORY = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post", re.IGNORECASE)
-"""Classes and ids that may hold story text even when they also read as chrome."""
+                    r"recommend|trending|most-?read|teaser|cookie", re.IGNORECASE)
+"""Classes and ids of page chrome, not story text (readability's unlikely candidates, and more: cookie notices, which
+resiliparse keeps above the story; not ``consent``: a consent platform's dialog holds so many common words that
+``chrome_words`` took a story's opening for chrome)."""
+STORY = re.compile(r"and|article|body|column|content|main|shadow|story|entry", re.IGNORECASE)
+"""Classes and ids that may hold story text even when they also read as chrome. Not ``post``: it made
+``jp-relatedposts`` (WordPress's related-posts grid) story text; without it no corpus page is worse, two better."""
 KEPT_TAGS = frozenset({"html", "body", "main", "article"})
 """Never chrome, and the chrome of what is outside them does not reach inside."""
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "button", "figcaption", "script", "style", "noscript", "template",

@@ -7,10 +7,12 @@ sometimes miss a part. So the density body wins when it is the resiliparse text 
 all of its words are in it and it keeps at least ``TRIM_MIN_SHARE`` of them, or less when what it left out
 is mostly the words of page chrome, ``CHROME_SHARE``; with only most of its words in it when what it left
 out is nearly all chrome, ``ALL_CHROME``), when resiliparse found far less (``FAR_MORE`` times fewer
-words), or when it holds resiliparse's text and what only it kept is mostly paragraphs before it (the
-opening, ``OPENING_SHARE``); otherwise resiliparse's, marked ``doubtful`` unless the two agree (each holds
-``INSIDE_SHARE`` of the other's words): a doubtful body lowers the record's quality, which is what hands a
-page to the fallback extractor (``BODY_FALLBACK``). Token counts as the benchmark scores them: word characters.
+words), when it holds at least half of resiliparse's words and what only resiliparse kept is mostly not
+sentences (teaser cards, times, labels: ``SHORT_PROSE_SHARE``), or when it holds resiliparse's text and what
+only it kept is mostly paragraphs before it (the opening, ``OPENING_SHARE``); otherwise resiliparse's, marked
+``doubtful`` unless the two agree (each holds ``INSIDE_SHARE`` of the other's words): a doubtful body lowers the
+record's quality, which is what hands a page to the fallback extractor (``BODY_FALLBACK``). Token counts as the
+benchmark scores them: word characters.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import replace
 
 from broadsheet.extract.body import (
     Body,
+    reads_as_sentence,
     resiliparse_body,
     whole_article_body,
     with_markdown,
@@ -47,6 +50,14 @@ FAR_MORE = 6
 OPENING_SHARE = 0.8
 """A longer density body holding resiliparse's text wins when this share of what only it kept comes before
 resiliparse's first block: the story's opening paragraphs, which resiliparse now and then starts after."""
+HALF_SHARE = 0.5
+SHORT_PROSE_SHARE = 0.5
+"""A shorter density body with at least ``HALF_SHARE`` of resiliparse's words, most of its own in them
+(``MOSTLY_INSIDE_SHARE``), also wins when what only resiliparse kept is mostly not sentences (less than
+``SHORT_PROSE_SHARE`` of its words in blocks that read as sentences): teaser cards, times, polls, labels and
+buttons around the story, which resiliparse keeps and the density body does not show. Measured on the corpora:
+five pages better, none worse; counting only 120-character paragraphs as prose instead took a Wikipedia table's
+short rows for chrome."""
 _WORDS = re.compile(r"\w+")
 
 
@@ -77,6 +88,19 @@ def _opening(dense: Body, words: Counter) -> int:
     return 0
 
 
+def _left_out_prose(extracted: Body, dense: Body) -> float:
+    """The share of the words of resiliparse's blocks that the density body does not show (its text, spaces aside,
+    does not hold theirs) that are in blocks reading as sentences (``reads_as_sentence``); 1 when it shows all."""
+    shown = "".join(dense.text.split())
+    left, prose = 0, 0
+    for block in extracted.text.split(BLOCK_SEPARATOR):
+        if "".join(block.split()) not in shown:
+            size = len(_WORDS.findall(block))
+            left += size
+            prose += size if reads_as_sentence(block) else 0
+    return prose / left if left else 1.0
+
+
 def _chosen(page: Page) -> Body | None:
     extracted, dense = resiliparse_body(page), density_body(page)
     if extracted is None or dense is None:
@@ -93,6 +117,9 @@ def _chosen(page: Page) -> Body | None:
         chrome = sum((extra & chrome_words(page.root)).values())
         if chrome >= (CHROME_SHARE if shared >= INSIDE_SHARE * dense_total else ALL_CHROME) * sum(extra.values()):
             return dense
+    if shared >= MOSTLY_INSIDE_SHARE * dense_total and HALF_SHARE * total <= dense_total < TRIM_MIN_SHARE * total and \
+            _left_out_prose(extracted, dense) < SHORT_PROSE_SHARE:
+        return dense
     if shared >= INSIDE_SHARE * total and dense_total > total and \
             _opening(dense, words) >= OPENING_SHARE * (dense_total - shared):
         return dense
