@@ -50,9 +50,10 @@ FAR_MORE = 6
 OPENING_SHARE = 0.8
 """A longer density body holding resiliparse's text wins when this share of what only it kept comes before
 resiliparse's first block: the story's opening paragraphs, which resiliparse now and then starts after."""
-HALF_SHARE = 0.5
+KEPT_MIN_SHARE = 0.5
+"""The share of resiliparse's words a shorter density body keeps at least for the not-sentences rule below."""
 SHORT_PROSE_SHARE = 0.5
-"""A shorter density body with at least ``HALF_SHARE`` of resiliparse's words, most of its own in them
+"""A shorter density body with at least ``KEPT_MIN_SHARE`` of resiliparse's words, most of its own in them
 (``MOSTLY_INSIDE_SHARE``), also wins when what only resiliparse kept is mostly not sentences (less than
 ``SHORT_PROSE_SHARE`` of its words in blocks that read as sentences): teaser cards, times, polls, labels and
 buttons around the story, which resiliparse keeps and the density body does not show. Measured on the corpora:
@@ -117,9 +118,8 @@ def _chosen(page: Page) -> Body | None:
         chrome = sum((extra & chrome_words(page.root)).values())
         if chrome >= (CHROME_SHARE if shared >= INSIDE_SHARE * dense_total else ALL_CHROME) * sum(extra.values()):
             return dense
-    if shared >= MOSTLY_INSIDE_SHARE * dense_total and HALF_SHARE * total <= dense_total < TRIM_MIN_SHARE * total and \
-            _left_out_prose(extracted, dense) < SHORT_PROSE_SHARE:
-        return dense
+        if dense_total >= KEPT_MIN_SHARE * total and _left_out_prose(extracted, dense) < SHORT_PROSE_SHARE:
+            return dense
     if shared >= INSIDE_SHARE * total and dense_total > total and \
             _opening(dense, words) >= OPENING_SHARE * (dense_total - shared):
         return dense
