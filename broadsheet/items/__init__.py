@@ -9,7 +9,7 @@ source gave each field.
 from broadsheet.items.derive import as_record, items_from_schema
 from schemas.registry import default_registry
 
-_CLASSES = items_from_schema(default_registry().get("article").schema)
+_CLASSES = items_from_schema(default_registry().get("article").schema, __name__)
 Article = _CLASSES["Article"]
 RelatedStory = _CLASSES["RelatedStory"]
 FieldSources = _CLASSES["FieldSources"]

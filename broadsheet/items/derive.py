@@ -59,11 +59,13 @@ def _jsonable(value: Any) -> Any:
     return to_dict() if to_dict is not None else value
 
 
-def item_class(name: str, schema: dict[str, Any], defs: dict[str, Any], classes: dict[str, type]) -> type:
+def item_class(name: str, schema: dict[str, Any], defs: dict[str, Any], classes: dict[str, type],
+               module: str = __name__) -> type:
     """A slotted dataclass for the object ``schema``: one field per property, in order.
 
     ``defs`` are the ``$defs`` its references point to; ``classes`` maps ``$defs`` names to the
-    item classes already derived, for nested objects.
+    item classes already derived, for nested objects. ``module`` is where the class is published
+    (its ``__module__``), so that its items pickle (an extraction worker sends them back).
     The class gets ``to_dict()``: a JSON-ready dict in schema order (dates as ISO text).
     """
     fields = []
@@ -79,19 +81,22 @@ def item_class(name: str, schema: dict[str, Any], defs: dict[str, Any], classes:
 
     doc = schema.get("description", name) + "\n\nFields (from the registered schema):\n\n" + "\n".join(
         f"- ``{key}``: {prop.get('description', '')}" for key, prop in schema.get("properties", {}).items())
-    return dataclasses.make_dataclass(name, fields, namespace={"to_dict": to_dict, "__doc__": doc},
-                                      slots=True, kw_only=True)
+    cls = dataclasses.make_dataclass(name, fields, namespace={"to_dict": to_dict, "__doc__": doc},
+                                     slots=True, kw_only=True)
+    cls.__module__ = module
+    return cls
 
 
-def items_from_schema(schema: dict[str, Any]) -> dict[str, type]:
+def items_from_schema(schema: dict[str, Any], module: str = __name__) -> dict[str, type]:
     """Item classes for ``schema``'s object ``$defs`` (named by their ``title``) and the schema
-    itself (by its ``title``), nested ones first so that references resolve."""
+    itself (by its ``title``), nested ones first so that references resolve; each published as
+    ``module``'s (``item_class``)."""
     defs = schema.get("$defs", {})
     by_def: dict[str, type] = {}
     for def_name, definition in defs.items():
         if definition.get("type") == "object":
-            by_def[def_name] = item_class(definition.get("title", def_name), definition, defs, by_def)
-    top = item_class(schema["title"], schema, defs, by_def)
+            by_def[def_name] = item_class(definition.get("title", def_name), definition, defs, by_def, module)
+    top = item_class(schema["title"], schema, defs, by_def, module)
     return {cls.__name__: cls for cls in [*by_def.values(), top]}
 
 
