@@ -55,6 +55,7 @@ from broadsheet.extract.sources import URL, Hint
 from broadsheet.extract.xpath import first, nodes, text
 from broadsheet.items import Article, FieldSources, RelatedStory
 from broadsheet.layouts import Layout, LayoutVersions, layered
+from broadsheet.news.reading import READING, Reading
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
 from broadsheet.normalize.urls import as_uri
@@ -225,21 +226,39 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
         """One ``Article`` per article page; other pages are skipped with a reason.
 
         A page that is an article always yields its item, even with fields missing, so that
-        schema validation quarantines it with the missing paths rather than losing it.
+        schema validation quarantines it with the missing paths rather than losing it. The page
+        is read here (``read_article``) unless an extraction worker read it already.
         """
-        reason = self.not_article_reason(response)
-        if reason:
-            self.skip(response, reason)
+        reading = (response.meta.pop(READING, None) if response.request is not None else None) \
+            or self.read_article(response)
+        for key, count in reading.stats.items():
+            self.crawler.stats.inc_value(key, count)
+        if reading.skipped:
+            self.skip(response, reading.skipped)
             return
-        try:
-            article = self.extract_article(response)
-        except Exception as exc:  # noqa: BLE001 - one bad page is a counted failure, not a lost one
-            self.fail(response, f"extraction_{type(exc).__name__}", traceback.format_exc())
+        if reading.failed:
+            self.fail(response, reading.failed, reading.detail)
             return
+        article = reading.article
         if article.canonical_url != response.url and article.canonical_url in self._requested:
             self.skip(response, "duplicate_locale")
             return
         yield article
+
+    def read_article(self, response: Response) -> Reading:
+        """What the page is: its ``Article``, or why it is not an article, or why reading it failed. It
+        changes nothing but the crawl's stats, so that an extraction worker can run it."""
+        reason = self.not_article_reason(response)
+        if reason:
+            return Reading(skipped=reason)
+        try:
+            return Reading(article=self.extract_article(response))
+        except Exception as exc:  # noqa: BLE001 - one bad page is a counted failure, not a lost one
+            return Reading(failed=f"extraction_{type(exc).__name__}", detail=traceback.format_exc())
+
+    def reads_article(self, request: scrapy.Request) -> bool:
+        """Whether ``request``'s response goes to ``read_article`` (what an extraction worker may read)."""
+        return request.callback in (self.parse_article, getattr(self, "parse_not_modified", None))
 
     def field_sources(self, layout: type[Layout] | None = None) -> dict[str, Sequence[Any]]:
         """Each field's sources for this spider: the base's (``broadsheet.extract.fields``), the id
