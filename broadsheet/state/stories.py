@@ -34,9 +34,26 @@ SHINGLE = 5
 _WORD = re.compile(r"\w+")
 
 
+_SIGNED: dict[str, list[int]] = {}
+SIGNED_MAX = 1024
+"""Texts whose band keys ``keep_bands`` holds at most (the oldest go first): pages read ahead of the pipelines."""
+
+
+def keep_bands(text: str, bands: list[int]) -> None:
+    """Hold ``bands``, computed elsewhere as ``band_hashes(text)``, for the next ``band_hashes(text)`` call (once):
+    an extraction worker signs the body of each page it reads (``broadsheet.middlewares.extraction``), so that
+    the crawl's process, which runs the pipelines, does not."""
+    if len(_SIGNED) >= SIGNED_MAX:
+        del _SIGNED[next(iter(_SIGNED))]
+    _SIGNED[text] = bands
+
+
 def band_hashes(text: str) -> list[int]:
     """The LSH band keys of ``text`` (signed 32-bit integers, one per band: 32 million bands of a
     million stories collide by chance in 0.7% of lookups, and a merge needs ``MIN_SHARED_BANDS``)."""
+    signed = _SIGNED.pop(text, None)
+    if signed is not None:
+        return signed
     values = minhash_values(shingles(text))
     raw = values.astype(">u8").tobytes()
     row = ROWS * 8  # bytes of one band's rows
