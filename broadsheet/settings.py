@@ -39,12 +39,17 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 # Downloader middlewares (broadsheet/middlewares/): Scrapy's offsite filter replaced by one that
 # accounts for what it filters; bodies re-decoded when they are not in the charset they declare
-# (after decompression at 590, before the meta-refresh check at 580 reads the text).
+# (after decompression at 590, before the meta-refresh check at 580 reads the text); article pages
+# read in extraction workers, when EXTRACTION_WORKERS is set.
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "broadsheet.middlewares.offsite.AccountedOffsiteMiddleware": 50,
     "broadsheet.middlewares.charset.CharsetMiddleware": 585,
+    "broadsheet.middlewares.extraction.ExtractionWorkers": 10,  # the last to see a response: its final form
 }
+# Article pages read in this many forked worker processes (0: in the crawl's own process), so that a CPU-bound
+# crawl uses more than one core (broadsheet/middlewares/extraction.py); one less than the cores is the most that helps.
+EXTRACTION_WORKERS = 0
 
 # Recorded traffic: every network request (http, https, ftp, s3) goes through the VCR handler, which replays from
 # VCR_CASSETTE (a spider may default it to its own fixture) or, when empty, downloads.

@@ -80,6 +80,8 @@ SETTINGS = {  # id: (crawl arguments, what the message must say)
     "extension_typo": (["-s", 'EXTENSIONS={"broadsheet.extensions.outcomes.PageOutcome": 400}'],
                        ["EXTENSIONS names 'broadsheet.extensions.outcomes.PageOutcome'"]),
     "maxsize_negative": (["-s", "DOWNLOAD_MAXSIZE=-5"], ["DOWNLOAD_MAXSIZE='-5'", "0 for no limit"]),
+    "workers_negative": (["-s", "EXTRACTION_WORKERS=-1"], ["EXTRACTION_WORKERS='-1'", "0 to read pages in"]),
+    "workers_word": (["-s", "EXTRACTION_WORKERS=two"], ["EXTRACTION_WORKERS='two'", "whole number of worker"]),
     "codec": (["-s", "PARQUET_COMPRESSION=zip"], ["PARQUET_COMPRESSION='zip'", "zstd"]),
     "handler_bypass": (["-s", 'DOWNLOAD_HANDLERS={"ftp": "scrapy.core.downloader.handlers.ftp.FTPDownloadHandler"}'],
                        ["DOWNLOAD_HANDLERS['http']", "past VCR_CASSETTE"]),

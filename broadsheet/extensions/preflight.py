@@ -38,6 +38,7 @@ SHARES = {  # setting -> what its share means
 PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")  # what pyarrow's Parquet writer takes
 COUNTS = ("PARQUET_ROW_GROUP_SIZE", "DATASET_ROWS_PER_FILE")  # whole numbers, 1 or more
 SIZES = ("DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE")  # bytes, 0 for no limit
+WORKERS = "EXTRACTION_WORKERS"  # processes, 0 for none
 
 
 def share(name: str, value: Any, meaning: str) -> float:
@@ -52,19 +53,21 @@ def share(name: str, value: Any, meaning: str) -> float:
 
 
 def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
-    """Shares between 0 and 1, counts of 1 or more, download sizes of 0 or more, a Parquet codec
+    """Shares between 0 and 1, counts of 1 or more, download sizes and extraction workers of 0 or more, a Parquet codec
     (one pyarrow has, when the crawl writes Parquet: pyarrow is not imported otherwise)."""
     settings = crawler.settings
     for name, meaning in SHARES.items():
         share(name, settings.get(name), meaning)
-    for name in (*COUNTS, *SIZES):
+    for name in (*COUNTS, *SIZES, WORKERS):
         value = settings.get(name)
         try:
             count = int(str(value).replace("_", ""))
         except ValueError:
             count = -1
-        if count < (0 if name in SIZES else 1):
+        if count < (1 if name in COUNTS else 0):
             raise BadInput(f"{name}={value!r}: give a whole number of bytes, 0 for no limit" if name in SIZES
+                           else f"{name}={value!r}: give a whole number of worker processes, 0 to read pages "
+                                "in the crawl's process" if name == WORKERS
                            else f"{name}={value!r}: give a whole number, 1 or more")
     codec = str(settings.get("PARQUET_COMPRESSION"))
     if codec.lower() not in PARQUET_CODECS or (codec.lower() != "none" and writes_parquet(settings)

@@ -6,6 +6,8 @@ point (``KILL_AT``), the way an operator's ``kill -9`` or Ctrl-C, or an OOM kill
   happens to be in;
 - ``response:URL``: the response for URL is downloaded (before its callback runs), e.g. a
   listing while the other discovery documents are still to be read;
+- ``workers:URL``: the response for URL is downloaded, before the downloader middlewares see it:
+  the signal goes to the crawl's child processes (its extraction workers), not to the crawl;
 - ``prepared``: the crawl state is prepared, no output is published yet (a ``spider_closed``
   handler ordered after the state's and before the feed exporter's);
 - ``feeds_published``: every feed is renamed into place (``feed_exporter_closed``);
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from pathlib import Path
 
 from scrapy import signals
 
@@ -48,6 +51,9 @@ class KillAt:
         if point.startswith("item:"):
             ext = cls(signum, int(point.removeprefix("item:")))
             crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        elif point.startswith("workers:"):
+            ext = cls(signum, url=point.removeprefix("workers:"))
+            crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
         elif point.startswith("response:"):
             ext = cls(signum, url=point.removeprefix("response:"))
             crawler.signals.connect(ext.response_received, signal=signals.response_received)
@@ -66,6 +72,14 @@ class KillAt:
         """At the response for the point's URL, the signal."""
         if response.url == self.url:
             self.kill()
+
+    def response_downloaded(self, response, request, spider) -> None:
+        """At the response for the point's URL, the signal to every child process (once)."""
+        if response.url == self.url:
+            self.url = ""
+            for tasks in Path(f"/proc/{os.getpid()}/task").iterdir():
+                for child in (tasks / "children").read_text().split():
+                    os.kill(int(child), self.signum)
 
     def kill(self, *args, **kwargs) -> None:
         """SIGKILL: the process ends here; SIGINT: Scrapy's handler stops the crawl."""

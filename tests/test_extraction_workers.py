@@ -1,0 +1,68 @@
+"""Article pages read in extraction workers (``EXTRACTION_WORKERS``): real crawls over the mitrade cassette give
+the records, outcomes and stats of a crawl without workers, and a worker's death or a Ctrl-C loses no page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CrawlResult, crawl_ahead, run_crawl
+from helpers.killpoint import kill_args
+
+ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
+OWN = ("broadsheet/extraction/", "broadsheet/crawl_id", "elapsed_time_seconds", "finish_time", "start_time",
+       "memusage/")
+"""Stats that differ between any two crawls, or exist only with workers."""
+
+
+def without_and_with_workers(folder: Path) -> tuple[CrawlResult, CrawlResult]:
+    """The listing crawl in the crawl's process, then with two workers."""
+    return (run_crawl(folder / "in_process", "mitrade"),
+            run_crawl(folder / "workers", "mitrade", "-s", "EXTRACTION_WORKERS=2"))
+
+
+def by_url(result: CrawlResult) -> list[dict]:
+    return sorted(result.items, key=lambda item: item["url"])
+
+
+def shared(stats: dict) -> dict:
+    return {key: value for key, value in stats.items() if not key.startswith(OWN)}
+
+
+@crawl_ahead(without_and_with_workers)
+def test_workers_give_the_records_outcomes_and_stats_of_a_crawl_without(crawled):
+    alone, workers = crawled
+    assert alone.returncode == workers.returncode == 0, workers.log[-2000:]
+    assert len(workers.items) == 6
+    assert by_url(workers) == by_url(alone)  # every field, the story keys and crawl times included
+    assert shared(workers.stats) == shared(alone.stats)  # outcomes, field sources, layouts, log counts
+    assert workers.stats["broadsheet/extraction/workers"] == 2
+    assert workers.stats["broadsheet/extraction/worker_cpu_seconds"] > 0
+    assert "broadsheet/extraction/workers" not in alone.stats
+
+
+def killed_workers(folder: Path, signum: str) -> CrawlResult:
+    """The listing crawl with two workers, sent ``signum`` when the first article's page is downloaded."""
+    return run_crawl(folder, "mitrade", "-s", "EXTRACTION_WORKERS=2", *kill_args(f"workers:{ARTICLE}", signum))
+
+
+@crawl_ahead(killed_workers)
+@pytest.mark.parametrize("signum", ["SIGKILL"])
+def test_dead_workers_are_replaced_and_their_pages_read_again(crawled, signum):
+    result = crawled
+    assert result.returncode == 0, result.log[-2000:]
+    assert ARTICLE in {item["url"] for item in result.items}
+    assert len(result.items) == 6
+    assert result.stats["broadsheet/extraction/broken"] >= 1
+    assert "An extraction worker died" in result.log
+    assert "broadsheet/pages/failed/extraction_worker_died" not in result.stats
+
+
+@crawl_ahead(killed_workers)
+@pytest.mark.parametrize("signum", ["SIGINT"])
+def test_workers_ignore_ctrl_c_sent_to_them(crawled, signum):
+    result = crawled
+    assert result.returncode == 0, result.log[-2000:]
+    assert len(result.items) == 6
+    assert "broadsheet/extraction/broken" not in result.stats
+    assert "Traceback" not in result.log
