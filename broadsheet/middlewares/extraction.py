@@ -8,8 +8,10 @@ each article page (a 2xx HTML response bound for ``read_article``, see
 opens, and hands the finished ``Reading`` to the page's callback in ``request.meta``: the item, or
 why the page is skipped or failed, and the stats the reading counted, which join the crawl's.
 Scheduling, pipelines, outputs and the crawl state stay in the crawl's process, so the records,
-outcomes and stats are those of a crawl without workers; a worker also signs each item's body
-for the story key (``broadsheet.state.stories.keep_bands``), the pipelines' costliest step.
+outcomes and stats are those of a crawl without workers, but for order: pages finish in another
+order, so of two pages of one article (one canonical URL) the de-duplication may keep the other.
+A worker also signs each item's body for the story key (``broadsheet.state.stories.keep_bands``),
+the pipelines' costliest step.
 
 - A worker ignores Ctrl-C: the crawl finishes the pages it has, as without workers.
 - A worker that dies (killed, out of memory) breaks the pages it and the others had in hand:
