@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CrawlResult, crawl_ahead, run_crawl
+from conftest import FIXTURES, CrawlResult, crawl_ahead, run_crawl
 from helpers.killpoint import kill_args
 
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
@@ -39,6 +39,27 @@ def test_workers_give_the_records_outcomes_and_stats_of_a_crawl_without(crawled)
     assert workers.stats["broadsheet/extraction/workers"] == 2
     assert workers.stats["broadsheet/extraction/worker_cpu_seconds"] > 0
     assert "broadsheet/extraction/workers" not in alone.stats
+
+
+def two_days(folder: Path, *args: str) -> list[CrawlResult]:
+    """The recorded days 1 and 2 over one crawl state: discovery by feed and sitemaps, whose announced values
+    (``request.meta``) the pages are read with, then revisions and removals."""
+    days = FIXTURES / "mitrade" / "days"
+    return [run_crawl(folder / f"day-{n}", "mitrade", "-s", f"CRAWL_STATE={folder / 'state'}", *args,
+                      cassette=days / f"day-{n}.yaml") for n in (1, 2)]
+
+
+def days_without_and_with_workers(folder: Path) -> tuple[list[CrawlResult], list[CrawlResult]]:
+    return two_days(folder / "in_process"), two_days(folder / "workers", "-s", "EXTRACTION_WORKERS=1")
+
+
+@crawl_ahead(days_without_and_with_workers)
+def test_incremental_days_with_workers_export_the_same_new_and_revised_records(crawled):
+    for alone, workers in zip(*crawled, strict=True):
+        assert alone.returncode == workers.returncode == 0, workers.log[-2000:]
+        assert by_url(workers) == by_url(alone)
+        assert shared(workers.stats) == shared(alone.stats)
+    assert [len(day.items) for day in crawled[1]] == [21, 10]
 
 
 def killed_workers(folder: Path, signum: str) -> CrawlResult:
