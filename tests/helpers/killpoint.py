@@ -77,13 +77,25 @@ class KillAt:
         """At the response for the point's URL, the signal to every child process (once)."""
         if response.url == self.url:
             self.url = ""
-            for tasks in Path(f"/proc/{os.getpid()}/task").iterdir():
-                for child in (tasks / "children").read_text().split():
-                    os.kill(int(child), self.signum)
+            for pid in children(os.getpid()):
+                os.kill(pid, self.signum)
 
     def kill(self, *args, **kwargs) -> None:
         """SIGKILL: the process ends here; SIGINT: Scrapy's handler stops the crawl."""
         os.kill(os.getpid(), self.signum)
+
+
+def children(parent: int) -> list[int]:
+    """The pids of ``parent``'s child processes (from each process's ``/proc/<pid>/stat``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == parent:  # the field after the state: the parent's pid
+            found.append(int(stat.parent.name))
+    return found
 
 
 def kill_args(point: str, signum: str = "SIGKILL") -> list[str]:
