@@ -108,8 +108,9 @@ def child(run: str, cassette: str, urls_file: str) -> None:
     pages = crawler.stats.get_value("response_received_count", 0) - 1  # robots.txt
     elapsed = marks["closed"] - marks["first"]
     stats = crawler.stats
-    cpu = marks["closed_cpu"] - marks["first_cpu"] + stats.get_value("broadsheet/extraction/worker_cpu_seconds", 0)
-    print(json.dumps({"pages": pages, "seconds": elapsed, "cpu_seconds": cpu,
+    workers_cpu = stats.get_value("broadsheet/extraction/worker_cpu_seconds", 0)
+    cpu = marks["closed_cpu"] - marks["first_cpu"] + workers_cpu
+    print(json.dumps({"pages": pages, "seconds": elapsed, "cpu_seconds": cpu, "workers_cpu_seconds": workers_cpu,
                       "items": stats.get_value("item_scraped_count", 0),
                       "rss_mb": peak_rss_mb(),
                       "worker_rss_mb": stats.get_value("broadsheet/extraction/worker_max_rss", 0) / 2**20}))

@@ -31,8 +31,12 @@ process, with a WARNING.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import fcntl
 import logging
 import os
+import pickle
 import resource
 import signal
 import sys
@@ -49,7 +53,7 @@ from broadsheet.news.reading import READING, Reading
 from broadsheet.state.stories import band_hashes, keep_bands
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -62,6 +66,9 @@ CARRIED_META = "broadsheet_"
 """Prefix of the ``request.meta`` keys a worker's copy of the request carries (what the base reads
 from the request, such as a feed's announced values); Scrapy's own keys stay behind."""
 ATTEMPTS = 2
+PIPE_SIZE = 1 << 20
+"""Bytes a task pipe holds (Linux; ``/proc/sys/fs/pipe-max-size`` is 1 MiB by default): a page sent to a busy
+worker waits in the pipe, not in the crawl's process."""
 
 _spider: Any = None
 """The crawl's spider, in a worker: its fork-time copy."""
@@ -74,6 +81,25 @@ def _start_worker(spider: Spider) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the crawl's graceful-shutdown handler
     spider.crawler.stats = StatsCollector(spider.crawler)
     _spider = spider
+
+
+def _serve(spider: Spider, tasks: Connection, results: Connection, others: list[Connection]) -> None:
+    """A worker's life: read each page sent on ``tasks``, send its outcome on ``results``, until the crawl
+    closes ``tasks`` (or dies). ``others`` are the crawl's ends of the workers' pipes, closed here so that
+    only the crawl holds them."""
+    for end in others:
+        end.close()
+    _start_worker(spider)
+    while True:
+        try:
+            task = tasks.recv_bytes()
+        except EOFError:
+            return
+        try:
+            outcome = pickle.dumps(("read", *_read(*pickle.loads(task))), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - the crawl reads this page itself
+            outcome = pickle.dumps(("error", repr(exc)))
+        results.send_bytes(outcome)
 
 
 def _read(url: str, status: int, headers: dict, body: bytes, encoding: str, meta: dict[str, Any],
@@ -93,13 +119,120 @@ def _read(url: str, status: int, headers: dict, body: bytes, encoding: str, meta
     return reading, bands, os.getpid(), time.process_time(), peak
 
 
+class WorkerDied(Exception):
+    """The worker reading a page ended (killed, out of memory) before sending it back."""
+
+
+class Worker:
+    """One forked worker process: the pipe pages go to it by, the pipe their readings come back by (read
+    by the crawl's event loop: no thread), and its pages: sent, oldest first, and waiting to be sent.
+
+    The crawl's process never blocks on a full pipe: pages are sent while the bytes sent and not yet
+    read back fit in the task pipe (a page larger than the pipe only to an idle worker, which takes it
+    as it is written), the others wait here; so a worker blocked sending a reading back is always
+    being read."""
+
+    def __init__(self, spider: Spider, loop: asyncio.AbstractEventLoop, others: list[Worker]):
+        import multiprocessing  # here: a crawl without workers does not import it
+
+        context = multiprocessing.get_context("fork")
+        theirs, self.tasks = context.Pipe(duplex=False)
+        self.results, mine = context.Pipe(duplex=False)
+        self.capacity = pipe_size(self.tasks)
+        ends = [end for worker in [*others, self] for end in (worker.tasks, worker.results)]
+        self.process = context.Process(target=_serve, args=(spider, theirs, mine, ends), daemon=True,
+                                       name="broadsheet-extraction")
+        self.process.start()
+        theirs.close()
+        mine.close()
+        self.loop = loop
+        self.in_hand: collections.deque[tuple[asyncio.Future, int]] = collections.deque()
+        self.waiting: collections.deque[tuple[asyncio.Future, bytes]] = collections.deque()
+        self.unread = 0  # bytes sent whose readings have not come back
+        self.alive = True
+        loop.add_reader(self.results.fileno(), self.receive)
+
+    @property
+    def load(self) -> int:
+        """Pages given to this worker and not read back yet."""
+        return len(self.in_hand) + len(self.waiting)
+
+    def read(self, task: bytes) -> asyncio.Future:
+        """Take a page; the future of its outcome (``WorkerDied`` if the worker ends first)."""
+        future = self.loop.create_future()
+        self.waiting.append((future, task))
+        self.send()
+        return future
+
+    def send(self) -> None:
+        """Send the waiting pages that fit in the task pipe."""
+        while self.alive and self.waiting and (not self.unread
+                                               or self.unread + len(self.waiting[0][1]) <= self.capacity):
+            future, task = self.waiting.popleft()
+            self.in_hand.append((future, len(task)))
+            self.unread += len(task)
+            try:
+                self.tasks.send_bytes(task)
+            except OSError:  # the worker is gone
+                self.end()
+
+    def receive(self) -> None:
+        """A reading came back (the event loop saw the pipe readable), or the worker ended."""
+        try:
+            outcome = self.results.recv_bytes()
+        except (EOFError, OSError):
+            self.end()
+            return
+        future, size = self.in_hand.popleft()
+        self.unread -= size
+        if not future.done():
+            future.set_result(outcome)
+        self.send()
+
+    def end(self) -> None:
+        """The worker is gone: its pages fail with ``WorkerDied``, its pipes close."""
+        if not self.alive:
+            return
+        self.alive = False
+        self.loop.remove_reader(self.results.fileno())
+        self.tasks.close()
+        self.results.close()
+        for future in [*(f for f, _ in self.in_hand), *(f for f, _ in self.waiting)]:
+            if not future.done():
+                future.set_exception(WorkerDied())
+        self.in_hand.clear()
+        self.waiting.clear()
+        self.process.join(timeout=0)
+
+    def stop(self) -> None:
+        """Close the worker's task pipe (it ends when it reads that) and wait for it."""
+        if self.alive:
+            self.alive = False
+            self.loop.remove_reader(self.results.fileno())
+            self.tasks.close()
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.kill()
+            self.results.close()
+
+
+def pipe_size(end: Connection) -> int:
+    """The bytes ``end``'s pipe holds: raised to ``PIPE_SIZE`` where Linux lets it (else as it is, 64 KiB)."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        with contextlib.suppress(OSError):
+            return fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        return fcntl.fcntl(end.fileno(), fcntl.F_GETPIPE_SZ)
+    return 1 << 14  # what a pipe holds at least where fork is (macOS: 16 KiB, growing to 64)
+
+
 class ExtractionWorkers:
     """Reads article pages in ``EXTRACTION_WORKERS`` forked worker processes."""
 
     def __init__(self, crawler: Crawler, workers: int):
         self.crawler = crawler
         self.workers = workers
-        self.pool: ProcessPoolExecutor | None = None
+        self.members: list[Worker] = []
+        self.spider: Spider | None = None
         self.cpu: dict[int, float] = {}  # per worker pid: its CPU seconds at its latest reading
         self.peak = 0
         self.warned = False
@@ -109,15 +242,17 @@ class ExtractionWorkers:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionWorkers:
         """Built when ``EXTRACTION_WORKERS`` is 1 or more (Preflight has checked it is a whole number)."""
+        from scrapy.utils.reactor import is_asyncio_reactor_installed
+
         workers = crawler.settings.getint("EXTRACTION_WORKERS", 0)
         if workers < 1:
             raise NotConfigured("EXTRACTION_WORKERS is 0: article pages are read in the crawl's process")
-        import multiprocessing  # here: a crawl without workers does not import it
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            logger.warning("EXTRACTION_WORKERS=%(n)d: this platform cannot fork; article pages are read in "
-                           "the crawl's process", {"n": workers})
-            raise NotConfigured("no fork on this platform")
+        why = ("this platform cannot fork" if not hasattr(os, "fork")
+               else "TWISTED_REACTOR is not the asyncio one" if not is_asyncio_reactor_installed() else None)
+        if why:
+            logger.warning("EXTRACTION_WORKERS=%(n)d: %(why)s; article pages are read in the crawl's process",
+                           {"n": workers, "why": why})
+            raise NotConfigured(why)
         return cls(crawler, workers)
 
     def spider_opened(self, spider: Spider) -> None:
@@ -126,43 +261,46 @@ class ExtractionWorkers:
             logger.warning("EXTRACTION_WORKERS: %(spider)s has no read_article (not a NewsSpider); its pages "
                            "are read in the crawl's process", {"spider": spider.name})
             return
-        self.pool = self.new_pool(spider)
+        self.spider = spider
+        loop = asyncio.get_event_loop()
+        for _ in range(self.workers):
+            self.members.append(Worker(spider, loop, self.members))
 
-    def new_pool(self, spider: Spider) -> ProcessPoolExecutor:
-        """Workers forked from this process, started at once (not at the first page)."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_start_worker, initargs=(spider,))
-        pool.submit(int)  # a fork pool starts all its workers with its first task
-        return pool
+    def worker(self, request: Request) -> Worker:
+        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged)."""
+        for n, member in enumerate(self.members):
+            if not member.alive:
+                self.members[n] = Worker(self.spider, member.loop, [m for m in self.members if m.alive])
+                self.crawler.stats.inc_value(f"{STATS}/broken")
+                logger.warning("An extraction worker died (killed, or out of memory): a new one reads pages such "
+                               "as %(url)s, and again those it had in hand", {"url": request.url})
+        return min(self.members, key=lambda member: member.load)
 
     async def process_response(self, request: Request, response: Response) -> Response:
         """The response, carrying its page's ``Reading`` when a worker read it."""
-        from concurrent.futures.process import BrokenProcessPool
-
         spider = self.crawler.spider
-        if (self.pool is None or not isinstance(response, HtmlResponse) or not 200 <= response.status < 300
+        if (not self.members or not isinstance(response, HtmlResponse) or not 200 <= response.status < 300
                 or not spider.reads_article(request)):
             return response
         meta = {key: value for key, value in request.meta.items() if key.startswith(CARRIED_META)}
+        try:
+            task = pickle.dumps((response.url, response.status, dict(response.headers), response.body,
+                                 response.encoding, meta), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - cannot cross to a worker: read it here
+            self.warn_once(response, exc)
+            return response
         for attempt in range(1, ATTEMPTS + 1):
-            pool = self.pool
             try:
-                reading, bands, pid, cpu, peak = await asyncio.wrap_future(pool.submit(
-                    _read, response.url, response.status, dict(response.headers), response.body,
-                    response.encoding, meta))
-            except BrokenProcessPool:
-                if pool is self.pool:  # the first page to see it replaces the pool
-                    self.replace_pool(spider, request)
+                outcome = pickle.loads(await self.worker(request).read(task))
+            except WorkerDied:
                 if attempt == ATTEMPTS:
                     raise RequestFailed("extraction_worker_died", "the extraction workers reading it died "
                                         f"{ATTEMPTS} times (killed, or out of memory)") from None
                 continue
-            except Exception as exc:  # noqa: BLE001 - cannot cross to or from a worker: read it here
-                self.warn_once(response, exc)
+            if outcome[0] == "error":  # could not be read or sent back there: read it here
+                self.warn_once(response, outcome[1])
                 return response
+            _, reading, bands, pid, cpu, peak = outcome
             if bands is not None:
                 keep_bands(reading.article.body, bands)
             self.cpu[pid] = cpu
@@ -171,26 +309,18 @@ class ExtractionWorkers:
             return response
         return response  # unreachable: the last attempt returns or raises
 
-    def replace_pool(self, spider: Spider, request: Request) -> None:
-        """New workers for broken ones, counted (``broadsheet/extraction/broken``) and logged."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self.new_pool(spider)
-        self.crawler.stats.inc_value(f"{STATS}/broken")
-        logger.warning("An extraction worker died (killed, or out of memory) while pages such as %(url)s were in "
-                       "hand: they are read again by new workers", {"url": request.url})
-
-    def warn_once(self, response: Response, exc: Exception) -> None:
+    def warn_once(self, response: Response, error: object) -> None:
         """One WARNING for pages read in the crawl's process because they could not cross."""
         if not self.warned:
             self.warned = True
             logger.warning("%(url)s could not be read in an extraction worker (%(error)s); pages like it are "
-                           "read in the crawl's process", {"url": response.url, "error": repr(exc)})
+                           "read in the crawl's process", {"url": response.url, "error": error})
 
     def spider_closed(self, spider: Spider) -> None:
         """Stop the workers; their CPU time and peak memory into the stats."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for member in self.members:
+            member.stop()
+        self.members = []
         stats = self.crawler.stats
         stats.set_value(f"{STATS}/workers", self.workers)
         stats.set_value(f"{STATS}/worker_cpu_seconds", round(sum(self.cpu.values()), 3))
