@@ -14,9 +14,8 @@ A worker also signs each item's body for the story key (``broadsheet.state.stori
 the pipelines' costliest step.
 
 - A worker ignores Ctrl-C: the crawl finishes the pages it has, as without workers.
-- A worker that dies (killed, out of memory) breaks the pages it and the others had in hand:
-  each is read again by new workers, once; a page whose second reading breaks them too fails
-  as ``extraction_worker_died``.
+- A worker that dies (killed, out of memory) is replaced, and the pages it had are read again by
+  the workers, once; a page whose second worker dies too fails as ``extraction_worker_died``.
 - A page that cannot be sent to a worker, or whose reading cannot be sent back, is read in the
   crawl's process (a WARNING, once).
 - Stats ``broadsheet/extraction/broken`` (how many times workers died),
@@ -24,8 +23,10 @@ the pipelines' costliest step.
   process time leaves out) and ``broadsheet/extraction/worker_max_rss`` (bytes, the largest
   worker's peak resident memory, pages shared with the crawl's process included).
 
-Workers are forked (Linux, macOS): a platform without ``fork`` reads pages in the crawl's
-process, with a WARNING.
+Workers are forked (Linux, macOS) and talk to the crawl through pipes its asyncio event loop reads
+(``Worker``): ``ProcessPoolExecutor``'s feeder and manager threads cost the crawl's process about
+1 ms a page. A platform without ``fork``, or a crawl on another Twisted reactor, reads pages in the
+crawl's process, with a WARNING.
 """
 
 from __future__ import annotations
