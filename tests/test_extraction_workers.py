@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, CrawlResult, crawl_ahead, run_crawl
+from conftest import FIXTURES, CrawlResult, crawl_ahead, mutated_cassette, run_crawl
 from helpers.killpoint import kill_args
 
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
@@ -39,6 +39,22 @@ def test_workers_give_the_records_outcomes_and_stats_of_a_crawl_without(crawled)
     assert workers.stats["broadsheet/extraction/workers"] == 2
     assert workers.stats["broadsheet/extraction/worker_cpu_seconds"] > 0
     assert "broadsheet/extraction/workers" not in alone.stats
+
+
+def page_larger_than_the_pipe(folder: Path) -> tuple[CrawlResult, CrawlResult]:
+    """The listing crawl with one article padded to 3 MB (the task pipe holds 1 MiB), without and with a worker."""
+    cassette = mutated_cassette(folder, ARTICLE, {"</body>": "<!--" + "padding " * 375_000 + "--></body>"})
+    return (run_crawl(folder / "in_process", "mitrade", cassette=cassette),
+            run_crawl(folder / "workers", "mitrade", "-s", "EXTRACTION_WORKERS=1", cassette=cassette))
+
+
+@crawl_ahead(page_larger_than_the_pipe)
+def test_a_page_larger_than_the_pipe_is_read_by_a_worker(crawled):
+    alone, workers = crawled
+    assert workers.returncode == 0, workers.log[-2000:]
+    assert by_url(workers) == by_url(alone)
+    assert len(workers.items) == 6
+    assert "could not be read in an extraction worker" not in workers.log
 
 
 def two_days(folder: Path, *args: str) -> list[CrawlResult]:
