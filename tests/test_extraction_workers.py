@@ -3,6 +3,8 @@ the records, outcomes and stats of a crawl without workers, and a worker's death
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,24 @@ def test_workers_ignore_ctrl_c_sent_to_them(crawled, signum):
     assert len(result.items) == 6
     assert "broadsheet/extraction/broken" not in result.stats
     assert "Traceback" not in result.log
+
+
+def killed_crawl(folder: Path) -> tuple[CrawlResult, list[int]]:
+    """The listing crawl with a worker, killed (SIGKILL) at its second item; then the processes still running
+    its command line (a worker is a fork of the crawl), after a second to read their pipes' end."""
+    result = run_crawl(folder, "mitrade", "-s", "EXTRACTION_WORKERS=1", *kill_args("item:2"),
+                       timeout=120)  # a worker left running holds the crawl's output pipe: this times out
+    time.sleep(1)
+    left = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(folder).encode() in cmdline.read_bytes():
+                left.append(int(cmdline.parent.name))
+    return result, left
+
+
+@crawl_ahead(killed_crawl)
+def test_a_killed_crawl_leaves_no_worker_running(crawled):
+    result, left = crawled
+    assert result.returncode == -9, result.log[-2000:]
+    assert left == []
