@@ -268,8 +268,12 @@ class ExtractionWorkers:
             self.members.append(Worker(spider, loop, self.members))
 
     def worker(self, request: Request) -> Worker:
-        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged)."""
+        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged), also
+        one whose death its pipe does not show yet (``waitpid``): a page read again must not go to a worker
+        killed with the one that lost it."""
         for n, member in enumerate(self.members):
+            if member.alive and not member.process.is_alive():  # dead, its pipe's end not read yet
+                member.end()
             if not member.alive:
                 self.members[n] = Worker(self.spider, member.loop, [m for m in self.members if m.alive])
                 self.crawler.stats.inc_value(f"{STATS}/broken")
