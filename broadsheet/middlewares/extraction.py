@@ -67,6 +67,7 @@ CARRIED_META = "broadsheet_"
 """Prefix of the ``request.meta`` keys a worker's copy of the request carries (what the base reads
 from the request, such as a feed's announced values); Scrapy's own keys stay behind."""
 ATTEMPTS = 2
+"""Workers a page may see die under it before it fails as ``extraction_worker_died``."""
 PIPE_SIZE = 1 << 20
 """Bytes a task pipe holds (Linux; ``/proc/sys/fs/pipe-max-size`` is 1 MiB by default): a page sent to a busy
 worker waits in the pipe, not in the crawl's process."""
@@ -294,25 +295,26 @@ class ExtractionWorkers:
         except Exception as exc:  # noqa: BLE001 - cannot cross to a worker: read it here
             self.warn_once(response, exc)
             return response
-        for attempt in range(1, ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 outcome = pickle.loads(await self.worker(request).read(task))
+                break
             except WorkerDied:
                 if attempt == ATTEMPTS:
                     raise RequestFailed("extraction_worker_died", "the extraction workers reading it died "
                                         f"{ATTEMPTS} times (killed, or out of memory)") from None
-                continue
-            if outcome[0] == "error":  # could not be read or sent back there: read it here
-                self.warn_once(response, outcome[1])
-                return response
-            _, reading, bands, pid, cpu, peak = outcome
-            if bands is not None:
-                keep_bands(reading.article.body, bands)
-            self.cpu[pid] = cpu
-            self.peak = max(self.peak, peak)
-            request.meta[READING] = reading
+                attempt += 1
+        if outcome[0] == "error":  # could not be read or sent back there: read it here
+            self.warn_once(response, outcome[1])
             return response
-        return response  # unreachable: the last attempt returns or raises
+        _, reading, bands, pid, cpu, peak = outcome
+        if bands is not None:
+            keep_bands(reading.article.body, bands)
+        self.cpu[pid] = cpu
+        self.peak = max(self.peak, peak)
+        request.meta[READING] = reading
+        return response
 
     def warn_once(self, response: Response, error: object) -> None:
         """One WARNING for pages read in the crawl's process because they could not cross."""
