@@ -36,9 +36,13 @@ SHARES = {  # setting -> what its share means
     "BODY_FALLBACK_BELOW": "the record quality below which BODY_FALLBACK is asked for the body (0.6)",
 }
 PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")  # what pyarrow's Parquet writer takes
-COUNTS = ("PARQUET_ROW_GROUP_SIZE", "DATASET_ROWS_PER_FILE")  # whole numbers, 1 or more
-SIZES = ("DOWNLOAD_MAXSIZE", "DOWNLOAD_WARNSIZE")  # bytes, 0 for no limit
-WORKERS = "EXTRACTION_WORKERS"  # processes, 0 for none
+COUNT = (1, "give a whole number, 1 or more")
+SIZE = (0, "give a whole number of bytes, 0 for no limit")
+WHOLE_NUMBERS = {  # setting -> (its least value, what to give)
+    "PARQUET_ROW_GROUP_SIZE": COUNT, "DATASET_ROWS_PER_FILE": COUNT,
+    "DOWNLOAD_MAXSIZE": SIZE, "DOWNLOAD_WARNSIZE": SIZE,
+    "EXTRACTION_WORKERS": (0, "give a whole number of worker processes, 0 to read pages in the crawl's process"),
+}
 
 
 def share(name: str, value: Any, meaning: str) -> float:
@@ -53,22 +57,19 @@ def share(name: str, value: Any, meaning: str) -> float:
 
 
 def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
-    """Shares between 0 and 1, counts of 1 or more, download sizes and extraction workers of 0 or more, a Parquet codec
-    (one pyarrow has, when the crawl writes Parquet: pyarrow is not imported otherwise)."""
+    """Shares between 0 and 1, whole numbers at least their least (``WHOLE_NUMBERS``), a Parquet codec (one
+    pyarrow has, when the crawl writes Parquet: pyarrow is not imported otherwise)."""
     settings = crawler.settings
     for name, meaning in SHARES.items():
         share(name, settings.get(name), meaning)
-    for name in (*COUNTS, *SIZES, WORKERS):
+    for name, (least, advice) in WHOLE_NUMBERS.items():
         value = settings.get(name)
         try:
-            count = int(str(value).replace("_", ""))
+            number = int(str(value).replace("_", ""))
         except ValueError:
-            count = -1
-        if count < (1 if name in COUNTS else 0):
-            raise BadInput(f"{name}={value!r}: give a whole number of bytes, 0 for no limit" if name in SIZES
-                           else f"{name}={value!r}: give a whole number of worker processes, 0 to read pages "
-                                "in the crawl's process" if name == WORKERS
-                           else f"{name}={value!r}: give a whole number, 1 or more")
+            number = -1
+        if number < least:
+            raise BadInput(f"{name}={value!r}: {advice}")
     codec = str(settings.get("PARQUET_COMPRESSION"))
     if codec.lower() not in PARQUET_CODECS or (codec.lower() != "none" and writes_parquet(settings)
                                                and not _codec_available(codec)):

@@ -50,6 +50,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import StatsCollector
 
 from broadsheet.extensions.outcomes import RequestFailed
+from broadsheet.extract.page import HINTS_META_KEY
 from broadsheet.news.reading import READING, Reading
 from broadsheet.state.stories import band_hashes, keep_bands
 
@@ -63,9 +64,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS = "broadsheet/extraction"
-CARRIED_META = "broadsheet_"
-"""Prefix of the ``request.meta`` keys a worker's copy of the request carries (what the base reads
-from the request, such as a feed's announced values); Scrapy's own keys stay behind."""
 ATTEMPTS = 2
 """Workers a page may see die under it before it fails as ``extraction_worker_died``."""
 PIPE_SIZE = 1 << 20
@@ -76,22 +74,17 @@ _spider: Any = None
 """The crawl's spider, in a worker: its fork-time copy."""
 
 
-def _start_worker(spider: Spider) -> None:
-    """In a new worker: ignore Ctrl-C, count the readings' stats apart, keep the spider."""
+def _serve(spider: Spider, tasks: Connection, results: Connection, others: list[Connection]) -> None:
+    """A worker's life: read each page sent on ``tasks``, send its outcome on ``results``, until the crawl
+    closes ``tasks`` (or dies). ``others`` are the crawl's ends of the workers' pipes, closed here so that
+    only the crawl holds them. The worker ignores Ctrl-C and counts its readings' stats apart."""
     global _spider
+    for end in others:
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the crawl's graceful-shutdown handler
     spider.crawler.stats = StatsCollector(spider.crawler)
     _spider = spider
-
-
-def _serve(spider: Spider, tasks: Connection, results: Connection, others: list[Connection]) -> None:
-    """A worker's life: read each page sent on ``tasks``, send its outcome on ``results``, until the crawl
-    closes ``tasks`` (or dies). ``others`` are the crawl's ends of the workers' pipes, closed here so that
-    only the crawl holds them."""
-    for end in others:
-        end.close()
-    _start_worker(spider)
     while True:
         try:
             task = tasks.recv_bytes()
@@ -207,15 +200,13 @@ class Worker:
         self.process.join(timeout=0)
 
     def stop(self) -> None:
-        """Close the worker's task pipe (it ends when it reads that) and wait for it."""
+        """Close the worker's task pipe (it ends when it reads that), wait for it, then ``end``."""
         if self.alive:
-            self.alive = False
-            self.loop.remove_reader(self.results.fileno())
             self.tasks.close()
             self.process.join(timeout=10)
             if self.process.is_alive():
                 self.process.kill()
-            self.results.close()
+        self.end()
 
 
 def pipe_size(end: Connection) -> int:
@@ -234,7 +225,6 @@ class ExtractionWorkers:
         self.crawler = crawler
         self.workers = workers
         self.members: list[Worker] = []
-        self.spider: Spider | None = None
         self.cpu: dict[int, float] = {}  # per worker pid: its CPU seconds at its latest reading
         self.peak = 0
         self.warned = False
@@ -263,20 +253,19 @@ class ExtractionWorkers:
             logger.warning("EXTRACTION_WORKERS: %(spider)s has no read_article (not a NewsSpider); its pages "
                            "are read in the crawl's process", {"spider": spider.name})
             return
-        self.spider = spider
         loop = asyncio.get_event_loop()
         for _ in range(self.workers):
             self.members.append(Worker(spider, loop, self.members))
 
-    def worker(self, request: Request) -> Worker:
-        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged), also
-        one whose death its pipe does not show yet (``waitpid``): a page read again must not go to a worker
-        killed with the one that lost it."""
+    def worker(self, request: Request, again: bool) -> Worker:
+        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged). For a page
+        read ``again``, also one whose death its pipe does not show yet (``waitpid``): the page must not go to
+        a worker killed with the one that lost it."""
         for n, member in enumerate(self.members):
-            if member.alive and not member.process.is_alive():  # dead, its pipe's end not read yet
+            if again and member.alive and not member.process.is_alive():
                 member.end()
             if not member.alive:
-                self.members[n] = Worker(self.spider, member.loop, [m for m in self.members if m.alive])
+                self.members[n] = Worker(self.crawler.spider, member.loop, [m for m in self.members if m.alive])
                 self.crawler.stats.inc_value(f"{STATS}/broken")
                 logger.warning("An extraction worker died (killed, or out of memory): a new one reads pages such "
                                "as %(url)s, and again those it had in hand", {"url": request.url})
@@ -288,7 +277,8 @@ class ExtractionWorkers:
         if (not self.members or not isinstance(response, HtmlResponse) or not 200 <= response.status < 300
                 or not spider.reads_article(request)):
             return response
-        meta = {key: value for key, value in request.meta.items() if key.startswith(CARRIED_META)}
+        # the worker's copy of the request carries what the base reads from it (``Page.hints``), not Scrapy's keys
+        meta = {HINTS_META_KEY: request.meta[HINTS_META_KEY]} if HINTS_META_KEY in request.meta else {}
         try:
             task = pickle.dumps((response.url, response.status, dict(response.headers), response.body,
                                  response.encoding, meta), pickle.HIGHEST_PROTOCOL)
@@ -298,7 +288,7 @@ class ExtractionWorkers:
         attempt = 1
         while True:
             try:
-                outcome = pickle.loads(await self.worker(request).read(task))
+                outcome = pickle.loads(await self.worker(request, attempt > 1).read(task))
                 break
             except WorkerDied:
                 if attempt == ATTEMPTS:

@@ -258,7 +258,7 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
 
     def reads_article(self, request: scrapy.Request) -> bool:
         """Whether ``request``'s response goes to ``read_article`` (what an extraction worker may read)."""
-        return request.callback in (self.parse_article, getattr(self, "parse_not_modified", None))
+        return request.callback in (self.parse_article, self.parse_not_modified)
 
     def field_sources(self, layout: type[Layout] | None = None) -> dict[str, Sequence[Any]]:
         """Each field's sources for this spider: the base's (``broadsheet.extract.fields``), the id
