@@ -14,8 +14,9 @@ A worker also signs each item's body for the story key (``broadsheet.state.stori
 the pipelines' costliest step.
 
 - A worker ignores Ctrl-C: the crawl finishes the pages it has, as without workers.
-- A worker that dies (killed, out of memory) is replaced, and the pages it had are read again by
-  the workers, once; a page whose second worker dies too fails as ``extraction_worker_died``.
+- A worker that dies (killed, out of memory) is replaced, and the pages it had are read again, once,
+  by workers started after its death (never by one killed with it whose end the crawl has not seen
+  yet); a page whose second worker dies too fails as ``extraction_worker_died``.
 - A page that cannot be sent to a worker, or whose reading cannot be sent back, is read in the
   crawl's process (a WARNING, once).
 - Stats ``broadsheet/extraction/broken`` (how many times workers died),
@@ -115,7 +116,12 @@ def _read(url: str, status: int, headers: dict, body: bytes, encoding: str, meta
 
 
 class WorkerDied(Exception):
-    """The worker reading a page ended (killed, out of memory) before sending it back."""
+    """The worker reading a page ended (killed, out of memory) before sending it back; ``forks`` is how many
+    workers had been started when its end was seen: the page is read again by a later one."""
+
+    def __init__(self, forks: int):
+        super().__init__(forks)
+        self.forks = forks
 
 
 class Worker:
@@ -126,6 +132,9 @@ class Worker:
     read back fit in the task pipe (a page larger than the pipe only to an idle worker, which takes it
     as it is written), the others wait here; so a worker blocked sending a reading back is always
     being read."""
+
+    forks = 0
+    """Workers started in this process so far; a worker's ``serial`` is the count before its own start."""
 
     def __init__(self, spider: Spider, loop: asyncio.AbstractEventLoop, others: list[Worker]):
         import multiprocessing  # here: a crawl without workers does not import it
@@ -138,6 +147,8 @@ class Worker:
         self.process = context.Process(target=_serve, args=(spider, theirs, mine, ends), daemon=True,
                                        name="broadsheet-extraction")
         self.process.start()
+        self.serial = Worker.forks
+        Worker.forks += 1
         theirs.close()
         mine.close()
         self.loop = loop
@@ -194,7 +205,7 @@ class Worker:
         self.results.close()
         for future in [*(f for f, _ in self.in_hand), *(f for f, _ in self.waiting)]:
             if not future.done():
-                future.set_exception(WorkerDied())
+                future.set_exception(WorkerDied(Worker.forks))
         self.in_hand.clear()
         self.waiting.clear()
         self.process.join(timeout=0)
@@ -257,19 +268,18 @@ class ExtractionWorkers:
         for _ in range(self.workers):
             self.members.append(Worker(spider, loop, self.members))
 
-    def worker(self, request: Request, again: bool) -> Worker:
-        """The live worker with the fewest pages in hand; a dead one replaced first (counted, logged). For a page
-        read ``again``, also one whose death its pipe does not show yet (``waitpid``): the page must not go to
-        a worker killed with the one that lost it."""
+    def worker(self, request: Request, after: int = 0) -> Worker:
+        """The live worker with the fewest pages in hand among those started ``after`` that many forks (a page
+        read again: not a worker killed with the one that lost it, whose end neither its pipe nor ``waitpid``
+        may show yet); a dead one replaced first (counted, logged), so the one that lost the page has a
+        successor to choose."""
         for n, member in enumerate(self.members):
-            if again and member.alive and not member.process.is_alive():
-                member.end()
             if not member.alive:
                 self.members[n] = Worker(self.crawler.spider, member.loop, [m for m in self.members if m.alive])
                 self.crawler.stats.inc_value(f"{STATS}/broken")
                 logger.warning("An extraction worker died (killed, or out of memory): a new one reads pages such "
                                "as %(url)s, and again those it had in hand", {"url": request.url})
-        return min(self.members, key=lambda member: member.load)
+        return min((member for member in self.members if member.serial >= after), key=lambda member: member.load)
 
     async def process_response(self, request: Request, response: Response) -> Response:
         """The response, carrying its page's ``Reading`` when a worker read it."""
@@ -285,12 +295,13 @@ class ExtractionWorkers:
         except Exception as exc:  # noqa: BLE001 - cannot cross to a worker: read it here
             self.warn_once(response, exc)
             return response
-        attempt = 1
+        attempt, after = 1, 0
         while True:
             try:
-                outcome = pickle.loads(await self.worker(request, attempt > 1).read(task))
+                outcome = pickle.loads(await self.worker(request, after).read(task))
                 break
-            except WorkerDied:
+            except WorkerDied as death:
+                after = death.forks
                 if attempt == ATTEMPTS:
                     raise RequestFailed("extraction_worker_died", "the extraction workers reading it died "
                                         f"{ATTEMPTS} times (killed, or out of memory)") from None
