@@ -11,16 +11,19 @@ import pytest
 from conftest import FIXTURES, CrawlResult, crawl_ahead, mutated_cassette, run_crawl
 from helpers.killpoint import kill_args
 
+from broadsheet.middlewares.extraction import usable_cores
+
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 OWN = ("broadsheet/extraction/", "broadsheet/crawl_id", "elapsed_time_seconds", "finish_time", "start_time",
        "memusage/")
 """Stats that differ between any two crawls, or exist only with workers."""
 
 
-def without_and_with_workers(folder: Path) -> tuple[CrawlResult, CrawlResult]:
-    """The listing crawl in the crawl's process, then with two workers."""
+def without_and_with_workers(folder: Path) -> tuple[CrawlResult, CrawlResult, CrawlResult]:
+    """The listing crawl in the crawl's process, with two workers, and with ``auto`` (one fewer than the cores)."""
     return (run_crawl(folder / "in_process", "mitrade"),
-            run_crawl(folder / "workers", "mitrade", "-s", "EXTRACTION_WORKERS=2"))
+            run_crawl(folder / "workers", "mitrade", "-s", "EXTRACTION_WORKERS=2"),
+            run_crawl(folder / "auto", "mitrade", "-s", "EXTRACTION_WORKERS=auto"))
 
 
 def by_url(result: CrawlResult) -> list[dict]:
@@ -33,7 +36,7 @@ def shared(stats: dict) -> dict:
 
 @crawl_ahead(without_and_with_workers)
 def test_workers_give_the_records_outcomes_and_stats_of_a_crawl_without(crawled):
-    alone, workers = crawled
+    alone, workers, auto = crawled
     assert alone.returncode == workers.returncode == 0, workers.log[-2000:]
     assert len(workers.items) == 6
     assert by_url(workers) == by_url(alone)  # every field, the story keys and crawl times included
@@ -41,6 +44,9 @@ def test_workers_give_the_records_outcomes_and_stats_of_a_crawl_without(crawled)
     assert workers.stats["broadsheet/extraction/workers"] == 2
     assert workers.stats["broadsheet/extraction/worker_cpu_seconds"] > 0
     assert "broadsheet/extraction/workers" not in alone.stats
+    assert auto.returncode == 0, auto.log[-2000:]
+    assert by_url(auto) == by_url(alone)
+    assert auto.stats.get("broadsheet/extraction/workers", 0) == usable_cores() - 1  # 0 on one core: none started
 
 
 def page_larger_than_the_pipe(folder: Path) -> tuple[CrawlResult, CrawlResult]:

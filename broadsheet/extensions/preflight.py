@@ -41,8 +41,11 @@ SIZE = (0, "give a whole number of bytes, 0 for no limit")
 WHOLE_NUMBERS = {  # setting -> (its least value, what to give)
     "PARQUET_ROW_GROUP_SIZE": COUNT, "DATASET_ROWS_PER_FILE": COUNT,
     "DOWNLOAD_MAXSIZE": SIZE, "DOWNLOAD_WARNSIZE": SIZE,
-    "EXTRACTION_WORKERS": (0, "give a whole number of worker processes, 0 to read pages in the crawl's process"),
+    "EXTRACTION_WORKERS": (0, "give a whole number of worker processes, 0 to read pages in the crawl's process, "
+                              "or auto (one fewer than the cores)"),
 }
+WORDS = {"EXTRACTION_WORKERS": "auto"}
+"""The word a whole-number setting also takes."""
 
 
 def share(name: str, value: Any, meaning: str) -> float:
@@ -64,6 +67,8 @@ def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
         share(name, settings.get(name), meaning)
     for name, (least, advice) in WHOLE_NUMBERS.items():
         value = settings.get(name)
+        if name in WORDS and str(value).strip().lower() == WORDS[name]:
+            continue
         try:
             number = int(str(value).replace("_", ""))
         except ValueError:

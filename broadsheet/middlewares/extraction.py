@@ -2,7 +2,8 @@
 
 Scrapy runs every callback in one thread, so a CPU-bound spider (parsing, the field sources, the
 body extractors) uses one core however many the machine has. With ``EXTRACTION_WORKERS = N``
-(0, the default, reads every page in the crawl's own process) this downloader middleware reads
+(0, the default, reads every page in the crawl's own process; ``auto``, one fewer than the cores
+this process may run on, ``usable_cores``) this downloader middleware reads
 each article page (a 2xx HTML response bound for ``read_article``, see
 ``NewsSpider.reads_article``) in one of N worker processes forked from the crawl when the spider
 opens, and hands the finished ``Reading`` to the page's callback in ``request.meta``: the item, or
@@ -220,6 +221,22 @@ class Worker:
         self.end()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform has one: a container's or
+    ``taskset``'s limit, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def worker_count(value: object) -> int:
+    """``EXTRACTION_WORKERS`` as a count: ``auto`` is one fewer than ``usable_cores`` (the crawl's process keeps
+    one: more workers than that only share the cores), else the whole number given (Preflight has checked it)."""
+    if str(value).strip().lower() == "auto":
+        return usable_cores() - 1
+    return int(str(value).replace("_", ""))
+
+
 def pipe_size(end: Connection) -> int:
     """The bytes ``end``'s pipe holds: raised to ``PIPE_SIZE`` where Linux lets it (else as it is, 64 KiB)."""
     if hasattr(fcntl, "F_SETPIPE_SZ"):
@@ -244,12 +261,15 @@ class ExtractionWorkers:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionWorkers:
-        """Built when ``EXTRACTION_WORKERS`` is 1 or more (Preflight has checked it is a whole number)."""
+        """Built when ``EXTRACTION_WORKERS`` comes to 1 or more (Preflight has checked it is a whole number or
+        ``auto``)."""
         from scrapy.utils.reactor import is_asyncio_reactor_installed
 
-        workers = crawler.settings.getint("EXTRACTION_WORKERS", 0)
+        setting = crawler.settings.get("EXTRACTION_WORKERS", 0)
+        workers = worker_count(setting)
         if workers < 1:
-            raise NotConfigured("EXTRACTION_WORKERS is 0: article pages are read in the crawl's process")
+            raise NotConfigured(f"EXTRACTION_WORKERS={setting} gives no worker (this process may run on "
+                                f"{usable_cores()} core(s)): article pages are read in the crawl's process")
         why = ("this platform cannot fork" if not hasattr(os, "fork")
                else "TWISTED_REACTOR is not the asyncio one" if not is_asyncio_reactor_installed() else None)
         if why:
