@@ -48,8 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
     "broadsheet.middlewares.extraction.ExtractionWorkers": 10,  # the last to see a response: its final form
 }
 # Article pages read in this many forked worker processes (0: in the crawl's own process), so that a CPU-bound
-# crawl uses more than one core (broadsheet/middlewares/extraction.py); one less than the cores is the most that helps,
-# which "auto" gives.
+# crawl uses more than one core (broadsheet/middlewares/extraction.py); "auto": one a core, none on one core.
 EXTRACTION_WORKERS = 0
 
 # Recorded traffic: every network request (http, https, ftp, s3) goes through the VCR handler, which replays from

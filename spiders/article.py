@@ -26,9 +26,13 @@ class ArticleSpider(NewsSpider):
 
     name = "article"
     site = "article"
-    custom_settings = {"FIELD_COVERAGE_MIN": {"headline": 0.5, "body": 0.5}, "CONCURRENT_ITEMS": 1}
+    custom_settings = {"FIELD_COVERAGE_MIN": {"headline": 0.5, "body": 0.5}, "CONCURRENT_ITEMS": 1,
+                       "EXTRACTION_WORKERS": "auto"}
     """``CONCURRENT_ITEMS``: a page gives one record at most, and Scrapy starts that many asyncio workers for every
-    response's output whatever it holds (its default 100: 0.3 s of CPU over an 870-page crawl)."""
+    response's output whatever it holds (its default 100: 0.3 s of CPU over an 870-page crawl).
+    ``EXTRACTION_WORKERS``: any page costs the generic base several times what the crawl's process spends on it
+    (26 ms a corpus page), so pages are read on every core (``-s EXTRACTION_WORKERS=0`` reads them in the crawl's
+    process): the 871-page corpus crawl in 25.8 s instead of 34.6 on 2 cores."""
 
     def __init__(self, *args: Any, urls_file: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

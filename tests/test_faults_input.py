@@ -82,7 +82,7 @@ SETTINGS = {  # id: (crawl arguments, what the message must say)
     "maxsize_negative": (["-s", "DOWNLOAD_MAXSIZE=-5"], ["DOWNLOAD_MAXSIZE='-5'", "0 for no limit"]),
     "workers_negative": (["-s", "EXTRACTION_WORKERS=-1"], ["EXTRACTION_WORKERS='-1'", "0 to read pages in"]),
     "workers_word": (["-s", "EXTRACTION_WORKERS=two"], ["EXTRACTION_WORKERS='two'", "whole number of worker"]),
-    "workers_not_auto": (["-s", "EXTRACTION_WORKERS=automatic"], ["EXTRACTION_WORKERS='automatic'", "or auto (one"]),
+    "workers_not_auto": (["-s", "EXTRACTION_WORKERS=automatic"], ["EXTRACTION_WORKERS='automatic'", "or auto"]),
     "codec": (["-s", "PARQUET_COMPRESSION=zip"], ["PARQUET_COMPRESSION='zip'", "zstd"]),
     "handler_bypass": (["-s", 'DOWNLOAD_HANDLERS={"ftp": "scrapy.core.downloader.handlers.ftp.FTPDownloadHandler"}'],
                        ["DOWNLOAD_HANDLERS['http']", "past VCR_CASSETTE"]),

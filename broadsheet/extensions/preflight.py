@@ -42,7 +42,7 @@ WHOLE_NUMBERS = {  # setting -> (its least value, what to give)
     "PARQUET_ROW_GROUP_SIZE": COUNT, "DATASET_ROWS_PER_FILE": COUNT,
     "DOWNLOAD_MAXSIZE": SIZE, "DOWNLOAD_WARNSIZE": SIZE,
     "EXTRACTION_WORKERS": (0, "give a whole number of worker processes, 0 to read pages in the crawl's process, "
-                              "or auto (one fewer than the cores)"),
+                              "or auto (one a core)"),
 }
 WORDS = {"EXTRACTION_WORKERS": "auto"}
 """The word a whole-number setting also takes."""

@@ -2,8 +2,8 @@
 
 Scrapy runs every callback in one thread, so a CPU-bound spider (parsing, the field sources, the
 body extractors) uses one core however many the machine has. With ``EXTRACTION_WORKERS = N``
-(0, the default, reads every page in the crawl's own process; ``auto``, one fewer than the cores
-this process may run on, ``usable_cores``) this downloader middleware reads
+(0, the default, reads every page in the crawl's own process; ``auto``, one a core this process
+may run on, ``worker_count``) this downloader middleware reads
 each article page (a 2xx HTML response bound for ``read_article``, see
 ``NewsSpider.reads_article``) in one of N worker processes forked from the crawl when the spider
 opens, and hands the finished ``Reading`` to the page's callback in ``request.meta``: the item, or
@@ -230,10 +230,15 @@ def usable_cores() -> int:
 
 
 def worker_count(value: object) -> int:
-    """``EXTRACTION_WORKERS`` as a count: ``auto`` is one fewer than ``usable_cores`` (the crawl's process keeps
-    one: more workers than that only share the cores), else the whole number given (Preflight has checked it)."""
+    """``EXTRACTION_WORKERS`` as a count: ``auto`` is one a core (``usable_cores``), none on one core (a worker
+    there only adds the trip through its pipes), else the whole number given (Preflight has checked it).
+
+    One a core, not one fewer: the crawl's process mostly waits on its workers. On 2 cores the 871-page corpus
+    crawl took 34.6 s without workers, 31.5 with one, 25.8 with two (22.7 with three); the mitrade replay
+    (1,000 pages) 3.9 s with one or two, 4.3 to 4.7 with three."""
     if str(value).strip().lower() == "auto":
-        return usable_cores() - 1
+        cores = usable_cores()
+        return cores if cores > 1 else 0
     return int(str(value).replace("_", ""))
 
 
