@@ -239,7 +239,7 @@ def worker_count(value: object) -> int:
     if str(value).strip().lower() == "auto":
         cores = usable_cores()
         return cores if cores > 1 else 0
-    return int(str(value).replace("_", ""))
+    return int(value)  # a string as Python writes whole numbers, 1_000 included
 
 
 def pipe_size(end: Connection) -> int:
@@ -293,7 +293,7 @@ class ExtractionWorkers:
         for _ in range(self.workers):
             self.members.append(Worker(spider, loop, self.members))
 
-    def worker(self, request: Request, after: int = 0) -> Worker:
+    def worker(self, request: Request, after: int) -> Worker:
         """The live worker with the fewest pages in hand among those started ``after`` that many forks (a page
         read again: not a worker killed with the one that lost it, whose end neither its pipe nor ``waitpid``
         may show yet); a dead one replaced first (counted, logged), so the one that lost the page has a
