@@ -291,11 +291,12 @@ class CrawlState:
 
     # --- writes (within the run's transaction) ----------------------------------------------
 
-    def stories_sharing(self, bands: list[int]) -> Iterator[str]:
-        """The story of each indexed band among ``bands`` (one per band that matches)."""
+    def story_sharing_most(self, bands: list[int]) -> tuple[str, int] | None:
+        """The story sharing the most of ``bands`` and how many (of two as many, the older story), or None."""
         marks = ",".join("?" * len(bands))
-        yield from (row[0] for row in self.db.execute(
-            f"select s.key from story_bands b join stories s on s.id = b.story where b.band in ({marks})", bands))
+        return self.db.execute(
+            f"select s.key, count(*) as n from story_bands b join stories s on s.id = b.story "
+            f"where b.band in ({marks}) group by b.story order by n desc, b.story limit 1", bands).fetchone()
 
     def story_of_article(self, site: str | None, article_id: str) -> str | None:
         """The story of any record of this site's article (another language, another locale)."""

@@ -1,22 +1,22 @@
 """The ``story`` key: one key for near-duplicate texts across URLs and sites (MinHash + LSH).
 
-Each body is shingled (5-word windows), signed with a 64-permutation MinHash (datasketch), and
-cut into 32 bands of 2 rows; each band's 32-bit hash is kept in the state (``story_bands``), so the
-index persists across runs and scales with SQLite, not memory. A new record joins the story sharing
-the most bands with it when at least ``MIN_SHARED_BANDS`` (8) bands match, else it starts a story of
-its own. A band matches with probability J² for texts of shingle Jaccard J, so 8 of 32 sits near
-J = 0.5: wire copy republished with a dateline, a credit line, a paragraph less or a word in 40
-changed joins its story, stories of the same topic do not. ``benchmarks/eval_story.py`` measures
-it on the corpora (false split 0% / 0.8% / 3.3% for those three kinds of copy, no false merge in
-120,294 pairs; 16 bands of 4 rows needing 4, the first choice, split 0% / 5.3% / 29.1%). A record
-whose site and article id already have a story (a translation, a locale copy) joins that story first.
+Each body is shingled (5-word windows), signed with a 64-permutation MinHash (datasketch), and cut into
+32 bands of 2 rows; each band's 32-bit hash is kept in the state (``story_bands``), so the index
+persists across runs and scales with SQLite, not memory. A new record joins the story sharing the most
+bands with it (SQLite counts them; of two sharing as many, the older) when at least ``MIN_SHARED_BANDS``
+(8) bands match, else it starts a story of its own. A band matches with probability J² for texts of
+shingle Jaccard J, so 8 of 32 sits near J = 0.5: wire copy republished with a dateline, a credit line, a
+paragraph less or a word in 40 changed joins its story, stories of the same topic do not.
+``benchmarks/eval_story.py`` measures it on the corpora (false split 0% / 0.8% / 3.3% for those three
+kinds of copy, no false merge in 120,294 pairs; 16 bands of 4 rows needing 4, the first choice, split 0%
+/ 5.3% / 29.1%). A record whose site and article id already have a story (a translation, a locale copy)
+joins that story first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Collection
 from functools import cache
 from typing import TYPE_CHECKING
@@ -114,9 +114,8 @@ def assign_story(state: CrawlState, text: str | None, own_key: str, sibling: str
     bands = band_hashes(text) if text else []
     story = sibling
     if story is None and bands:
-        shared = Counter(state.stories_sharing(bands))
-        for candidate, count in shared.most_common(1):
-            story = candidate if count >= MIN_SHARED_BANDS else None
+        shared = state.story_sharing_most(bands)
+        story = shared[0] if shared and shared[1] >= MIN_SHARED_BANDS else None
     story = story or own_key
     state.index_bands(bands, story)
     return story
