@@ -45,6 +45,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "broadsheet.middlewares.offsite.AccountedOffsiteMiddleware": 50,
     "broadsheet.middlewares.charset.CharsetMiddleware": 585,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "broadsheet.middlewares.metarefresh.ByteScanMetaRefreshMiddleware": 580,  # Scrapy's, without decoding each page
     "broadsheet.middlewares.extraction.ExtractionWorkers": 10,  # the last to see a response: its final form
 }
 # Article pages read in this many forked worker processes (0: in the crawl's own process), so that a CPU-bound

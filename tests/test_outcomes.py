@@ -168,6 +168,28 @@ def test_a_redirect_to_a_page_the_crawl_fetches_is_one_record(crawled):
     assert result.stats["broadsheet/requested"] == 2
 
 
+def refresh(target: str) -> str:
+    """A page that sends the browser on to ``target`` at once."""
+    return page("Moved", head=f'<meta http-equiv="Refresh" content="0; url={target}">')
+
+
+def refresh_crawl(folder: Path) -> CrawlResult:
+    utf16 = interaction(url(2), body=refresh(LIVE[2]).encode("utf-16"), content_type="text/html; charset=utf-16")
+    path = cassette(folder, interaction(url(1), body=refresh(LIVE[1])), utf16,
+                    interaction(url(3), body=page("Refresh your portfolio")))
+    return crawl(folder, [url(1), url(2), url(3)], path)
+
+
+@crawl_ahead(refresh_crawl)
+def test_a_meta_refresh_is_followed_in_any_charset(crawled):
+    """The byte scan that spares decoding pages without ``refresh`` follows a UTF-8 and a UTF-16 page's refresh;
+    a page that only says "Refresh" is read as itself."""
+    result = crawled
+    assert result.returncode == 0, result.log[-2000:]
+    assert sorted(item["url"] for item in result.items) == sorted([LIVE[1], LIVE[2], url(3)])
+    assert partition(result) == Counter({"exported": 3})
+
+
 def busy_crawl(folder: Path, retries: bool) -> CrawlResult:
     path = cassette(folder, interaction(url(1), 503, "busy"))
     return crawl(folder, [url(1), LIVE[0]], path, "-s", f"RETRY_ENABLED={retries}", "-s", "FAILURE_MAX_SHARE=0.5")
