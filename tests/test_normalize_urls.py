@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 import pytest
 
-from broadsheet.normalize.urls import as_uri, joined_uri
+from broadsheet.normalize.urls import as_uri
 
 
 @pytest.mark.parametrize(("url", "encoding", "expected"), [
@@ -24,17 +22,3 @@ from broadsheet.normalize.urls import as_uri, joined_uri
 def test_an_iri_is_written_as_the_uri_a_browser_requests(url, encoding, expected):
     assert as_uri(url, encoding) == expected
     assert as_uri(expected, encoding) == expected  # a URI stays as it is
-
-
-@pytest.mark.parametrize("href", [
-    "../b/c?x=ü", "/a b", "?page=2", "#top", "https://other.example/x/../y", "//cdn.example/i.png",
-    "HTTPS://Up.example/", "https://", "https:///rooted", "//", "https://?q", "https://#f", "https://\nhost/x",
-    "https://ho\tst/x", "mailto:x@example.org",
-])
-@pytest.mark.parametrize("base", ["https://news.example.com/a/b.html", "http://news.example.com/",
-                                  "https://news.example.com/?q#f"])
-def test_a_joined_href_is_what_urljoin_then_as_uri_give(base, href):
-    """The cache shares a href with a host among every page of the base's scheme: a href without one (``https://``
-    then a path, a newline urlsplit drops) still resolves against the page."""
-    assert joined_uri(base, href, "gbk") == as_uri(urljoin(base, href), "gbk")
-    assert joined_uri(base, href, "gbk") == as_uri(urljoin(base, href), "gbk")  # from the cache

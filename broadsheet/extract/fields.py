@@ -49,7 +49,7 @@ from broadsheet.extract.xpath import compiled, nodes
 from broadsheet.normalize.authors import normalize_authors
 from broadsheet.normalize.dates import Moment, parse_moment
 from broadsheet.normalize.text import clean_text, title_parts
-from broadsheet.normalize.urls import joined_uri
+from broadsheet.normalize.urls import as_uri
 
 Normaliser = Callable[[Any, Page], Any]
 """``normaliser(raw, page)``: the field's clean value, or None to reject the candidate."""
@@ -362,8 +362,8 @@ def absolute_url(raw: Any, page: Page) -> str | None:
                                                                          or raw.get("contentUrl"))
     if not isinstance(raw, str) or not raw.strip() or raw.startswith("data:"):
         return None
-    url = joined_uri(page.base_url, raw.strip(), page.encoding)
-    return url if url.startswith(("http://", "https://")) else None
+    url = page.response.urljoin(raw.strip())
+    return as_uri(url, page.response.encoding) if url.startswith(("http://", "https://")) else None
 
 
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")

@@ -174,16 +174,6 @@ class Page:
         self._state = state
 
     @cached_property
-    def base_url(self) -> str:
-        """The URL the page's relative links resolve against (its ``<base href>``, else its own)."""
-        return get_base_url(self.response)
-
-    @cached_property
-    def encoding(self) -> str:
-        """The page's charset, as Scrapy decoded it (the query part of its links is written in it)."""
-        return self.response.encoding
-
-    @cached_property
     def json_ld(self) -> list[dict[str, Any]]:
         """Every JSON-LD object of the page (``@graph`` members, lists and nested entities flattened)."""
         return json_ld_of(self.response)

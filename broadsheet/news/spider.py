@@ -41,7 +41,6 @@ from urllib.parse import urlparse
 import scrapy
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import BaseSettings
-from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from broadsheet.discovery.spider import DiscoveryMixin
@@ -59,7 +58,7 @@ from broadsheet.layouts import Layout, LayoutVersions, layered
 from broadsheet.news.reading import READING, Reading
 from broadsheet.normalize.dates import Moment, local_date, parse_card_date, parse_http_date, to_rfc3339_utc
 from broadsheet.normalize.text import clean_or_none, clean_text
-from broadsheet.normalize.urls import joined_uri
+from broadsheet.normalize.urls import as_uri
 
 FIELD_STATS = "broadsheet/field"
 """``broadsheet/field/<field>/<source>``: how many items took each field from each source."""
@@ -363,7 +362,6 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
         if layout is None:
             return []
         root = response.selector.root
-        base, encoding = get_base_url(response), response.encoding
         stories = []
         for card in nodes(root, layout.cards):
             href = first(card, layout.link)
@@ -374,7 +372,7 @@ class NewsSpider(LayoutVersions, DiscoveryMixin, scrapy.Spider):
                 author = author.split(layout.author_separator, 1)[1]
             date_text = clean_or_none(text(card, layout.date)) if layout.date else None
             stories.append(RelatedStory(
-                url=joined_uri(base, href, encoding),
+                url=as_uri(response.urljoin(href), response.encoding),
                 headline=clean_text(text(card, layout.headline)),
                 summary=clean_or_none(text(card, layout.summary)) if layout.summary else None,
                 author=clean_or_none(author),
