@@ -10,7 +10,8 @@ each (median), their ratios to the do-nothing spider's, and each one's peak RSS 
 cassette's size on disk. Only the window from the first response to the spider's close is timed,
 so loading the cassette is not counted; besides wall time, the CPU time spent in that window is
 printed per page (the workers' included), and its ratio, which other processes on a loaded
-machine disturb less. Peak RSS is the child's own high-water mark (``VmHWM``): ``ru_maxrss`` of
+machine disturb less; with workers, also the crawl's own process's CPU per page, the bound of the
+pages/s ratio while the workers keep up (the crawl's process then runs every page's pipelines). Peak RSS is the child's own high-water mark (``VmHWM``): ``ru_maxrss`` of
 a child counts the parent's memory at the fork, here the cassette built in memory; a crawl with
 workers adds the largest worker's (pages shared with the crawl's process counted in both).
 """
@@ -148,6 +149,8 @@ def main() -> None:
                 runs[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     rate = {name: statistics.median(r["pages"] / r["seconds"] for r in rs) for name, rs in runs.items()}
     cpu = {name: statistics.median(1000 * r["cpu_seconds"] / r["pages"] for r in rs) for name, rs in runs.items()}
+    own = {name: statistics.median(1000 * (r["cpu_seconds"] - r["workers_cpu_seconds"]) / r["pages"] for r in rs)
+           for name, rs in runs.items()}
     base = rate["do_nothing"]
     for name, rs in runs.items():
         each = ", ".join(f"{r['pages'] / r['seconds']:.1f}" for r in rs)
@@ -155,8 +158,11 @@ def main() -> None:
         workers = max(r.get("worker_rss_mb", 0) for r in rs)
         label = name.replace(":", " with workers=") if ":" in name else name
         together = f"; the largest worker's {workers:.0f} MB, together {(peak + workers) / size_mb:.2f}x"
+        crawl_cpu = (f"; the crawl's process alone {own[name]:.2f} ms/page, ratio {cpu['do_nothing'] / own[name]:.2f} "
+                     "(what the pages/s ratio cannot pass while the workers keep up)" if workers else "")
         print(f"{label}: pages={rs[0]['pages']} items={rs[0]['items']} pages/s={rate[name]:.1f} (runs: {each}), "
-              f"ratio {rate[name] / base:.2f}; CPU {cpu[name]:.2f} ms/page, ratio {cpu['do_nothing'] / cpu[name]:.2f}\n"
+              f"ratio {rate[name] / base:.2f}; CPU {cpu[name]:.2f} ms/page, ratio {cpu['do_nothing'] / cpu[name]:.2f}"
+              f"{crawl_cpu}\n"
               f"    peak RSS={peak:.0f} MB = {peak / size_mb:.2f}x the cassette ({size_mb:.1f} MB)"
               + (together if workers else ""))
     print("targets: mitrade pages/s >= 0.5 of do_nothing's; peak RSS <= 3x the cassette")
