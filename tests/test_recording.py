@@ -14,7 +14,7 @@ import yaml
 from conftest import MITRADE_CASSETTE, ROOT
 from vcr.request import Request as VcrRequest
 
-from broadsheet.recording import serializer
+from broadsheet.recording import loading, serializer
 from broadsheet.recording.handler import cassette_text, open_cassette
 from broadsheet.recording.loading import CassetteError, CompressedBody, body_bytes, read_cassette
 from broadsheet.recording.page import import_page
@@ -163,3 +163,33 @@ def test_bodies_held_compressed_are_the_recorded_bytes():
     assert [r.uri for r in held_requests] == [r.uri for r in requests]
     assert all(isinstance(r["body"]["string"], CompressedBody) for r in held)
     assert [body_bytes(r["body"]["string"]) for r in held] == [r["body"]["string"] for r in responses]
+
+
+@pytest.fixture
+def in_parts(monkeypatch):
+    """Cassettes of any size read in three parts, as a large one is on three cores."""
+    monkeypatch.setattr(loading, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loading, "_cores", lambda: 3)
+
+
+def test_a_cassette_read_in_parts_is_the_cassette_read_whole(in_parts, monkeypatch):
+    starts = loading._part_starts(MITRADE_CASSETTE, 3)
+    data = MITRADE_CASSETTE.read_bytes()
+    assert len(starts) == 3 and all(data[start - 1:start + 10] == b"\n- request:" for start in starts[1:])
+    parts = loading._read_in_parts(MITRADE_CASSETTE, compress=True)
+    assert parts is not None
+    monkeypatch.setattr(loading, "PARALLEL_MIN_BYTES", 10**12)
+    whole = read_cassette(MITRADE_CASSETTE, compress_bodies=True)
+    assert [(r.method, r.uri, r.headers) for r in parts[0]] == [(r.method, r.uri, r.headers) for r in whole[0]]
+    assert [(r["status"], r["headers"], body_bytes(r["body"]["string"])) for r in parts[1]] == [
+        (r["status"], r["headers"], body_bytes(r["body"]["string"])) for r in whole[1]]
+
+
+def test_a_broken_cassette_read_in_parts_names_the_place_as_read_whole(in_parts, tmp_path):
+    """A part that does not read falls back to the whole parse, so the error names the file's own line."""
+    test_a_conflict_marker_after_a_yaml_error_is_named_first(tmp_path)
+    lines = MITRADE_CASSETTE.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "late.yaml"
+    broken.write_text("".join([*lines[:-3], "<<<<<<< ours\n", *lines[-3:]]), encoding="utf-8")
+    with pytest.raises(CassetteError, match=f"line {len(lines) - 2} is a git merge conflict marker"):
+        read_cassette(broken)
