@@ -15,8 +15,9 @@ from broadsheet.middlewares.extraction import worker_count
 
 ARTICLE = "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206"
 OWN = ("broadsheet/extraction/", "broadsheet/crawl_id", "elapsed_time_seconds", "finish_time", "start_time",
-       "memusage/")
-"""Stats that differ between any two crawls, or exist only with workers."""
+       "memusage/", "responses_per_minute", "items_per_minute")
+"""Stats that differ between any two crawls, or exist only with workers (Scrapy's per-minute rates are None
+for a crawl shorter than a whole second, a number for a longer one)."""
 
 
 def without_and_with_workers(folder: Path) -> tuple[CrawlResult, CrawlResult, CrawlResult]:
