@@ -11,9 +11,10 @@ cassette's size on disk. Only the window from the first response to the spider's
 so loading the cassette is not counted; besides wall time, the CPU time spent in that window is
 printed per page (the workers' included), and its ratio, which other processes on a loaded
 machine disturb less; with workers, also the crawl's own process's CPU per page, the bound of the
-pages/s ratio while the workers keep up (the crawl's process then runs every page's pipelines). Peak RSS is the child's own high-water mark (``VmHWM``): ``ru_maxrss`` of
-a child counts the parent's memory at the fork, here the cassette built in memory; a crawl with
-workers adds the largest worker's (pages shared with the crawl's process counted in both).
+pages/s ratio while the workers keep up (the crawl's process then runs every page's pipelines).
+Peak RSS is the child's own high-water mark (``VmHWM``): ``ru_maxrss`` of a child counts the
+parent's memory at the fork, here the cassette built in memory; a crawl with workers adds the
+largest worker's (pages shared with the crawl's process counted in both).
 """
 
 from __future__ import annotations

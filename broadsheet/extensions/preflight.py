@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
+from broadsheet.cores import is_auto
 from broadsheet.errors import BadInput
 from broadsheet.extract.body_fallback import load_fallback
 
@@ -44,8 +45,8 @@ WHOLE_NUMBERS = {  # setting -> (its least value, what to give)
     "EXTRACTION_WORKERS": (0, "give a whole number of worker processes, 0 to read pages in the crawl's process, "
                               "or auto (one a core)"),
 }
-WORDS = {"EXTRACTION_WORKERS": "auto"}
-"""The word a whole-number setting also takes."""
+PER_CORE = {"EXTRACTION_WORKERS"}
+"""The whole-number settings that also take ``auto`` (one a core, ``broadsheet.cores``)."""
 
 
 def share(name: str, value: Any, meaning: str) -> float:
@@ -67,7 +68,7 @@ def check_numbers(crawler: Crawler, version: SchemaVersion | None) -> None:
         share(name, settings.get(name), meaning)
     for name, (least, advice) in WHOLE_NUMBERS.items():
         value = settings.get(name)
-        if name in WORDS and str(value).strip().lower() == WORDS[name]:
+        if name in PER_CORE and is_auto(value):
             continue
         try:
             number = int(str(value).replace("_", ""))

@@ -51,6 +51,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import StatsCollector
 
+from broadsheet.cores import is_auto, usable_cores
 from broadsheet.extensions.outcomes import RequestFailed
 from broadsheet.extract.page import HINTS_META_KEY
 from broadsheet.news.reading import READING, Reading
@@ -221,14 +222,6 @@ class Worker:
         self.end()
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the platform has one: a container's or
-    ``taskset``'s limit, not the machine's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def worker_count(value: object) -> int:
     """``EXTRACTION_WORKERS`` as a count: ``auto`` is one a core (``usable_cores``), none on one core (a worker
     there only adds the trip through its pipes), else the whole number given (Preflight has checked it).
@@ -236,7 +229,7 @@ def worker_count(value: object) -> int:
     One a core, not one fewer: the crawl's process mostly waits on its workers. On 2 cores the 871-page corpus
     crawl took 34.6 s without workers, 31.5 with one, 25.8 with two (22.7 with three); the mitrade replay
     (1,000 pages) 3.9 s with one or two, 4.3 to 4.7 with three."""
-    if str(value).strip().lower() == "auto":
+    if is_auto(value):
         cores = usable_cores()
         return cores if cores > 1 else 0
     return int(value)  # a string as Python writes whole numbers, 1_000 included

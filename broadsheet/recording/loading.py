@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gzip
 import multiprocessing
-import os
-import pickle
 import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +23,7 @@ import zstandard
 from vcr.request import Request as VcrRequest
 from vcr.serializers import compat
 
+from broadsheet.cores import usable_cores
 from broadsheet.errors import BadInput
 from broadsheet.recording import serializer
 
@@ -236,18 +235,14 @@ def _converted(path: Path, interactions: Iterable[Any], compress: bool) -> Recor
 PARALLEL_MIN_BYTES = 32 * 2**20
 """A cassette file at least this large (not gzip) is parsed in parts, one a core the process may use (at most
 ``PARALLEL_MAX_PARTS``), in forked processes: libyaml reads about 100 MB a second on one core, so the 172 MB
-cassette of the corpora took 3.9 s of every crawl's start, 2.5 in two parts."""
+cassette of the corpora took 4.0 s of every crawl's start, 2.1 in two parts."""
 PARALLEL_MAX_PARTS = 4
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _part_starts(path: Path, parts: int) -> list[int]:
-    """Byte offsets that cut the file into about ``parts`` equal ranges, each after the first starting at an
-    interaction (a ``- `` item at column 0); fewer when the file has fewer interactions."""
-    size, starts = path.stat().st_size, [0]
+def _part_starts(path: Path, size: int, parts: int) -> list[int]:
+    """Byte offsets, rising, that cut the file of ``size`` bytes into about ``parts`` equal ranges, each after the
+    first starting at an interaction (a ``- `` item at column 0); fewer when the file has fewer interactions."""
+    starts = [0]
     with path.open("rb") as stream:
         for part in range(1, parts):
             stream.seek(max(size * part // parts, starts[-1] + 1))
@@ -256,7 +251,7 @@ def _part_starts(path: Path, parts: int) -> list[int]:
                 if _is_item(line):
                     starts.append(stream.tell() - len(line))
                     break
-    return sorted(set(starts))
+    return starts
 
 
 def _range_lines(path: Path, start: int, end: int) -> Iterator[bytes]:
@@ -273,29 +268,25 @@ def _read_range(path: Path, start: int, end: int, compress: bool) -> Recorded:
     return _converted(path, _parse_by_interaction(_range_lines(path, start, end)), compress)
 
 
-def _read_range_pickled(path: Path, start: int, end: int, compress: bool) -> bytes:
-    return pickle.dumps(_read_range(path, start, end, compress), pickle.HIGHEST_PROTOCOL)
-
-
 def _read_in_parts(path: Path, compress: bool) -> Recorded | None:
     """The cassette parsed in parts, the first in this process, the others in forked ones at the same time
     (which leave Ctrl-C to this one); None when it is too small, the process may use one core, or any part
     fails to read as a cassette of its own: the whole parse then gives the data, or the error with the
     file's own line and column."""
-    parts = min(_cores(), PARALLEL_MAX_PARTS)
-    if parts < 2 or path.stat().st_size < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+    parts, size = min(usable_cores(), PARALLEL_MAX_PARTS), path.stat().st_size
+    if parts < 2 or size < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    starts = _part_starts(path, parts)
-    ranges = list(zip(starts, [*starts[1:], path.stat().st_size], strict=True))
+    starts = _part_starts(path, size, parts)
+    ranges = list(zip(starts, [*starts[1:], size], strict=True))
     if len(ranges) < 2:
         return None
     try:
         with ProcessPoolExecutor(len(ranges) - 1, mp_context=multiprocessing.get_context("fork"),
                                  initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
-            others = [pool.submit(_read_range_pickled, path, start, end, compress) for start, end in ranges[1:]]
+            others = [pool.submit(_read_range, path, start, end, compress) for start, end in ranges[1:]]
             requests, responses = _read_range(path, *ranges[0], compress)
             for future in others:
-                more_requests, more_responses = pickle.loads(future.result())
+                more_requests, more_responses = future.result()
                 requests += more_requests
                 responses += more_responses
     except Exception:  # noqa: BLE001 - the whole parse names what is wrong, where
