@@ -14,7 +14,7 @@ from broadsheet.errors import BadInput
 from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
-from broadsheet.extract.body_main import _left_out_prose, _opening, main_content
+from broadsheet.extract.body_main import _added_in_long_blocks, _left_out_prose, _opening, main_content
 from broadsheet.extract.fields import extract_fields
 from broadsheet.extract.page import Page
 from broadsheet.extract.quality import quality
@@ -145,6 +145,15 @@ def test_what_only_resiliparse_kept_counts_as_prose_by_its_blocks_that_read_as_s
     missed = "A paragraph the density body missed, which ends as a sentence."
     assert _left_out_prose(Body(f"{STORY}\n\n{missed}\n\n12:05"), dense) == 11 / 13
     assert _left_out_prose(Body(STORY), dense) == 1.0
+
+
+def test_what_only_the_density_body_kept_counts_as_a_dropped_part_by_its_long_blocks():
+    post = "An embedded post the story quotes, " * 8  # 48 words: a paragraph resiliparse left out
+    extracted = Body(f"{STORY}\n\nThe story's last line.")
+    assert _added_in_long_blocks(Body(f"{STORY}\n\n{post}\n\nIts author, 18 November"), extracted) == 48 / 52
+    assert _added_in_long_blocks(Body(f"{STORY}\n\nShare\n\nMore stories\n\n{post}"), extracted) == 48 / 51
+    assert _added_in_long_blocks(Body(f"Home\n\nWorld\n\n{STORY}\n\nComments (3)"), extracted) == 0.0
+    assert _added_in_long_blocks(Body(STORY), extracted) == 0.0
 
 
 def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():

@@ -9,7 +9,8 @@ is mostly the words of page chrome, ``CHROME_SHARE``; with only most of its word
 out is nearly all chrome, ``ALL_CHROME``), when resiliparse found far less (``FAR_MORE`` times fewer
 words), when it holds at least half of resiliparse's words and what only resiliparse kept is mostly not
 sentences (teaser cards, times, labels: ``SHORT_PROSE_SHARE``), or when it holds resiliparse's text and what
-only it kept is mostly paragraphs before it (the opening, ``OPENING_SHARE``); otherwise resiliparse's, marked
+only it kept is mostly paragraphs before it (the opening, ``OPENING_SHARE``) or mostly long paragraphs (a part of
+the story resiliparse cut off or dropped, ``LONG_BLOCK_WORDS``, ``LONG_SHARE``); otherwise resiliparse's, marked
 ``doubtful`` unless the two agree (each holds ``INSIDE_SHARE`` of the other's words): a doubtful body lowers the
 record's quality, which is what hands a page to the fallback extractor (``BODY_FALLBACK``). Token counts as the
 benchmark scores them: word characters.
@@ -50,6 +51,13 @@ FAR_MORE = 6
 OPENING_SHARE = 0.8
 """A longer density body holding resiliparse's text wins when this share of what only it kept comes before
 resiliparse's first block: the story's opening paragraphs, which resiliparse now and then starts after."""
+LONG_BLOCK_WORDS = 40
+LONG_SHARE = 0.8
+"""A longer density body holding resiliparse's text also wins when this share of the words of its blocks that
+resiliparse's text does not show are in blocks of ``LONG_BLOCK_WORDS`` words or more: paragraphs of the story that
+resiliparse cut off or left out (a tour list, a long post), where page chrome (menus, labels, teaser titles,
+comment headers) comes in short blocks. Measured on the corpora: 11 pages change, 9 better (up to +0.36 F1),
+2 worse by at most 0.05; +0.78 F1 points in all."""
 KEPT_MIN_SHARE = 0.5
 """The share of resiliparse's words a shorter density body keeps at least for the not-sentences rule below."""
 SHORT_PROSE_SHARE = 0.5
@@ -89,17 +97,29 @@ def _opening(dense: Body, words: Counter) -> int:
     return 0
 
 
+def _unshown_blocks(body: Body, other: Body) -> list[str]:
+    """The blocks of ``body`` that ``other`` does not show (its text, spaces aside, does not hold theirs)."""
+    shown = "".join(other.text.split())
+    return [block for block in body.text.split(BLOCK_SEPARATOR) if "".join(block.split()) not in shown]
+
+
 def _left_out_prose(extracted: Body, dense: Body) -> float:
-    """The share of the words of resiliparse's blocks that the density body does not show (its text, spaces aside,
-    does not hold theirs) that are in blocks reading as sentences (``reads_as_sentence``); 1 when it shows all."""
-    shown = "".join(dense.text.split())
+    """The share of the words of resiliparse's blocks that the density body does not show that are in blocks
+    reading as sentences (``reads_as_sentence``); 1 when it shows all."""
     left, prose = 0, 0
-    for block in extracted.text.split(BLOCK_SEPARATOR):
-        if "".join(block.split()) not in shown:
-            size = len(_WORDS.findall(block))
-            left += size
-            prose += size if reads_as_sentence(block) else 0
+    for block in _unshown_blocks(extracted, dense):
+        size = len(_WORDS.findall(block))
+        left += size
+        prose += size if reads_as_sentence(block) else 0
     return prose / left if left else 1.0
+
+
+def _added_in_long_blocks(dense: Body, extracted: Body) -> float:
+    """The share of the words of the density body's blocks that resiliparse's text does not show that are in
+    blocks of ``LONG_BLOCK_WORDS`` words or more; 0 when it shows all."""
+    sizes = [len(_WORDS.findall(block)) for block in _unshown_blocks(dense, extracted)]
+    added = sum(sizes)
+    return sum(size for size in sizes if size >= LONG_BLOCK_WORDS) / added if added else 0.0
 
 
 def _chosen(page: Page) -> Body | None:
@@ -120,8 +140,9 @@ def _chosen(page: Page) -> Body | None:
             return dense
         if dense_total >= KEPT_MIN_SHARE * total and _left_out_prose(extracted, dense) < SHORT_PROSE_SHARE:
             return dense
-    if shared >= INSIDE_SHARE * total and dense_total > total and \
-            _opening(dense, words) >= OPENING_SHARE * (dense_total - shared):
+    if shared >= INSIDE_SHARE * total and dense_total > total and (
+            _opening(dense, words) >= OPENING_SHARE * (dense_total - shared)
+            or _added_in_long_blocks(dense, extracted) >= LONG_SHARE):
         return dense
     agreed = shared >= INSIDE_SHARE * dense_total and shared >= INSIDE_SHARE * total
     return with_markdown(replace(extracted, doubtful=not agreed), page)
