@@ -148,10 +148,12 @@ def test_what_only_resiliparse_kept_counts_as_prose_by_its_blocks_that_read_as_s
 
 
 def test_what_only_the_density_body_kept_counts_as_a_dropped_part_by_its_long_blocks():
-    post = "An embedded post the story quotes, " * 8  # 48 words: a paragraph resiliparse left out
+    post = "An embedded post the story quotes, " * 7 + "and its end."  # 45 words: a paragraph resiliparse left out
     extracted = Body(f"{STORY}\n\nThe story's last line.")
-    assert _added_in_long_blocks(Body(f"{STORY}\n\n{post}\n\nIts author, 18 November"), extracted) == 48 / 52
-    assert _added_in_long_blocks(Body(f"{STORY}\n\nShare\n\nMore stories\n\n{post}"), extracted) == 48 / 51
+    links = " ".join(f"How to do thing number {i}" for i in range(9))  # 54 words of link titles, no sentence
+    assert _added_in_long_blocks(Body(f"{STORY}\n\n{links}"), extracted) == 0.0
+    assert _added_in_long_blocks(Body(f"{STORY}\n\n{post}\n\nIts author, 18 November"), extracted) == 45 / 49
+    assert _added_in_long_blocks(Body(f"{STORY}\n\nShare\n\nMore stories\n\n{post}"), extracted) == 45 / 48
     assert _added_in_long_blocks(Body(f"Home\n\nWorld\n\n{STORY}\n\nComments (3)"), extracted) == 0.0
     assert _added_in_long_blocks(Body(STORY), extracted) == 0.0
 

@@ -57,7 +57,8 @@ LONG_SHARE = 0.8
 """A longer density body holding at least ``KEPT_MIN_SHARE`` of resiliparse's words also wins when this share of
 the words of its blocks that resiliparse's text does not show are in blocks of ``LONG_BLOCK_WORDS`` words or more:
 paragraphs of the story that resiliparse cut off or left out (a tour list, an embedded post, most of a story),
-where page chrome (menus, labels, teaser titles, comment headers) comes in short blocks. Measured on the corpora:
+where page chrome (menus, labels, teaser titles, comment headers) comes in short blocks or, run together, without
+a sentence's end (a list of links to other stories). Measured on the corpora:
 12 pages change, 10 better (up to +0.74 F1), 2 worse by at most 0.05; +1.5 F1 points in all (holding nine tenths
 of resiliparse's words instead of half: 11 pages, +0.78)."""
 KEPT_MIN_SHARE = 0.5
@@ -71,6 +72,7 @@ buttons around the story, which resiliparse keeps and the density body does not 
 five pages better, none worse; counting only 120-character paragraphs as prose instead took a Wikipedia table's
 short rows for chrome."""
 _WORDS = re.compile(r"\w+")
+_SENTENCE_BREAK = re.compile("[.!?](?:\\s|$)|[\u3002\uff01\uff1f]")
 
 
 def main_content(page: Page) -> Body | None:
@@ -119,10 +121,14 @@ def _left_out_prose(extracted: Body, dense: Body) -> float:
 
 def _added_in_long_blocks(dense: Body, extracted: Body) -> float:
     """The share of the words of the density body's blocks that resiliparse's text does not show that are in
-    blocks of ``LONG_BLOCK_WORDS`` words or more; 0 when it shows all."""
-    sizes = [len(_WORDS.findall(block)) for block in _unshown_blocks(dense, extracted)]
-    added = sum(sizes)
-    return sum(size for size in sizes if size >= LONG_BLOCK_WORDS) / added if added else 0.0
+    paragraphs: blocks of ``LONG_BLOCK_WORDS`` words or more with a sentence's end in them (a run of link titles
+    has none); 0 when it shows all."""
+    added = long = 0
+    for block in _unshown_blocks(dense, extracted):
+        size = len(_WORDS.findall(block))
+        added += size
+        long += size if size >= LONG_BLOCK_WORDS and _SENTENCE_BREAK.search(block) else 0
+    return long / added if added else 0.0
 
 
 def _chosen(page: Page) -> Body | None:
