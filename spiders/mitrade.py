@@ -44,8 +44,8 @@ class MitradeSpider(NewsSpider):
     listing_urls = ["https://www.mitrade.com/insights/news/live-news"]
     feeds = ["https://www.mitrade.com/au/insights/news/live-news/rss.xml"]
     news_sitemaps = ["https://www.mitrade.com/sitemap-news.xml"]  # the index comes from robots.txt
-    article_url = re.compile(
-        r"^https://www\.mitrade\.com/(?P<locale>[a-z]{2}(?:-[a-z]{2,4})?)/(?:insights|articulo)/news/"
+    article_url = re.compile(  # any locale tag (zh-Hant, pt_BR) and section word (insights, articulo, ...)
+        r"^https://www\.mitrade\.com/(?P<locale>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)/[\w-]+/news/"
         r"[\w-]+/article-(?P<type>\d+)-(?P<id>\d+)-(?P<yyyymmdd>\d{8})(?:[?#].*)?$"
     )
     next_page_xpath = f'//a[@rel="next"]/@href | //{_cls("a", "Pager_next")}/@href'

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import CrawlResult, crawl_ahead, mitrade_crawl, mutated_cassette, run_crawl
 
+from spiders.mitrade import MitradeSpider
+
 LISTING_ARTICLES = {
     "https://www.mitrade.com/au/insights/news/live-news/article-1-1572010-20260206",
     "https://www.mitrade.com/au/insights/news/live-news/article-8-1571455-20260205",
@@ -111,6 +113,25 @@ def card_variants_crawl(folder: Path) -> CrawlResult:
     })
     cassette = mutated_cassette(folder, ES, {">feb 05, jue<": ">hace 20 horas<"}, source=cassette)
     return run_crawl(folder, "mitrade", urls=[ALIBABA_AU, ES], cassette=cassette)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://www.mitrade.com/au/insights/news/live-news/article-3-1571402-20260205", ("au", "1571402", "20260205")),
+    ("https://www.mitrade.com/en/articulo/news/live-news/article-8-1129088-20250917", ("en", "1129088", "20250917")),
+    ("https://www.mitrade.com/zh-Hant/insights/news/analysis/article-2-1342207-20251225?utm=x",
+     ("zh-Hant", "1342207", "20251225")),
+    ("https://www.mitrade.com/pt_BR/artigo/news/live-news/article-1-1572010-20260206",
+     ("pt_BR", "1572010", "20260206")),
+    ("https://www.mitrade.com/au/insights/news/live-news", None),
+    ("https://www.mitrade.com/au/insights/news/live-news/rss.xml", None),
+    ("https://www.mitrade.com/au/insights/news/live-news/article-3-1571402", None),
+    ("https://www.mitrade.com.evil.example/au/insights/news/live-news/article-3-1571402-20260205", None),
+])
+def test_article_urls_of_any_locale_and_section_word(url, expected):
+    """The live site has more locales (tags in any case, ``_`` or ``-``) and section words than the capture:
+    an article URL is the ``article-{type}-{id}-{yyyymmdd}`` page under ``/{locale}/{section}/news/{kind}/``."""
+    match = MitradeSpider.article_url.search(url)
+    assert (match and (match["locale"], match["id"], match["yyyymmdd"])) == expected
 
 
 @crawl_ahead(card_variants_crawl)
