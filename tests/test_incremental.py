@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, fixture_ahead, run_crawl
+from conftest import FIXTURES, ROOT, fixture_ahead, mutated_cassette, run_crawl
 
 from broadsheet.state.store import CrawlState, Record, StateVersionError
 from broadsheet.testing import forkserver
@@ -56,6 +56,20 @@ def test_day_one_exports_every_live_record_once(days):
     assert all(item["changed_fields"] is None for item in first.items)
     assert first.stats["broadsheet/discovery/documents/feed"] == 1
     assert first.stats["broadsheet/discovery/documents/sitemapindex"] == 1
+
+
+def test_a_feed_and_news_sitemap_whose_links_article_url_no_longer_matches_say_so(tmp_path):
+    """The site changed its article URLs (``/story-`` for ``/article-``) in its feed and news sitemap: each is
+    named in a WARNING and its entries counted, and the listing and the monthly sitemaps still find the stories."""
+    feed, news = "https://www.mitrade.com/au/insights/news/live-news/rss.xml", "https://www.mitrade.com/sitemap-news.xml"
+    cassette = mutated_cassette(tmp_path, feed, {"/article-": "/story-"}, source=DAYS / "day-1.yaml")
+    cassette = mutated_cassette(tmp_path, news, {"/article-": "/story-"}, source=cassette)
+    result = run_crawl(tmp_path / "crawl", "mitrade", "-s", f"CRAWL_STATE={tmp_path / 'state'}", cassette=cassette)
+    assert result.returncode == 0, result.log[-2000:]
+    for url, kind in ((feed, "feed"), (news, "news_sitemap")):
+        assert f"{url} lists " in result.log and "MitradeSpider.article_url matches none of them" in result.log
+        assert result.stats[f"broadsheet/discovery/not_article_url/{kind}"] > 0
+    assert ids(result) == TRUTH["day-1"]["exported"]
 
 
 def test_day_one_reports_the_pages_the_listing_still_links_as_removed(days):

@@ -135,9 +135,11 @@ class DiscoveryMixin:
         if not sitemap.complete:
             run.sitemap_trouble = True
         complete = sitemap.kind == "urlset" and not sitemap.is_news and sitemap.complete
-        for entry in sitemap.urls:
-            if self.article_url.search(entry["url"]):
-                run.announce(entry, sitemap=response.url if complete else None)
+        articles = [entry for entry in sitemap.urls if self.article_url.search(entry["url"])]
+        for entry in articles:
+            run.announce(entry, sitemap=response.url if complete else None)
+        self.count_other_urls(response, "news_sitemap" if sitemap.is_news else "sitemap",
+                              len(sitemap.urls), len(articles))
         if complete:
             run.sitemap_read(response.url, response.meta.get("broadsheet_lastmod"))
         self.document_read()
@@ -149,11 +151,24 @@ class DiscoveryMixin:
             return
         self.crawler.stats.inc_value(f"{STATS}/documents/feed")
         self.outcomes.record(response, LISTING, "feed")
-        for item in items:
-            url = response.urljoin(item["url"])
-            if self.article_url.search(url):
-                self.incremental.announce({**item, "url": url})
+        urls = [response.urljoin(item["url"]) for item in items]
+        articles = [{**item, "url": url} for item, url in zip(items, urls, strict=True) if self.article_url.search(url)]
+        for item in articles:
+            self.incremental.announce(item)
+        self.count_other_urls(response, "feed", len(items), len(articles))
         self.document_read()
+
+    def count_other_urls(self, response: Response, kind: str, entries: int, articles: int) -> None:
+        """Count the entries of a feed or sitemap that ``article_url`` does not take for articles
+        (``broadsheet/discovery/not_article_url/<kind>``), and say so (a WARNING) when a feed or news sitemap,
+        whose entries are all stories, lists some and none of them matches: the site's article URLs have
+        probably changed, and the spider's ``article_url`` with them."""
+        if entries > articles:
+            self.crawler.stats.inc_value(f"{STATS}/not_article_url/{kind}", entries - articles)
+        if entries and not articles and kind in ("feed", "news_sitemap"):
+            self.logger.warning("%(url)s lists %(n)d entries and %(spider)s.article_url matches none of them: has "
+                                "the site changed its article URLs? Fix article_url in the spider.",
+                                {"url": response.url, "n": entries, "spider": type(self).__name__})
 
     def listing_links(self, response: Response) -> Iterator[scrapy.Request]:
         """From a listing page: announce its article links, request the feeds it names; True
