@@ -34,6 +34,19 @@ SERVED = dt.datetime(2026, 2, 6, 9, 12, 59, tzinfo=dt.UTC)  # the capture's Date
     ("", "en", None),
     ("soon", "en", None),
     ("Feb 30, Mon", "en", None),
+    # the card's "MMM DD, ddd" in locales whose month names hold their number, or are two words
+    ("2月 05, 周四", "zh", dt.date(2026, 2, 5)),
+    ("2月 05, 週四", "zh-Hant", dt.date(2026, 2, 5)),
+    ("12月 17, 2024", "zh-TW", dt.date(2024, 12, 17)),
+    ("2月 05, 木", "ja", dt.date(2026, 2, 5)),
+    ("2월 05, 목", "ko", dt.date(2026, 2, 5)),
+    ("thg 2 05, T5", "vi", dt.date(2026, 2, 5)),  # "thg" alone names no month (was January)
+    ("thg 12 17, 2024", "vi", dt.date(2024, 12, 17)),
+    ("ก.พ. 05, พฤ.", "th", dt.date(2026, 2, 5)),
+    ("5 小時前", "zh-Hant", dt.date(2026, 2, 6)),  # Traditional Chinese, which dateparser's "zh" does not read
+    ("5 hours ago", "und", dt.date(2026, 2, 6)),  # a language dateparser does not know: English, not an error
+    ("5 hours ago", "en_US", dt.date(2026, 2, 6)),
+    ("5 hours ago", "", dt.date(2026, 2, 6)),
 ])
 def test_card_dates(text, language, expected):
     assert parse_card_date(text, language, SERVED, UTC8) == expected

@@ -109,11 +109,26 @@ def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
                     months.setdefault(_fold(name), number)
                 for number, name in get_day_names(width, context, locale_).items():
                     days.setdefault(_fold(name), number)
-    # CLDR says "sept" where sites often write "sep": accept the 3-letter prefix too.
-    for name, number in list(months.items()):
-        months.setdefault(name[:3], number)
+    # CLDR says "sept" where sites often write "sep": accept the 3-letter prefix too, where it names one month
+    # (Vietnamese months are all "thg 1" to "thg 12": their "thg" names none).
+    prefixes: dict[str, set[int]] = {}
+    for name, number in months.items():
+        prefixes.setdefault(name[:3], set()).add(number)
+    for prefix, numbers in prefixes.items():
+        if len(numbers) == 1:
+            months.setdefault(prefix, numbers.pop())
     months.setdefault("sept", 9)  # and English CLDR says "sep" where sites write "Sept."
     return months, days
+
+
+@lru_cache(maxsize=64)
+def _compound_months(language: str) -> re.Pattern[str] | None:
+    """The month names of ``language`` that are not one word of letters ("2月", "2월", "thg 2"), longest
+    first, as one pattern over folded text (a number beside one is not part of it: "12月" is not "2月")."""
+    names = sorted((m for m in _names(language)[0] if not m.isalpha()), key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<!\d)(?:" + "|".join(re.escape(m) for m in names) + r")(?!\d)")
 
 
 def parse_card_date(text: str | None, language: str, reference: dt.datetime,
@@ -129,8 +144,13 @@ def parse_card_date(text: str | None, language: str, reference: dt.datetime,
         return None
     local_ref = reference.astimezone(tz)
     months, days = _names(language)
-    tokens = _TOKEN.findall(text)
     month = weekday = year = day = None
+    compound = _compound_months(language)
+    found = compound.search(_fold_text(text)) if compound else None
+    if found:  # a month written with its number ("2月 05, 周四", "thg 2 05, T5"): the rest holds the day
+        folded = _fold_text(text)
+        month, text = months[found.group(0)], f"{folded[:found.start()]} {folded[found.end():]}"
+    tokens = _TOKEN.findall(text)
     for token in tokens:
         folded = _fold(token)
         if _YEAR.match(token):
@@ -167,13 +187,29 @@ def parse_relative(text: str, language: str, local_reference: dt.datetime) -> dt
 
     naive_ref = local_reference.replace(tzinfo=None)
     parsed = dateparser.parse(
-        text, languages=[language.split("-")[0].lower()],
+        text, languages=_dateparser_languages(language),
         settings={"RELATIVE_BASE": naive_ref, "PREFER_DATES_FROM": "past",
                   "RETURN_AS_TIMEZONE_AWARE": False},
     )
     if parsed is None or parsed > naive_ref + dt.timedelta(days=1):
         return None
     return parsed.date()
+
+
+@lru_cache(maxsize=64)
+def _dateparser_languages(language: str) -> list[str]:
+    """The languages dateparser reads a BCP 47 tag's relative phrases in: the tag's script form when dateparser
+    has one ("zh-Hant"; zh-TW, zh-HK and zh-MO are written so), and its language ("zh"); English when dateparser
+    knows neither ("und", "x-default", "") rather than an error that would fail the page."""
+    from dateparser.data.languages_info import language_order
+
+    parts = language.replace("_", "-").split("-")
+    primary = parts[0].lower()
+    subtags = {part.lower() for part in parts[1:]}
+    script = "Hant" if primary == "zh" and subtags & {"hant", "tw", "hk", "mo"} else \
+        next((part.title() for part in parts[1:] if len(part) == 4), None)
+    known = [tag for tag in (f"{primary}-{script}" if script else None, primary) if tag in language_order]
+    return known or ["en"]
 
 
 @dataclass(frozen=True)
