@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -121,14 +122,17 @@ def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
     return months, days
 
 
+def _alternatives(names: Iterable[str]) -> str:
+    """``names`` as one regular-expression alternation, the longest first (so "marzo" is tried before "mar")."""
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
 @lru_cache(maxsize=64)
 def _compound_months(language: str) -> re.Pattern[str] | None:
-    """The month names of ``language`` that are not one word of letters ("2月", "2월", "thg 2"), longest
-    first, as one pattern over folded text (a number beside one is not part of it: "12月" is not "2月")."""
-    names = sorted((m for m in _names(language)[0] if not m.isalpha()), key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile(r"(?<!\d)(?:" + "|".join(re.escape(m) for m in names) + r")(?!\d)")
+    """The month names of ``language`` that are not one word of letters ("2月", "2월", "thg 2"), as one pattern
+    over folded text (a number beside one is not part of it: "12月" is not "2月")."""
+    names = [m for m in _names(language)[0] if not m.isalpha()]
+    return re.compile(r"(?<!\d)(?:" + _alternatives(names) + r")(?!\d)") if names else None
 
 
 def parse_card_date(text: str | None, language: str, reference: dt.datetime,
@@ -145,12 +149,12 @@ def parse_card_date(text: str | None, language: str, reference: dt.datetime,
     local_ref = reference.astimezone(tz)
     months, days = _names(language)
     month = weekday = year = day = None
+    words = text
     compound = _compound_months(language)
-    found = compound.search(_fold_text(text)) if compound else None
-    if found:  # a month written with its number ("2月 05, 周四", "thg 2 05, T5"): the rest holds the day
-        folded = _fold_text(text)
-        month, text = months[found.group(0)], f"{folded[:found.start()]} {folded[found.end():]}"
-    tokens = _TOKEN.findall(text)
+    if compound and (found := compound.search(folded := _fold_text(text))):
+        # a month written with its number ("2月 05, 周四", "thg 2 05, T5"): the rest holds the day
+        month, words = months[found.group(0)], f"{folded[:found.start()]} {folded[found.end():]}"
+    tokens = _TOKEN.findall(words)
     for token in tokens:
         folded = _fold(token)
         if _YEAR.match(token):
@@ -203,11 +207,10 @@ def _dateparser_languages(language: str) -> list[str]:
     knows neither ("und", "x-default", "") rather than an error that would fail the page."""
     from dateparser.data.languages_info import language_order
 
-    parts = language.replace("_", "-").split("-")
-    primary = parts[0].lower()
-    subtags = {part.lower() for part in parts[1:]}
-    script = "Hant" if primary == "zh" and subtags & {"hant", "tw", "hk", "mo"} else \
-        next((part.title() for part in parts[1:] if len(part) == 4), None)
+    primary, *subtags = language.replace("_", "-").lower().split("-")
+    script = next((tag.title() for tag in subtags if len(tag) == 4), None)
+    if primary == "zh" and script is None and {"tw", "hk", "mo"} & set(subtags):
+        script = "Hant"
     known = [tag for tag in (f"{primary}-{script}" if script else None, primary) if tag in language_order]
     return known or ["en"]
 
@@ -344,8 +347,7 @@ _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
 @lru_cache(maxsize=64)
 def _text_dates(language: str) -> tuple[re.Pattern[str], ...]:
     """The patterns of a day spelled in text, month names in ``language`` and English (folded)."""
-    months = sorted(_names(language)[0], key=len, reverse=True)
-    month = r"(?P<mon>" + "|".join(re.escape(m) for m in months if len(m) >= 3) + r")\.?"
+    month = r"(?P<mon>" + _alternatives(m for m in _names(language)[0] if len(m) >= 3) + r")\.?"
     return (
         re.compile(r"(?<![^\W\d_])" + month + r"\s+(?P<d>\d{1,2})" + _ORDINAL + r",?\s+(?P<y>(?:19|20)\d{2})"),
         re.compile(r"(?<!\d)(?P<d>\d{1,2})" + _ORDINAL + r"\.?\s+(?:of\s+|de\s+)?" + month
