@@ -158,6 +158,19 @@ def test_what_only_the_density_body_kept_counts_as_a_dropped_part_by_its_long_bl
     assert _added_in_long_blocks(Body(STORY), extracted) == 0.0
 
 
+def test_the_density_body_wins_when_it_adds_a_paragraph_resiliparse_left_out():
+    """An embedded post the story quotes (a blockquote, which resiliparse leaves out) is a long block with a
+    sentence's end in it: the density body that keeps it is the body."""
+    post = "An analyst wrote that the console runs the game at an unstable rate, " * 3 + "and so it goes."
+    page = page_of(f"<html><body><article><h1>Head</h1><div class='entry-content'><p>{STORY}</p><p>{STORY}</p>"
+                   f"<blockquote class='twitter-tweet'><p>{post}</p>&mdash; An Analyst (@analyst) "
+                   f"<a href='https://twitter.com/x/status/1'>November 18, 2019</a></blockquote><p>{STORY}</p>"
+                   "</div></article><footer><p>Copyright</p></footer></body></html>")
+    assert "An analyst wrote" not in resiliparse_body(page).text
+    body = main_content(page)
+    assert "An analyst wrote" in body.text and body.text.count("Sentence 5 of the story") == 3 and not body.doubtful
+
+
 def test_paragraphs_before_what_resiliparse_kept_are_the_opening_a_single_line_is_a_byline():
     kept = Counter(re.findall(r"\w+", "the story goes on here with more words"))
     opening = Body("First paragraph of the opening.\n\nSecond one.\n\nThe story goes on here with more words")
