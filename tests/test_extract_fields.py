@@ -316,6 +316,21 @@ def test_people_and_organisations_named_as_authors_are_kept_apart(html, authors,
     assert found.get("authors") == authors and found.get("author_organisations") == organisations
 
 
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Written by Dana Whitfield in Software on 1 December 2026 at 08:34 PM EST.", ["Dana Whitfield"]),
+    ("Posted by Ann Lee and Sam Roe, 2 hours ago", ["Ann Lee", "Sam Roe"]),
+    ("By Jane Doe | December 1, 2026", ["Jane Doe"]),
+    ("Written by hand, these notes survive.", None),  # no name after the label
+    ("Photographs taken by Ann Lee", None),  # a credit, not a label that starts the line
+])
+def test_a_byline_printed_as_plain_text_after_its_label_names_the_authors(line, expected):
+    html = f'<html><body><h1>Story</h1><div class="details">{line}</div><p>Text of the story.</p></body></html>'
+    found = extract_fields(page(html, "https://news.example.org/story"))
+    assert found.values.get("authors") == expected
+    if expected:
+        assert found.winners["authors"] == "text:byline"
+
+
 def test_opengraph_times_written_with_a_colon_for_the_underscore_are_read():
     html = ('<meta property="article:published:time" content="2024-12-16T09:12:00+01:00">'
             '<meta property="article:modified:time" content="2024-12-16T10:00:00+01:00">')

@@ -17,13 +17,15 @@ from broadsheet.extract.dates import off_story
 from broadsheet.extract.page import Page, marked
 from broadsheet.normalize.text import clean_text
 
-_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY)\s+([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
+_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY|(?:Written|Posted|Words|Reporting|Story|Text) by)\s+"
+                              r"([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
                               r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
 _BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})
 
 
 def labelled_byline(page: Page) -> list[str] | None:
-    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "作者：王建宏 张文攀"),
+    """Names after a byline label in the page's text ("By Jane Doe and John Roe", "Written by Ann Lee in
+    Software on ...", "作者：王建宏 张文攀"),
     or in the element after a bare "By" / "Written by" (the name's link); not in a picture's caption, whose
     "by" credits its painter or photographer ("Portrait by Gottfried Lindauer")."""
     for found in page.short_texts:
