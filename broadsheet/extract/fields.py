@@ -126,8 +126,8 @@ def single_h1(page: Page) -> str | None:
     """The page's ``<h1>`` when it has exactly one (several are section titles, not the headline) and the page's
     titles, when it has any, share a word with it, else the one inside ``<article>`` or ``<main>``. A page's one
     ``<h1>`` that no title echoes is the site's logo or name, a section's or a widget's ("POLITICO Politico
-    Logo", "Original text"); the titles are ``og:title``, ``twitter:title`` and the ``<title>``'s parts that do
-    not name the publisher."""
+    Logo", "Original text"); the titles are ``og:title`` and ``twitter:title``, else (none, or only the
+    publisher's name) the ``<title>``'s parts that do not name the publisher."""
     found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//h1")) if f))
     if len(found) == 1 and _echoed(found[0], page):
         return found[0]
@@ -137,8 +137,11 @@ def single_h1(page: Page) -> str | None:
 
 
 def _echoed(text: str, page: Page) -> bool:
-    """Whether one of the page's titles shares a word with ``text``, or it has no title to ask."""
-    titles = [*SOCIAL_TITLES.raw(page), *(part for part in title_parts(page.title) if not names_publisher(part, page))]
+    """Whether one of the page's titles shares a word with ``text``, or it has no title to ask. The social titles
+    are asked first, and alone when one names more than the publisher: the ``<title>`` also holds the site's
+    name ("Silicon Exposed: Open Verilog flow"), which a blog prints as its one ``<h1>``."""
+    social = [t for t in SOCIAL_TITLES.raw(page) if isinstance(t, str) and not names_publisher(t, page) and _words(t)]
+    titles = social or [part for part in title_parts(page.title) if not names_publisher(part, page)]
     words = _words(text)
     return not any(_words(t) for t in titles) or any(words & _words(t) for t in titles)
 
