@@ -266,6 +266,8 @@ def test_a_kicker_or_section_the_og_title_leaves_out_is_cut(html, expected):
     ("<title>JVNDB-2018-013542 - JVN iPedia</title><h1>Original text</h1>", "JVNDB-2018-013542"),  # a widget's
     ("<title>On Recent Events - Bradley M. Kuhn</title><h1>On Recent Events</h1>", "On Recent Events"),  # echoed
     ("<h1>No title to ask</h1>", "No title to ask"),
+    ("<title>Superbugs: What They Are and How You Get Them</title><h1>Information and Resources</h1>",
+     "Superbugs: What They Are and How You Get Them"),  # a box's heading: the title shares only "and" with it
     ('<title>Silicon Exposed: Open Verilog flow</title><meta property="og:title" content="Open Verilog flow">'
      "<h1>Silicon Exposed</h1>", "Open Verilog flow"),  # the blog's name: the title holds it, the social title not
     ('<title>Open Verilog flow - Silicon Exposed</title><meta property="og:site_name" content="Silicon Exposed">'

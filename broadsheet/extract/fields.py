@@ -151,12 +151,13 @@ _WORD = re.compile(r"\w+")
 
 
 def _words(text: str) -> set[str]:
-    """The text's words, case-folded; a run of Chinese, Japanese or Korean characters as its character pairs."""
+    """The text's words of four letters or more (or with a digit), case-folded: "and", "the", "of" echo every
+    title; a run of Chinese, Japanese or Korean characters as its character pairs."""
     words = set()
     for word in _WORD.findall(text.casefold()):
         runs = _CJK_RUN.findall(word)
         words.update(run[i:i + 2] for run in runs for i in range(max(1, len(run) - 1)))
-        words.update(part for part in _CJK_RUN.split(word) if part)
+        words.update(part for part in _CJK_RUN.split(word) if len(part) > 3 or any(c.isdigit() for c in part))
     return words
 
 
