@@ -266,6 +266,11 @@ def test_a_kicker_or_section_the_og_title_leaves_out_is_cut(html, expected):
     ("<title>JVNDB-2018-013542 - JVN iPedia</title><h1>Original text</h1>", "JVNDB-2018-013542"),  # a widget's
     ("<title>On Recent Events - Bradley M. Kuhn</title><h1>On Recent Events</h1>", "On Recent Events"),  # echoed
     ("<h1>No title to ask</h1>", "No title to ask"),
+    ("<title>Get your Frontend Code Covered</title><header><h1><a href='/'>Hi, I'm <b>Nicolas.</b></a></h1></header>",
+     "Get your Frontend Code Covered"),  # the blog's masthead, a link to its home page
+    ("<title>Story headline_智能_好奇心日报</title><a class='logo' href='/'><h1>好奇心日报</h1></a>"
+     "<article><h1>Story headline</h1></article>", "Story headline"),  # the logo's h1 does not count as a second
+    ("<title>The story - Site</title><h1><a href='/2024/05/the-story'>The story</a></h1>", "The story"),  # its own link
     ("<title>Superbugs: What They Are and How You Get Them</title><h1>Information and Resources</h1>",
      "Superbugs: What They Are and How You Get Them"),  # a box's heading: the title shares only "and" with it
     ('<title>Silicon Exposed: Open Verilog flow</title><meta property="og:title" content="Open Verilog flow">'

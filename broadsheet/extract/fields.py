@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from broadsheet.extract.body import Body, text_body
 from broadsheet.extract.body_flight import flight_body
@@ -128,12 +129,28 @@ def single_h1(page: Page) -> str | None:
     ``<h1>`` that no title echoes is the site's logo or name, a section's or a widget's ("POLITICO Politico
     Logo", "Original text"); the titles are ``og:title`` and ``twitter:title``, else (none, or only the
     publisher's name) the ``<title>``'s parts that do not name the publisher."""
-    found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//h1")) if f))
+    found = _h1_texts(page, "//h1")
     if len(found) == 1 and _echoed(found[0], page):
         return found[0]
-    found = list(dict.fromkeys(f for f in (_inline_text(h) for h in nodes(page.root, "//article//h1 | //main//h1"))
-                               if f))
+    found = _h1_texts(page, "//article//h1 | //main//h1")
     return found[0] if len(found) == 1 else None
+
+
+def _h1_texts(page: Page, expression: str) -> list[str]:
+    """The distinct texts of the ``<h1>`` elements ``expression`` selects, the site's masthead left out."""
+    texts = (_inline_text(h) for h in nodes(page.root, expression) if not _masthead(h, page))
+    return list(dict.fromkeys(text for text in texts if text))
+
+
+def _masthead(h1: Any, page: Page) -> bool:
+    """Whether an ``<h1>`` is the site's name linking to its home page (``<h1><a href="/">Silicon Exposed</a></h1>``,
+    or inside ``<a class="logo" href="/">``): a blog's or a site's masthead, not a story's headline."""
+    links = [a for a in h1.iterancestors("a")] or [a for a in h1.iter("a") if _inline_text(a) == _inline_text(h1)]
+    for link in links:
+        target = urlsplit(urljoin(page.response.url, (link.get("href") or "").strip()))
+        if link.get("href") is not None and target.path in ("", "/") and not target.query and not target.fragment:
+            return True
+    return False
 
 
 def _echoed(text: str, page: Page) -> bool:
