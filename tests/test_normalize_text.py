@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from broadsheet.normalize.text import clean_text, html_blocks
+from broadsheet.normalize.text import clean_text, html_blocks, title_parts
 
 
 def blocks_of(markup: str, skip_xpath: str | None = None) -> list[str]:
@@ -18,6 +19,18 @@ def blocks_of(markup: str, skip_xpath: str | None = None) -> list[str]:
 def test_clean_text_normalises_entities_and_spaces():
     assert clean_text("  a&nbsp;&amp;\u00a0b\u200b \n\t c  ") == "a & b c"
     assert clean_text(None) == ""
+
+
+@pytest.mark.parametrize(("title", "parts"), [
+    ("Story - 07.12.2017 | Site", ["Story", "07.12.2017", "Site"]),
+    ("这个约会软件，想用你来帮你找对象_智能_好奇心日报", ["这个约会软件，想用你来帮你找对象", "智能", "好奇心日报"]),
+    ("指紋認証マウスを発売。｜サンワサプライ株式会社", ["指紋認証マウスを発売。", "サンワサプライ株式会社"]),
+    ("Standalone WebAssembly binaries · V8", ["Standalone WebAssembly binaries", "V8"]),
+    ("snake_case in Python - Blog", ["snake_case in Python", "Blog"]),  # an underscore inside a Latin name
+    ("COVID-19 vaccines - what we know", ["COVID-19 vaccines", "what we know"]),  # an unspaced hyphen is none
+])
+def test_a_titles_parts_split_at_the_separators_of_each_script(title, parts):
+    assert title_parts(title) == parts
 
 
 def test_one_block_per_paragraph_heading_item_and_quote():

@@ -37,7 +37,9 @@ def clean_text(text: str | None) -> str:
     return " ".join(text.split())  # str.split() splits at every Unicode space, U+00A0 and U+3000 too
 
 
-_TITLE_SEPARATOR = re.compile(r"(?:^|\s+)[|\-–—•:»](?:\s+|$)")
+_TITLE_SEPARATOR = re.compile(r"(?:^|\s+)[|\-–—•:»·](?:\s+|$)|\s*｜\s*|(?<=[^\x00-\x7f])_|_(?=[^\x00-\x7f])")
+"""A spaced ``|``, ``-``, ``–``, ``—``, ``•``, ``:``, ``»`` or ``·``; a full-width ``｜``; an ``_`` beside a letter of
+another script than Latin ("找对象_智能_好奇心日报"), not inside a Latin name ("snake_case")."""
 
 
 def title_parts(title: str | None) -> list[str]:
