@@ -343,6 +343,13 @@ def test_a_byline_printed_as_plain_text_after_its_label_names_the_authors(line, 
         assert found.winners["authors"] == "text:byline"
 
 
+def test_a_newsroom_named_after_the_host_in_a_byline_is_the_publisher_not_an_author():
+    html = ('<html><body><h1>Story</h1><div class="byline">Pete Evans · CBC News · Posted: Oct 14, 2022 9:27 AM'
+            ' ET</div><p>Text of the story.</p></body></html>')
+    found = extract_fields(page(html, "https://www.cbc.ca/news/business/crea-september-numbers-1.6616369")).values
+    assert found.get("authors") == ["Pete Evans"] and found.get("author_organisations") == ["CBC News"]
+
+
 def test_opengraph_times_written_with_a_colon_for_the_underscore_are_read():
     html = ('<meta property="article:published:time" content="2024-12-16T09:12:00+01:00">'
             '<meta property="article:modified:time" content="2024-12-16T10:00:00+01:00">')
@@ -380,6 +387,9 @@ def test_yoasts_twitter_written_by_pair_names_the_author(label, data, expected):
      '2017</p></div>', ["Laura E. Adkins"]),
     ('<div class="comments"><span class="comment-author">Troll</span></div><p class="comment-author">Other</p>'
      '<div class="author-bio">Ann Lee writes about cities and the people who build them.</div>', None),
+    ('<div class="detailBodyContainer withSidebar"><span class="authorText">Pete Evans</span></div>',
+     ["Pete Evans"]),  # the story's container says the layout has a sidebar: it is not one
+    ('<div class="sidebar"><span class="authorText">Other One</span></div>', None),
 ])
 def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
     found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",

@@ -27,6 +27,8 @@ from broadsheet.normalize.authors import normalize_authors, split_byline
     (" 谢若含 2017-03-01 14:27:02", ["谢若含"]), ("Ann Lee 28.12.2017", ["Ann Lee"]),
     ("by Jeff Foust Monday, November 18, 2019", ["Jeff Foust"]), ("NOVEMBER 20, 2019 10:43", []),
     ("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", ["Jerusalem Post Staff"]),
+    ("Pete Evans · CBC News · Posted: Oct 14, 2022 9:27 AM ET", ["Pete Evans", "CBC News"]),  # the date's label
+    ("Posted by Ann Lee", ["Ann Lee"]), ("Written by: Dana Roe", ["Dana Roe"]),
     ("", []),
 ])
 def test_bylines(raw, expected):

@@ -168,9 +168,15 @@ def publisher_keys(page: Page) -> frozenset[str]:
     return keys
 
 
+_NEWSROOM = re.compile(r"(?i)^(\S+)\s+(?:news|online|digital|media|newsroom)$")
+"""A host's name and a newsroom's word: "CBC News" on cbc.ca."""
+
+
 def names_publisher(name: str, page: Page) -> bool:
-    """Whether ``name`` is how the page names its publisher (its site name, or, for one word or "The X",
-    its host)."""
+    """Whether ``name`` is how the page names its publisher (its site name, or, for one word, "The X" or
+    "X News", its host)."""
     keys, key = publisher_keys(page), _key(re.sub(r"(?i)^the\s+", "", name.strip()))
+    newsroom = _NEWSROOM.match(name.strip())
     return _key(name) in keys or key in keys or ((" " not in name.strip() or key != _key(name))
-                                                   and f"host:{key}" in keys)
+                                                   and f"host:{key}" in keys) \
+        or (newsroom is not None and f"host:{_key(newsroom.group(1))}" in keys)

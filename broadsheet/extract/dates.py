@@ -50,11 +50,21 @@ OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser|recommend|popular
 """Classes of the blocks around a story whose dates and bylines are other stories' (related cards, comments)."""
 
 
+_LAYOUT_MODIFIER = re.compile(r"(?:^|\s)(?:with|has|without|no)[-_]?(?:related|comment|sidebar|footer|teaser|recommend"
+                              r"|popular|promo)\S*")
+"""A class that says what the layout around the story has (``withSidebar``, ``has-comments``), not what it is."""
+
+
 def off_story(element: Any) -> bool:
     """Whether ``element`` sits in a related list, comments, a sidebar or a footer (``<body>``'s own
-    classes, which templates fill with such words, do not count)."""
-    return any(OFF_STORY.search((a.get("class") or "").lower()) for a in element.iterancestors()
-               if a.tag not in ("body", "html"))
+    classes, which templates fill with such words, do not count, nor a story container's class saying
+    that the layout has one: CBC's ``detailBodyContainer withSidebar``)."""
+    for ancestor in element.iterancestors():
+        classes = (ancestor.get("class") or "").lower()
+        if ancestor.tag not in ("body", "html") and OFF_STORY.search(classes) \
+                and OFF_STORY.search(_LAYOUT_MODIFIER.sub(" ", classes)):
+            return True
+    return False
 
 
 _FOLLOWING_TEXT = "following::text()[normalize-space()][position() <= 60]"

@@ -15,7 +15,8 @@ from typing import Any
 
 from broadsheet.normalize.text import clean_text
 
-_BY = re.compile(r"^(?:by|por|par|von|di|door|от|作者)\s*[:：]?\s+", re.IGNORECASE)
+_BY = re.compile(r"^(?:(?:written|posted|words|reporting|story|text)\s+by|by|por|par|von|di|door|от|作者)\s*[:：]?\s+",
+                 re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*[,;|•·]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _PARENS = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
@@ -31,6 +32,8 @@ _DATE_AFTER = re.compile(r"(?:^|\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)da
                          r"|\d{4}[-/.年]\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}).*$", re.IGNORECASE)
 """A date printed after the names (or alone), and all that follows it: "By Laura E. Adkins December 28, 2017
 9:00 am", "by Jeff Foust Monday, November 18, 2019", "谢若含 2017-03-01 14:27:02"."""
+_DATE_LABEL = re.compile(r"(?i)^(?:posted|published|updated|last updated)(?:\s+on)?$")
+"""The label of a date cut off after it, left as a part of its own: "Pete Evans · CBC News · Posted: Oct 14, 2022"."""
 _SURNAME_FIRST = re.compile(r"^([A-Z][a-z][\w'’-]*),\s+([A-Z][a-z]+(?:\s+[A-Z]\.)?|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z])$")
 """One name written surname first, as catalogues do: "Gillman, Steve", "Kuhn, Bradley M.", "Kooman, F"."""
 _DEGREE = re.compile(r"^(?:MA|MS|MSc|MD|PhD|Ph\.D\.?|MPH|RN|DO|MBA|JD|BSc)$")
@@ -69,7 +72,8 @@ def split_byline(byline: str | None) -> list[str]:
     names: list[str] = []
     for part in _SEPARATORS.split(text):
         part = _without_role(_proper_case(_BY.sub("", part).strip(" .:-–—")))
-        if part and any(c.isalpha() for c in part) and not _DEGREE.match(part) and part not in names:
+        if part and any(c.isalpha() for c in part) and not _DEGREE.match(part) and not _DATE_LABEL.match(part) \
+                and part not in names:
             names.append(part)
     return names
 
