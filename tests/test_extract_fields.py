@@ -405,6 +405,10 @@ def test_bylines_in_elements_whose_class_says_author_or_writer(html, expected):
      'Fingas</a></div>', ["Jon Fingas"]),
     ('<ul class="menu"><li><a href="/author/dawna-friesen/">Dawna Friesen</a></li></ul>', None),  # a menu's
     ('<p>Read <a href="/people/donald-trump">Donald Trump</a></p>', None),  # a topic page, not an author's
+    ('<div class="sc-1 x"><a class="js_link" href="/author/miserableshitehawk">Chris Thompson</a></div>',
+     ["Chris Thompson"]),  # an account name in the address: the page's only link to a person's page
+    ('<div><a href="/author/miserableshitehawk">Chris Thompson</a> <a href="/author/kotaku">Luke Plunkett</a></div>',
+     None),  # two such links, neither named in its address: which one wrote it is not said
 ])
 def test_a_link_to_the_authors_own_page_is_a_byline_when_nothing_else_names_one(html, expected):
     found = extract_fields(page(f"<html><body><h1>Story</h1>{html}<p>Text</p></body></html>",

@@ -115,15 +115,19 @@ _PERSON_PAGE = re.compile(r"/(?:authors?|profiles?|editors|reporters?|journalist
 def author_page_link(page: Page) -> list[str] | None:
     """The name of the first link to that person's own page on the site, outside menus and lists of links,
     related cards, comments and footers (``<a href="/profile/teresa-newsome-1910837">Teresa Newsome</a>``:
-    every word of the name in the page's address): a byline printed with no class or label that says so."""
-    for link in page.root.iter("a"):
-        found = _PERSON_PAGE.search(link.get("href") or "")
-        if found:
-            name = clean_text(_text_of(link))
-            words = name.casefold().split()
-            if 2 <= len(words) <= 4 and all(w.isalpha() and w in found.group(1).casefold() for w in words) \
-                    and not any(a.tag in ("nav", "li") for a in link.iterancestors()) and not off_story(link):
-                return [name]
+    every word of the name in the page's address; or, the page's only link to a person's page, a capitalised
+    name of two to four words: ``/author/miserableshitehawk``, Chris Thompson): a byline printed with no class or
+    label that says so."""
+    found = [(link, match) for link in page.root.iter("a") if (match := _PERSON_PAGE.search(link.get("href") or ""))]
+    targets = {link.get("href") for link, _ in found}
+    for link, match in found:
+        name = clean_text(_text_of(link))
+        words = name.split()
+        if 2 <= len(words) <= 4 and all(w.isalpha() for w in words) \
+                and (all(w.casefold() in match.group(1).casefold() for w in words)
+                     or (len(targets) == 1 and all(w[0].isupper() for w in words))) \
+                and not any(a.tag in ("nav", "li") for a in link.iterancestors()) and not off_story(link):
+            return [name]
     return None
 
 
