@@ -158,6 +158,17 @@ def test_what_only_the_density_body_kept_counts_as_a_dropped_part_by_its_long_bl
     assert _added_in_long_blocks(Body(STORY), extracted) == 0.0
 
 
+def test_a_japanese_paragraph_resiliparse_left_out_is_a_long_block():
+    """Japanese runs its words together: its paragraph is a few ``\\w`` runs between commas, counted as two
+    characters a word, so the last paragraph resiliparse cut off counts as the story's, and a short label not."""
+    kept = "通常、権利者により正規のルートで販売された商品をそのまま転売する場合は、商標権侵害にはなりません。"
+    cut = ("また、その他にも、もとの商品に付された商標を剥奪抹消した商品を販売する行為や、"
+           "権利者の意思に基づくことなく、もとの商品を小分けにして販売するような行為は、"
+           "商標権侵害と判断される場合があります。")
+    assert _added_in_long_blocks(Body(f"{kept}\n\n{cut}"), Body(kept)) == 1.0
+    assert _added_in_long_blocks(Body(f"{kept}\n\n関連記事"), Body(kept)) == 0.0
+
+
 def test_the_density_body_wins_when_it_adds_a_paragraph_resiliparse_left_out():
     """An embedded post the story quotes (a blockquote, which resiliparse leaves out) is a long block with a
     sentence's end in it: the density body that keeps it is the body."""
