@@ -72,6 +72,7 @@ five pages better, none worse; counting only 120-character paragraphs as prose i
 short rows for chrome."""
 _WORDS = re.compile(r"\w+")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_SENTENCE_BREAK = re.compile("[.!?](?:\\s|$)|[\u3002\uff01\uff1f]")
 
 
 def _block_words(block: str) -> int:
@@ -80,7 +81,6 @@ def _block_words(block: str) -> int:
     runs = _WORDS.findall(block)
     han = len(_HAN_KANA.findall(block))
     return len(runs) + han // 2 - sum(1 for run in runs if _HAN_KANA.match(run)) if han else len(runs)
-_SENTENCE_BREAK = re.compile("[.!?](?:\\s|$)|[\u3002\uff01\uff1f]")
 
 
 def main_content(page: Page) -> Body | None:
