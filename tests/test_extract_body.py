@@ -200,7 +200,8 @@ def test_an_element_whose_id_reads_as_comments_is_chrome_even_when_its_class_rea
 
 @pytest.mark.parametrize("notice", ["id='cookie-warning'", "class='CookieNotice'"])
 def test_a_cookie_notice_above_the_story_is_chrome(notice):
-    cookies = "We use cookies to improve your visit, show you content and ads, and measure our audience. " * 4
+    cookies = "We use cookies to improve your visit, show you content and ads, and measure our audience. " * 8
+    # longer than a notice resiliparse's body drops on its own (CONSENT_MAX_CHARS): the choice must leave it out
     page = page_of(f"<html><body><div {notice}><p>{cookies}</p></div><div class='story'><p>{STORY}</p>"
                    f"<p>{STORY}</p></div></body></html>")
     assert "cookies" in resiliparse_body(page).text
@@ -237,6 +238,16 @@ def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_c
     assert body.text.endswith("It ends with a full stop.") and "Another story" not in body.text
     assert trimmed(Body(f"{STORY}\n\nA long last paragraph that trails off, as some stories end, with an ellipsis...")
                    ).text.endswith("ellipsis...")
+
+
+def test_a_cookie_notice_the_page_opens_or_closes_with_is_not_the_story():
+    notice = ("We use cookies and other tracking technologies to improve your browsing experience on our site. To find "
+              "out more or to opt-out, please read our Cookie Policy.")
+    accept = "By choosing I Accept, you consent to our use of cookies and other tracking technologies."
+    story_about_cookies = "The bakery sold 300 cookies on Saturday, and the owner said she would accept more orders."
+    body = trimmed(Body("\n\n".join([notice, accept, STORY, story_about_cookies, STORY, notice])))
+    assert body.text == "\n\n".join([STORY, story_about_cookies, STORY])
+    assert trimmed(Body(f"{story_about_cookies}\n\n{STORY}")).text.startswith("The bakery")  # no notice: a story
 
 
 def test_the_generic_body_leaves_out_the_headline_the_extractors_kept_above_the_story():

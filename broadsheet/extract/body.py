@@ -150,12 +150,28 @@ PARAGRAPH_MIN_CHARS = 80
 _SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f:\uff1a\"\u201d\u00bb)]$")
 
 
+_CONSENT = re.compile(r"(?i)\b(?:we|this (?:web)?site|our (?:web)?site)\s+uses?\s+cookies\b"
+                      r"|\bcookie\s+(?:policy|settings|preferences|notice|consent)\b|\buse of cookies\b"
+                      r"|\b(?:accept|consent to)\s+(?:all\s+|the\s+|our\s+)?cookies\b")
+"""A cookie or consent notice ("We use cookies ... read our Cookie Policy", "By choosing I Accept, you consent to
+our use of cookies"), which resiliparse keeps when the page opens or closes with it."""
+CONSENT_MAX_CHARS = 600
+
+
+def _consent_notice(block: str) -> bool:
+    return len(block) <= CONSENT_MAX_CHARS and bool(_CONSENT.search(block))
+
+
 def trimmed(body: Body) -> Body:
-    """The body without the short, non-sentence blocks that lead or trail its prose."""
+    """The body without the cookie notices and the short, non-sentence blocks that lead or trail its prose."""
     blocks = body.text.split(BLOCK_SEPARATOR)
+    while blocks and _consent_notice(blocks[0]):
+        blocks.pop(0)
+    while blocks and _consent_notice(blocks[-1]):
+        blocks.pop()
     prose = [i for i, b in enumerate(blocks) if len(b) >= PARAGRAPH_MIN_CHARS]
     if not prose:
-        return body
+        return Body(BLOCK_SEPARATOR.join(blocks)) if blocks else body
     whole = [i for i in prose if not _ELLIPSIS.search(blocks[i])]  # a teaser's summary ends "..."
     first, last = prose[0], (whole or prose)[-1]
     while first > 0 and reads_as_sentence(blocks[first - 1]):
