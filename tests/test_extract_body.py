@@ -60,6 +60,16 @@ def test_the_density_body_keeps_every_section_a_template_prints_in_a_box_of_its_
     assert "teaser" not in body.text
 
 
+def test_sections_whose_classes_number_them_are_one_storys_cousins():
+    """The New York Times numbers its story's boxes (``story-body story-body-1``, ``-2``): the opening section,
+    shorter than the best, is kept before it."""
+    boxes = "".join(f'<div class="story-body-supplemental"><div class="story-body story-body-{n}"><p>'
+                    + " ".join(f"Part {n} sentence {i}, with a comma, says more of what happened." for i in range(k))
+                    + "</p></div></div>" for n, k in ((1, 3), (2, 12), (3, 4)))
+    body = density_body(page_of(f"<html><body><article>{boxes}</article></body></html>"))
+    assert body.text.index("Part 1") < body.text.index("Part 2") < body.text.index("Part 3")
+
+
 def test_the_generic_body_has_no_chrome_and_a_page_without_prose_has_no_density_body():
     body = main_content(page_of(PAGE))
     assert "Sentence 0 of the story" in body.text and "comment" not in body.text and "teaser" not in body.text

@@ -158,11 +158,15 @@ PROSE_RUN_CHARS = 80
 PROSE_SHARE = 0.6
 
 
+_NUMBERS = re.compile(r"\d+")
+"""What a section's class numbers (``story-body story-body-1``, ``-2``): its cousins' classes differ only there."""
+
+
 def _with_cousins(best: etree._Element, kept: list[etree._Element],
                   scores: dict[etree._Element, float]) -> list[etree._Element]:
-    """``kept`` with the best container's cousins: elements of its tag, exact class and depth, under its ancestor
-    ``COUSIN_LEVELS`` up, that hold prose outside chrome (templates that print each section of a story in a box of
-    its own, where the best box alone is one section); at least two, all in page order."""
+    """``kept`` with the best container's cousins: elements of its tag, class (numbers aside) and depth, under its
+    ancestor ``COUSIN_LEVELS`` up, that hold prose outside chrome (templates that print each section of a story in a
+    box of its own, where the best box alone is one section); at least two, all in page order."""
     classes = best.get("class")
     ancestor = best.getparent()
     for _ in range(COUSIN_LEVELS - 1):
@@ -172,7 +176,8 @@ def _with_cousins(best: etree._Element, kept: list[etree._Element],
     if not classes or ancestor is None:
         return kept
     depth = sum(1 for _ in best.iterancestors())
-    cousins = {e for e in ancestor.iter(best.tag) if e.get("class") == classes and e in scores
+    shape = _NUMBERS.sub("", classes)
+    cousins = {e for e in ancestor.iter(best.tag) if _NUMBERS.sub("", e.get("class") or "") == shape and e in scores
                and sum(1 for _ in e.iterancestors()) == depth
                and not is_chrome(e) and _link_density(e) < 0.25 and _mostly_prose(e)}
     if len(cousins) < 2:
