@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from broadsheet.errors import BadInput
-from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown
+from broadsheet.extract.body import Body, resiliparse_body, trimmed, with_markdown, without_screen_reader_labels
 from broadsheet.extract.body_density import density_body
 from broadsheet.extract.body_fallback import load_fallback
 from broadsheet.extract.body_main import _added_in_long_blocks, _left_out_prose, _opening, main_content
@@ -248,6 +248,15 @@ def test_an_extracted_body_ends_at_its_last_whole_paragraph_not_in_the_teasers_c
     assert body.text.endswith("It ends with a full stop.") and "Another story" not in body.text
     assert trimmed(Body(f"{STORY}\n\nA long last paragraph that trails off, as some stories end, with an ellipsis...")
                    ).text.endswith("ellipsis...")
+
+
+def test_a_label_only_screen_readers_are_shown_is_not_a_block_of_the_body():
+    skip = '<a class="visually-hidden skip-to-text-link" href="#story-continues-1">Continue reading the main story</a>'
+    hidden_story = "A hidden paragraph of the story itself, long enough that no screen reader's label is this long."
+    page = page_of(f"<html><body><article><p>{STORY}</p>{skip}<p class='sr-only'>{hidden_story}</p></article>"
+                   "</body></html>")
+    body = Body("\n\n".join([STORY, "Continue reading the main story", STORY, hidden_story]))
+    assert without_screen_reader_labels(body, page).text == "\n\n".join([STORY, STORY, hidden_story])
 
 
 def test_a_cookie_notice_the_page_opens_or_closes_with_is_not_the_story():

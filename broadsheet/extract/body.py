@@ -230,6 +230,23 @@ caption_names = names_test(CAPTION)
 """Whether an element's lower-cased ``"class #id"`` names (``Page.classed``'s) say caption."""
 
 
+SCREEN_READER = re.compile(r"visually-?hidden|sr-only|screen-?reader|offscreen|a11y")
+"""Classes and ids of text shown only to screen readers ("Continue reading the main story" skip links)."""
+screen_reader_names = names_test(SCREEN_READER)
+SCREEN_READER_MAX_CHARS = 80
+"""A screen reader's label is this short at most; a longer hidden text may be the story's own."""
+
+
+def without_screen_reader_labels(body: Body, page: Page) -> Body:
+    """The body without the blocks that are the whole text of a short label only screen readers are shown
+    (``<a class="visually-hidden skip-to-text-link">Continue reading the main story</a>``): resiliparse keeps it."""
+    labels = {text for element, names in page.classed if screen_reader_names(names)
+              and len(text := clean_text(string_of(element))) <= SCREEN_READER_MAX_CHARS}
+    if not labels:
+        return body
+    return _without(body, {i for i, block in enumerate(body.text.split(BLOCK_SEPARATOR)) if block in labels})
+
+
 def without_captions(body: Body, page: Page) -> Body:
     """The body without the blocks after its first prose paragraph that are the whole text of an element named
     caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one

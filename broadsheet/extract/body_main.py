@@ -30,6 +30,7 @@ from broadsheet.extract.body import (
     with_markdown,
     without_captions,
     without_headline,
+    without_screen_reader_labels,
 )
 from broadsheet.extract.body_density import chrome_words, density_body
 from broadsheet.extract.body_standfirst import with_standfirst
@@ -84,10 +85,14 @@ def _block_words(block: str) -> int:
 
 
 def main_content(page: Page) -> Body | None:
-    """The generic extractors' body for this page (see the module's rule), with its Markdown, without the headline
-    and with the standfirst the page shows above the story (``body_standfirst``)."""
+    """The generic extractors' body for this page (see the module's rule), with its Markdown, without the headline,
+    captions and screen readers' labels, and with the standfirst the page shows above the story
+    (``body_standfirst``)."""
     body = _chosen(page)
-    return with_standfirst(without_captions(without_headline(body, page), page), page) if body is not None else None
+    if body is None:
+        return None
+    body = without_screen_reader_labels(without_captions(without_headline(body, page), page), page)
+    return with_standfirst(body, page)
 
 
 def json_ld_body(page: Page) -> Body | None:
