@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -240,18 +240,20 @@ SCREEN_READER_MAX_CHARS = 80
 def without_screen_reader_labels(body: Body, page: Page) -> Body:
     """The body without the blocks that are the whole text of a short label only screen readers are shown
     (``<a class="visually-hidden skip-to-text-link">Continue reading the main story</a>``): resiliparse keeps it."""
-    labels = {text for element, names in page.classed if screen_reader_names(names)
-              and len(text := clean_text(string_of(element))) <= SCREEN_READER_MAX_CHARS}
-    if not labels:
-        return body
+    labels = {text for text in _texts_named(page, screen_reader_names) if len(text) <= SCREEN_READER_MAX_CHARS}
     return _without(body, {i for i, block in enumerate(body.text.split(BLOCK_SEPARATOR)) if block in labels})
+
+
+def _texts_named(page: Page, says: Callable[[str], bool]) -> set[str]:
+    """The clean whole texts of the page's elements whose names (``Page.classed``'s) ``says`` holds for."""
+    return {clean_text(string_of(element)) for element, names in page.classed if says(names)}
 
 
 def without_captions(body: Body, page: Page) -> Body:
     """The body without the blocks after its first prose paragraph that are the whole text of an element named
     caption/credit/legend: main-content extractors keep image captions, the issue's body leaves them out (one
     before the first paragraph is kept: some corpora's bodies open with the lead image's caption)."""
-    captions = {clean_text(string_of(element)) for element, names in page.classed if caption_names(names)}
+    captions = _texts_named(page, caption_names)
     blocks = body.text.split(BLOCK_SEPARATOR)
     first = next((i for i, block in enumerate(blocks) if len(block) >= PARAGRAPH_MIN_CHARS), 0)
     return _without(body, {i for i, block in enumerate(blocks) if i > first and block in captions})

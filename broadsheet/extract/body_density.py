@@ -177,7 +177,7 @@ def _with_cousins(best: etree._Element, kept: list[etree._Element],
         return kept
     depth = sum(1 for _ in best.iterancestors())
     shape = _NUMBERS.sub("", classes)
-    cousins = {e for e in ancestor.iter(best.tag) if _NUMBERS.sub("", e.get("class") or "") == shape and e in scores
+    cousins = {e for e in ancestor.iter(best.tag) if e in scores and _NUMBERS.sub("", e.get("class") or "") == shape
                and sum(1 for _ in e.iterancestors()) == depth
                and not is_chrome(e) and _link_density(e) < 0.25 and _mostly_prose(e)}
     if len(cousins) < 2:

@@ -15,9 +15,10 @@ from typing import Any
 
 from broadsheet.extract.dates import off_story
 from broadsheet.extract.page import Page, marked
+from broadsheet.normalize.authors import BY_LABELS
 from broadsheet.normalize.text import clean_text
 
-_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY|(?:Written|Posted|Words|Reporting|Story|Text) by)\s+"
+_LABELLED_BYLINE = re.compile(r"^\s*(?:By|BY|(?:" + "|".join(BY_LABELS) + r") by)\s+"
                               r"([A-Z][\w'.-]+(?:\s+(?:[A-Z][\w'.-]+|and|&|de|van|von))*)"
                               r"|(?:作者|记者)\s*[:：/]?\s*([^\s|，,（()：:<]{2,12}(?:[、，,\s]+[^\s|，,（()：:<]{2,4})*)")
 _BARE_BY = frozenset({"by", "by:", "written by", "posted by", "von", "por", "par"})

@@ -50,8 +50,7 @@ OFF_STORY = re.compile(r"related|comment|sidebar|footer|teaser|recommend|popular
 """Classes of the blocks around a story whose dates and bylines are other stories' (related cards, comments)."""
 
 
-_LAYOUT_MODIFIER = re.compile(r"(?:^|\s)(?:with|has|without|no)[-_]?(?:related|comment|sidebar|footer|teaser|recommend"
-                              r"|popular|promo)\S*")
+_LAYOUT_MODIFIER = re.compile(r"(?:^|\s)(?:with|has|without|no)[-_]?(?:" + OFF_STORY.pattern + r")\S*")
 """A class that says what the layout around the story has (``withSidebar``, ``has-comments``), not what it is."""
 
 

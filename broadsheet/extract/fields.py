@@ -138,17 +138,19 @@ def single_h1(page: Page) -> str | None:
 
 def _h1_texts(page: Page, expression: str) -> list[str]:
     """The distinct texts of the ``<h1>`` elements ``expression`` selects, the site's masthead left out."""
-    texts = (_inline_text(h) for h in nodes(page.root, expression) if not _masthead(h, page))
-    return list(dict.fromkeys(text for text in texts if text))
+    texts = ((_inline_text(h), h) for h in nodes(page.root, expression))
+    return list(dict.fromkeys(text for text, h in texts if text and not _masthead(h, text, page)))
 
 
-def _masthead(h1: Any, page: Page) -> bool:
-    """Whether an ``<h1>`` is the site's name linking to its home page (``<h1><a href="/">Silicon Exposed</a></h1>``,
-    or inside ``<a class="logo" href="/">``): a blog's or a site's masthead, not a story's headline."""
-    links = [a for a in h1.iterancestors("a")] or [a for a in h1.iter("a") if _inline_text(a) == _inline_text(h1)]
+def _masthead(h1: Any, text: str, page: Page) -> bool:
+    """Whether an ``<h1>`` (whose text is ``text``) is the site's name linking to its home page
+    (``<h1><a href="/">Silicon Exposed</a></h1>``, or inside ``<a class="logo" href="/">``): a blog's or a site's
+    masthead, not a story's headline."""
+    links = list(h1.iterancestors("a")) or [a for a in h1.iter("a") if _inline_text(a) == text]
     for link in links:
-        target = urlsplit(urljoin(page.response.url, (link.get("href") or "").strip()))
-        if link.get("href") is not None and target.path in ("", "/") and not target.query and not target.fragment:
+        href = link.get("href")
+        target = urlsplit(urljoin(page.response.url, href.strip())) if href is not None else None
+        if target is not None and target.path in ("", "/") and not target.query and not target.fragment:
             return True
     return False
 
@@ -157,10 +159,12 @@ def _echoed(text: str, page: Page) -> bool:
     """Whether one of the page's titles shares a word with ``text``, or it has no title to ask. The social titles
     are asked first, and alone when one names more than the publisher: the ``<title>`` also holds the site's
     name ("Silicon Exposed: Open Verilog flow"), which a blog prints as its one ``<h1>``."""
-    social = [t for t in SOCIAL_TITLES.raw(page) if isinstance(t, str) and not names_publisher(t, page) and _words(t)]
-    titles = social or [part for part in title_parts(page.title) if not names_publisher(part, page)]
+    social = [found for title in SOCIAL_TITLES.raw(page)
+              if isinstance(title, str) and not names_publisher(title, page) and (found := _words(title))]
+    titles = social or [found for part in title_parts(page.title)
+                        if not names_publisher(part, page) and (found := _words(part))]
     words = _words(text)
-    return not any(_words(t) for t in titles) or any(words & _words(t) for t in titles)
+    return not titles or any(words & found for found in titles)
 
 
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")

@@ -15,7 +15,9 @@ from typing import Any
 
 from broadsheet.normalize.text import clean_text
 
-_BY = re.compile(r"^(?:(?:written|posted|words|reporting|story|text)\s+by|by|por|par|von|di|door|от|作者)\s*[:：]?\s+",
+BY_LABELS = ("Written", "Posted", "Words", "Reporting", "Story", "Text")
+"""The words that make "by" a byline's label of two words ("Written by", "Posted by")."""
+_BY = re.compile(r"^(?:(?:" + "|".join(BY_LABELS) + r")\s+by|by|por|par|von|di|door|от|作者)\s*[:：]?\s+",
                  re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s*[,;|•·]\s*|\s+(?:and|&|y|et|und|e)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
